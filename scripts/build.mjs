@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Builds what is stale: the TypeScript sources (src/ → dist/) and, when it exists, the
+// web UI (web/ → web/dist/). `npm start`, `npm test` and `npm ci` (prepare) call this,
+// so a fresh clone never runs stale code. `--force` rebuilds everything.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const force = process.argv.includes('--force');
+
+function newest(dir, skip = new Set()) {
+  let t = 0;
+  if (!existsSync(dir)) return t;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (skip.has(e.name)) continue;
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p, skip) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stderr.write(`build: ${cmd} ${args.join(' ')} failed\n`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const stamp = join(root, 'dist', 'cli', 'main.js');
+const srcNewest = Math.max(newest(join(root, 'src')), statSync(join(root, 'tsconfig.json')).mtimeMs);
+if (force || !existsSync(stamp) || statSync(stamp).mtimeMs < srcNewest) {
+  run(process.execPath, [tsc, '-p', 'tsconfig.json']);
+  // tsc keeps the old mtime when output is unchanged; touch the stamp so staleness checks settle.
+  const now = new Date();
+  (await import('node:fs')).utimesSync(stamp, now, now);
+}
+
+const web = join(root, 'web');
+if (existsSync(join(web, 'index.html'))) {
+  const webStamp = join(web, 'dist', 'index.html');
+  const webNewest = newest(web, new Set(['dist', 'node_modules']));
+  if (force || !existsSync(webStamp) || statSync(webStamp).mtimeMs < webNewest) {
+    run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', web]);
+  }
+}
