@@ -1,0 +1,622 @@
+/**
+ * Streaming TCP analysis with Wireshark's semantics (tshark 4.0, default preferences):
+ * conversation and stream numbering (`tcp.stream`, including reused ports), relative
+ * sequence/ack numbers, calculated window (scale from the handshake), payload length,
+ * every `tcp.analysis.*` expert flag, handshake RTT and per-conversation totals.
+ *
+ * The rules are transcribed from Wireshark's packet-tcp.c (dissect_tcp and
+ * tcp_analyze_sequence_number), including its order of checks and its 32-bit
+ * sequence arithmetic, because agreeing with tshark frame by frame is the contract.
+ * Feed frames in capture order: `analyze(frame, summary)` returns the frame's results.
+ */
+import { createHash } from 'node:crypto';
+import { formatIpv4, formatIpv6At } from '../../dissect/bytes.js';
+import { Proto, TcpFlag, TcpStage, type PacketSummary } from '../../dissect/summary.js';
+import { TcpExpert } from './expert.js';
+
+const FIN = TcpFlag.FIN,
+  SYN = TcpFlag.SYN,
+  RST = TcpFlag.RST,
+  ACK = TcpFlag.ACK;
+
+/** Wireshark's TCP_MAX_UNACKED_SEGMENTS: beyond this, new segments are not remembered. */
+const MAX_UNACKED_SEGMENTS = 1000;
+
+/** a > b in 32-bit sequence space. */
+const gtSeq = (a: number, b: number): boolean => ((b - a) | 0) < 0;
+const ltSeq = (a: number, b: number): boolean => ((a - b) | 0) < 0;
+const leSeq = (a: number, b: number): boolean => ((a - b) | 0) <= 0;
+
+/** A segment not yet acknowledged (Wireshark's tcp_unacked_t). */
+interface Unacked {
+  seq: number;
+  nextseq: number;
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+}
+
+/** One direction of a conversation (Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t). */
+export class TcpFlowState {
+  baseSeq = 0;
+  baseSeqSet = false;
+  /** -1 unknown, -2 known to be unused, else the shift count. */
+  winScale = -1;
+  /** Last raw window; starts at 0xFFFFFFFF like Wireshark's G_MAXUINT32. */
+  window = 0xffffffff;
+  isFirstAck = false;
+  lastSegmentFlags = 0;
+  segments: Unacked[] = [];
+  nextseq = 0;
+  nextseqFrame = 0;
+  nextseqSec = 0;
+  nextseqNsec = 0;
+  maxSeqToBeAcked = 0;
+  lastAck = 0;
+  lastAckSec = 0;
+  lastAckNsec = 0;
+  lastNonDupAck = 0;
+  dupAckNum = 0;
+  mpOperations = 0;
+  closingInitiator = false;
+  mptcpHasToken = false;
+  mptcpHasKey = false;
+}
+
+/** MPTCP connection state that influences duplicate-ACK detection. */
+class MptcpConnection {
+  operations = 0;
+}
+
+/** Totals and identity of one TCP conversation (one `tcp.stream`). */
+export class TcpConversation {
+  readonly flow1 = new TcpFlowState();
+  readonly flow2 = new TcpFlowState();
+  /** Most recent SYN time and the handshake RTT (ns; 0 = none yet). */
+  mruSynSec = 0;
+  mruSynNsec = 0;
+  firstRttNs = 0;
+  completeness = 0;
+  mptcp: MptcpConnection | null = null;
+  /** Next conversation in the same hash bucket. */
+  hashNext: TcpConversation | null = null;
+
+  // Identity: A is the endpoint that sent the frame that created the conversation.
+  readonly family: 4 | 6;
+  readonly addrA: Uint8Array;
+  readonly addrB: Uint8Array;
+  readonly portA: number;
+  readonly portB: number;
+  /** Whether A is the flow1 side (Wireshark orders flows by address comparison). */
+  readonly aIsFlow1: boolean;
+  readonly firstFrame: number;
+  lastFrame: number;
+
+  // Totals over frames tshark's conversation table counts (complete header, not in an ICMP error).
+  /** Endpoint the table calls "source": true when A, false when B, null before the first counted frame. */
+  tableSourceIsA: boolean | null = null;
+  framesAtoB = 0;
+  framesBtoA = 0;
+  bytesAtoB = 0;
+  bytesBtoA = 0;
+  payloadAtoB = 0;
+  payloadBtoA = 0;
+  /** Start/end of counted frames (seconds + ns). */
+  startSec = 0;
+  startNsec = 0;
+  endSec = 0;
+  endNsec = 0;
+  /** Frames flagged as any kind of retransmission, and counts per expert bit. */
+  retransmissions = 0;
+  readonly expertCounts = new Map<number, number>();
+  synSeen = false;
+  finSeen = false;
+  rstSeen = false;
+
+  constructor(
+    readonly stream: number,
+    s: PacketSummary,
+    frame: number,
+  ) {
+    this.family = s.addrFamily as 4 | 6;
+    const n = this.family === 4 ? 4 : 16;
+    this.addrA = s.addrBuf!.slice(s.addrSrcOffset, s.addrSrcOffset + n);
+    this.addrB = s.addrBuf!.slice(s.addrDstOffset, s.addrDstOffset + n);
+    this.portA = s.srcPort;
+    this.portB = s.dstPort;
+    this.aIsFlow1 = direction(s) >= 0;
+    this.firstFrame = frame;
+    this.lastFrame = frame;
+  }
+
+  /** Text of endpoint A's / B's address. */
+  get addressA(): string {
+    return this.family === 4 ? formatIpv4(((this.addrA[0]! << 24) | (this.addrA[1]! << 16) | (this.addrA[2]! << 8) | this.addrA[3]!) >>> 0) : formatIpv6At(this.addrA, 0);
+  }
+
+  get addressB(): string {
+    return this.family === 4 ? formatIpv4(((this.addrB[0]! << 24) | (this.addrB[1]! << 16) | (this.addrB[2]! << 8) | this.addrB[3]!) >>> 0) : formatIpv6At(this.addrB, 0);
+  }
+
+  /** Handshake RTT in ns (SYN → first pure ACK, Wireshark's iRTT), or null. */
+  get handshakeRttNs(): number | null {
+    return this.firstRttNs > 0 ? this.firstRttNs : null;
+  }
+
+  /** Duration of the counted frames in ns. */
+  get durationNs(): number {
+    return (this.endSec - this.startSec) * 1e9 + (this.endNsec - this.startNsec);
+  }
+}
+
+/** Results for one frame (reused between frames: copy what you keep). */
+export class TcpFrameInfo {
+  /** tcp.stream, or -1 when the frame has no (analysable) TCP header. */
+  stream = -1;
+  conversation: TcpConversation | null = null;
+  /** True when the frame travels from the conversation's endpoint A to B. */
+  fromA = true;
+  /** tcp.seq (relative when the segment length is known), tcp.ack (relative when ACK is set). */
+  seq = 0;
+  ack = 0;
+  /** tcp.len, or -1 when unknown (fragment, ICMP error, short segment). */
+  payloadLength = -1;
+  /** tcp.window_size: the window scaled by the handshake's shift (raw for SYNs). */
+  window = 0;
+  /** Whether tcp.analysis results exist for the frame (the whole header and options were read). */
+  analysed = false;
+  /** TcpExpert bits (meaningful when `analysed`; fast/spurious imply retransmission, see effectiveExpertFlags). */
+  expert = 0;
+  dupAckNumber = 0;
+  dupAckFrame = 0;
+  /** Frame whose data this frame acknowledges exactly, and the delay (ns); 0 / -1 when none. */
+  ackedFrame = 0;
+  ackRttNs = -1;
+
+  reset(): void {
+    this.stream = -1;
+    this.conversation = null;
+    this.fromA = true;
+    this.seq = 0;
+    this.ack = 0;
+    this.payloadLength = -1;
+    this.window = 0;
+    this.analysed = false;
+    this.expert = 0;
+    this.dupAckNumber = 0;
+    this.dupAckFrame = 0;
+    this.ackedFrame = 0;
+    this.ackRttNs = -1;
+  }
+}
+
+/** Frame identity and time as the analyzer needs it (a `CapturedFrame` fits). */
+export interface AnalyzedFrameRef {
+  readonly number: number;
+  readonly tsSec: number;
+  readonly tsNsec: number;
+  readonly len: number;
+}
+
+/** Wireshark's cmp_address + port tie-break: ≥ 0 means the frame goes flow1-wards. */
+function direction(s: PacketSummary): number {
+  const b = s.addrBuf!;
+  const n = s.addrFamily === 4 ? 4 : 16;
+  for (let i = 0; i < n; i++) {
+    const d = b[s.addrSrcOffset + i]! - b[s.addrDstOffset + i]!;
+    if (d !== 0) return d;
+  }
+  return s.srcPort > s.dstPort ? 1 : -1;
+}
+
+function hashEndpoint(b: Uint8Array, off: number, n: number, port: number): number {
+  let h = Math.imul(port + 0x9e3779b1, 0x85ebca6b);
+  for (let i = 0; i < n; i += 4) {
+    h = Math.imul(h ^ ((b[off + i]! << 24) | (b[off + i + 1]! << 16) | (b[off + i + 2]! << 8) | b[off + i + 3]!), 0xcc9e2d51);
+    h = (h << 15) | (h >>> 17);
+  }
+  return h;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, off: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[off + i]) return false;
+  return true;
+}
+
+/**
+ * The analyzer. One per capture; frames must come in file order. Non-TCP frames may be
+ * passed too (they get stream -1).
+ */
+export class TcpAnalyzer {
+  /** Every conversation, indexed by stream number. */
+  readonly conversations: TcpConversation[] = [];
+  private readonly table = new Map<number, TcpConversation>();
+  private readonly mptcpTokens = new Map<number, MptcpConnection>();
+  private readonly info = new TcpFrameInfo();
+  private fwd!: TcpFlowState;
+  private rev!: TcpFlowState;
+
+  /** Number of streams so far. */
+  get streamCount(): number {
+    return this.conversations.length;
+  }
+
+  private lookup(s: PacketSummary, hash: number): TcpConversation | null {
+    const n = s.addrFamily === 4 ? 4 : 16;
+    const b = s.addrBuf!;
+    for (let c = this.table.get(hash) ?? null; c; c = c.hashNext) {
+      if (c.family !== s.addrFamily) continue;
+      if (c.portA === s.srcPort && c.portB === s.dstPort && sameBytes(c.addrA, b, s.addrSrcOffset, n) && sameBytes(c.addrB, b, s.addrDstOffset, n)) return c;
+      if (c.portA === s.dstPort && c.portB === s.srcPort && sameBytes(c.addrA, b, s.addrDstOffset, n) && sameBytes(c.addrB, b, s.addrSrcOffset, n)) return c;
+    }
+    return null;
+  }
+
+  /** Creates a conversation and makes it the one later frames of its 4-tuple find. */
+  private create(s: PacketSummary, hash: number, frame: number): TcpConversation {
+    const c = new TcpConversation(this.conversations.length, s, frame);
+    this.conversations.push(c);
+    // Replace an older conversation of the same tuple in the chain (the newest wins).
+    let prev: TcpConversation | null = null;
+    const n = c.family === 4 ? 4 : 16;
+    for (let o = this.table.get(hash) ?? null; o; prev = o, o = o.hashNext) {
+      if (o.family === c.family && ((o.portA === c.portA && o.portB === c.portB && sameBytes(o.addrA, c.addrA, 0, n) && sameBytes(o.addrB, c.addrB, 0, n)) || (o.portA === c.portB && o.portB === c.portA && sameBytes(o.addrA, c.addrB, 0, n) && sameBytes(o.addrB, c.addrA, 0, n)))) {
+        c.hashNext = o.hashNext;
+        if (prev) prev.hashNext = c;
+        else this.table.set(hash, c);
+        return c;
+      }
+    }
+    c.hashNext = this.table.get(hash) ?? null;
+    this.table.set(hash, c);
+    return c;
+  }
+
+  private orient(c: TcpConversation, s: PacketSummary): void {
+    if (direction(s) >= 0) {
+      this.fwd = c.flow1;
+      this.rev = c.flow2;
+    } else {
+      this.fwd = c.flow2;
+      this.rev = c.flow1;
+    }
+  }
+
+  /**
+   * Analyses one frame (already dissected into `s`). Returns the reused TcpFrameInfo;
+   * `stream` is -1 for frames without a TCP header up to the window field.
+   */
+  analyze(frame: AnalyzedFrameRef, s: PacketSummary): TcpFrameInfo {
+    const r = this.info;
+    r.reset();
+    if (s.transport !== Proto.TCP || s.tcpStage < TcpStage.HEADER || s.addrFamily === 0) return r;
+    const num = frame.number;
+    const n = s.addrFamily === 4 ? 4 : 16;
+    const hash = hashEndpoint(s.addrBuf!, s.addrSrcOffset, n, s.srcPort) ^ hashEndpoint(s.addrBuf!, s.addrDstOffset, n, s.dstPort);
+    let conv = this.lookup(s, hash);
+    let isNew = false;
+    if (!conv) {
+      conv = this.create(s, hash, num);
+      isNew = true;
+    }
+    this.orient(conv, s);
+    const flags = s.tcpFlags;
+    const seq = s.tcpSeq;
+    const ack = s.tcpAck;
+    let ta = 0;
+    if ((flags & (SYN | ACK)) === SYN) {
+      if (this.fwd.baseSeqSet) {
+        if (seq !== this.fwd.baseSeq) {
+          conv = this.create(s, hash, num);
+          this.orient(conv, s);
+          ta |= TcpExpert.REUSED_PORTS;
+          conv.completeness = 1;
+        } else {
+          // A retransmitted SYN: restore nextseq (a RST may have moved it, issue 17616).
+          this.fwd.nextseq = this.fwd.maxSeqToBeAcked;
+        }
+      }
+    }
+    if ((flags & (SYN | ACK)) === (SYN | ACK)) {
+      if (this.fwd.baseSeqSet && seq !== this.fwd.baseSeq) {
+        this.fwd.baseSeq = seq;
+        ta |= TcpExpert.REUSED_PORTS;
+      }
+    }
+    const fwd = this.fwd;
+    const rev = this.rev;
+    conv.lastFrame = num;
+    r.stream = conv.stream;
+    r.conversation = conv;
+    r.fromA = (direction(s) >= 0) === conv.aIsFlow1;
+
+    const haveSeglen = !s.fragmented && !s.inError && s.tcpPayloadLength >= 0;
+    const seglen = haveSeglen ? s.tcpPayloadLength : 0;
+    let relSeq = seq;
+    let relAck = ack;
+    let window = s.tcpWindow;
+    if (haveSeglen) {
+      if (!fwd.baseSeqSet) {
+        fwd.baseSeq = flags & SYN ? seq : (seq - 1) >>> 0;
+        fwd.baseSeqSet = true;
+      }
+      if (!rev.baseSeqSet && flags & ACK) {
+        rev.baseSeq = (ack - 1) >>> 0;
+        rev.baseSeqSet = true;
+      }
+      ta = this.analyzeSequence(frame, conv, seq, ack, seglen, flags, s.tcpWindow, ta);
+      relSeq = (seq - fwd.baseSeq) >>> 0;
+      if (flags & ACK) relAck = (ack - rev.baseSeq) >>> 0;
+      if (!(flags & SYN) && fwd.winScale >= 0) window = (window << fwd.winScale) >>> 0;
+      r.payloadLength = seglen;
+    }
+    r.seq = relSeq;
+    r.ack = relAck;
+    r.window = window;
+
+    if (s.tcpHeaderLength < 20) return r; // Wireshark stops at a bogus header length
+
+    // Conversation completeness (Wireshark's tcp.completeness bits).
+    if (isNew) {
+      if ((flags & (SYN | ACK)) === SYN) conv.completeness |= seglen > 0 ? 1 | 16 : 1;
+    } else {
+      if ((flags & (SYN | ACK)) === (SYN | ACK)) conv.completeness |= 2;
+      if ((flags & (SYN | ACK)) === ACK) conv.completeness |= seglen > 0 ? 8 : 4;
+      if ((flags & (FIN | ACK)) === (FIN | ACK)) conv.completeness |= 16;
+      if (flags & RST) conv.completeness |= 32;
+    }
+    if (flags & SYN) {
+      conv.synSeen = true;
+      if (!(flags & ACK)) {
+        conv.mruSynSec = frame.tsSec;
+        conv.mruSynNsec = frame.tsNsec;
+      }
+      fwd.isFirstAck = true;
+    }
+    if (flags & FIN) {
+      conv.finSeen = true;
+      if (!rev.closingInitiator) fwd.closingInitiator = true;
+    }
+    if (flags & RST) conv.rstSeen = true;
+    if ((flags & (SYN | ACK)) === ACK) {
+      if ((conv.mruSynSec !== 0 || conv.mruSynNsec !== 0) && conv.firstRttNs === 0) {
+        conv.firstRttNs = (frame.tsSec - conv.mruSynSec) * 1e9 + (frame.tsNsec - conv.mruSynNsec);
+      }
+      if (fwd.isFirstAck) fwd.isFirstAck = false;
+    }
+
+    // Option effects happen while Wireshark walks the options, i.e. after the analysis above.
+    if (s.tcpWindowScale >= 0) fwd.winScale = s.tcpWindowScale;
+    if (s.tcpMptcp) this.mptcpOptions(s, conv);
+    if (s.tcpStage < TcpStage.COMPLETE) return r;
+
+    r.analysed = true;
+    r.expert = s.inError ? ta & TcpExpert.REUSED_PORTS : ta;
+    if (flags & SYN) this.verifyWindowScaling((flags & ACK) !== 0);
+    if (s.tcpMptcp && conv.mptcp) conv.mptcp.operations |= s.tcpMptcp & 0xff;
+
+    if (!s.inError) this.count(conv, frame, r, seglen);
+    return r;
+  }
+
+  /** Wireshark's verify_tcp_window_scaling, run after a SYN's options. */
+  private verifyWindowScaling(isSynAck: boolean): void {
+    const fwd = this.fwd,
+      rev = this.rev;
+    if (fwd.winScale === -1) {
+      fwd.winScale = -2;
+      rev.winScale = -2;
+    } else if (isSynAck && rev.winScale === -2) {
+      fwd.winScale = -2;
+    }
+  }
+
+  private count(conv: TcpConversation, frame: AnalyzedFrameRef, r: TcpFrameInfo, seglen: number): void {
+    const fromA = r.fromA;
+    if (conv.tableSourceIsA === null) {
+      conv.tableSourceIsA = fromA;
+      conv.startSec = conv.endSec = frame.tsSec;
+      conv.startNsec = conv.endNsec = frame.tsNsec;
+    } else {
+      if (frame.tsSec > conv.endSec || (frame.tsSec === conv.endSec && frame.tsNsec > conv.endNsec)) {
+        conv.endSec = frame.tsSec;
+        conv.endNsec = frame.tsNsec;
+      } else if (frame.tsSec < conv.startSec || (frame.tsSec === conv.startSec && frame.tsNsec < conv.startNsec)) {
+        conv.startSec = frame.tsSec;
+        conv.startNsec = frame.tsNsec;
+      }
+    }
+    if (fromA) {
+      conv.framesAtoB++;
+      conv.bytesAtoB += frame.len;
+      conv.payloadAtoB += seglen;
+    } else {
+      conv.framesBtoA++;
+      conv.bytesBtoA += frame.len;
+      conv.payloadBtoA += seglen;
+    }
+    const e = r.expert;
+    if (e) {
+      if (e & (TcpExpert.RETRANSMISSION | TcpExpert.FAST_RETRANSMISSION | TcpExpert.SPURIOUS_RETRANSMISSION)) conv.retransmissions++;
+      for (let bit = 1; bit <= TcpExpert.REUSED_PORTS; bit <<= 1) if (e & bit) conv.expertCounts.set(bit, (conv.expertCounts.get(bit) ?? 0) + 1);
+    }
+  }
+
+  /** MPTCP option effects on connection identity (tokens shared by subflows). */
+  private mptcpOptions(s: PacketSummary, conv: TcpConversation): void {
+    const m = s.tcpMptcp;
+    const fwd = this.fwd,
+      rev = this.rev;
+    // Subtypes beyond MP_JOIN create the connection state if none exists yet.
+    if (!conv.mptcp && m & ~0x3) conv.mptcp = new MptcpConnection();
+    if (m & 1 && s.tcpMptcpKeyHi >= 0) {
+      this.mptcpFromKey(conv, fwd, s.tcpMptcpVersion, s.tcpMptcpKeyHi, s.tcpMptcpKeyLo);
+      if (s.tcpMptcpRecvKeyHi >= 0 && !rev.mptcpHasKey) this.mptcpFromKey(conv, rev, s.tcpMptcpVersion, s.tcpMptcpRecvKeyHi, s.tcpMptcpRecvKeyLo);
+    }
+    if (m & 2) {
+      if (s.tcpMptcpJoinLength === 12 && s.tcpMptcpToken >= 0) this.mptcpFromToken(conv, rev, s.tcpMptcpToken);
+      else if (!conv.mptcp) conv.mptcp = new MptcpConnection();
+    }
+  }
+
+  private mptcpFromKey(conv: TcpConversation, flow: TcpFlowState, version: number, hi: number, lo: number): void {
+    if (flow.mptcpHasKey) return;
+    const key = Buffer.alloc(8);
+    key.writeUInt32BE(hi >>> 0, 0);
+    key.writeUInt32BE(lo >>> 0, 4);
+    const digest = createHash(version === 0 ? 'sha1' : 'sha256').update(key).digest();
+    this.mptcpFromToken(conv, flow, digest.readUInt32BE(0));
+    flow.mptcpHasKey = true;
+  }
+
+  private mptcpFromToken(conv: TcpConversation, flow: TcpFlowState, token: number): void {
+    if (flow.mptcpHasToken && conv.mptcp) return;
+    const known = this.mptcpTokens.get(token);
+    if (known) {
+      conv.mptcp = known;
+    } else {
+      conv.mptcp ??= new MptcpConnection();
+      this.mptcpTokens.set(token, conv.mptcp);
+    }
+    flow.mptcpHasToken = true;
+  }
+
+  /** Wireshark's tcp_analyze_sequence_number; returns the frame's expert bits. */
+  private analyzeSequence(frame: AnalyzedFrameRef, conv: TcpConversation, seq: number, ack: number, seglen: number, flags: number, window: number, ta: number): number {
+    const fwd = this.fwd;
+    const rev = this.rev;
+    const r = this.info;
+    const num = frame.number;
+    const sec = frame.tsSec,
+      nsec = frame.tsNsec;
+
+    fwdChecks: {
+      // ZERO WINDOW PROBE: the next expected byte, alone, into a zero window.
+      if (seglen === 1 && seq === fwd.nextseq && rev.window === 0) {
+        ta |= TcpExpert.ZERO_WINDOW_PROBE;
+        break fwdChecks;
+      }
+      // ZERO WINDOW
+      if (window === 0 && (flags & (RST | FIN | SYN)) === 0) ta |= TcpExpert.ZERO_WINDOW;
+      // LOST PACKET: beyond the highest sequence seen.
+      if (fwd.nextseq && gtSeq(seq, fwd.nextseq) && (flags & RST) === 0) ta |= TcpExpert.LOST_SEGMENT;
+      // KEEP ALIVE: 0 or 1 byte starting one byte before the next expected.
+      if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextseq - 1) >>> 0) && (flags & (SYN | FIN | RST)) === 0) ta |= TcpExpert.KEEP_ALIVE;
+      // WINDOW UPDATE: no data, same seq/ack, new window.
+      if (seglen === 0 && window && window !== fwd.window && seq === fwd.nextseq && ack === fwd.lastAck && (flags & (SYN | FIN | RST)) === 0) ta |= TcpExpert.WINDOW_UPDATE;
+      // WINDOW FULL: data up to the edge of the receiver's advertised window.
+      if (seglen > 0 && rev.winScale !== -1 && (flags & (SYN | FIN | RST)) === 0) {
+        const shift = rev.isFirstAck ? 0 : rev.winScale === -2 ? 0 : rev.winScale;
+        if (((seq + seglen) >>> 0) === ((rev.lastAck + ((rev.window << shift) >>> 0)) >>> 0)) ta |= TcpExpert.WINDOW_FULL;
+      }
+      // KEEP ALIVE ACK
+      if (seglen === 0 && window && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastAck && rev.lastSegmentFlags & TcpExpert.KEEP_ALIVE && (flags & (SYN | FIN | RST)) === 0) {
+        ta |= TcpExpert.KEEP_ALIVE_ACK;
+        break fwdChecks;
+      }
+      // ZERO WINDOW PROBE ACK
+      if (seglen === 0 && window === 0 && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastAck && rev.lastSegmentFlags & TcpExpert.ZERO_WINDOW_PROBE && (flags & (SYN | FIN | RST)) === 0) {
+        ta |= TcpExpert.ZERO_WINDOW_PROBE_ACK;
+        break fwdChecks;
+      }
+      // DUPLICATE ACK
+      if (seglen === 0 && window && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastAck && (flags & (SYN | FIN | RST)) === 0) {
+        if (conv.mptcp && conv.mptcp.operations !== fwd.mpOperations) {
+          // MPTCP tolerates duplicate ACKs when its options change (RFC 8684 §4).
+        } else {
+          fwd.dupAckNum = fwd.dupAckNum === -1 ? 1 : fwd.dupAckNum + 1;
+          ta |= TcpExpert.DUPLICATE_ACK;
+          r.dupAckNumber = fwd.dupAckNum;
+          r.dupAckFrame = fwd.lastNonDupAck;
+        }
+      }
+    }
+    // finished_fwd: a new ACK number resets the duplicate-ACK counters.
+    if (ack !== fwd.lastAck) {
+      fwd.lastNonDupAck = num;
+      fwd.dupAckNum = 0;
+    }
+    // ACKED LOST PACKET: acknowledges beyond what the other side was seen to send.
+    if (rev.maxSeqToBeAcked && gtSeq(ack, rev.maxSeqToBeAcked) && (flags & ACK) !== 0) {
+      if (ltSeq(rev.maxSeqToBeAcked, rev.nextseq)) {
+        rev.maxSeqToBeAcked = rev.nextseq;
+        ta |= TcpExpert.ACK_LOST_SEGMENT;
+      } else {
+        if (rev.dupAckNum === 0) ta |= TcpExpert.ACK_LOST_SEGMENT;
+        rev.dupAckNum = -1;
+      }
+    }
+    // RETRANSMISSION / FAST RETRANSMISSION / SPURIOUS / OUT-OF-ORDER
+    if (seglen > 0 || flags & (SYN | FIN)) {
+      retrans: {
+        let seqNotAdvanced = fwd.nextseq !== 0 && ltSeq(seq, fwd.nextseq);
+        if (ta & TcpExpert.KEEP_ALIVE) break retrans;
+        // One byte less than expected with more than one byte: new data after a zero window probe.
+        if (seglen > 1 && ((fwd.nextseq - 1) >>> 0) === seq) seqNotAdvanced = false;
+        if (seglen > 0 && rev.lastAck && leSeq((seq + seglen) >>> 0, rev.lastAck)) {
+          ta |= TcpExpert.SPURIOUS_RETRANSMISSION;
+          break retrans;
+        }
+        const sinceDupAck = (sec - rev.lastAckSec) * 1e9 + (nsec - rev.lastAckNsec);
+        if (seqNotAdvanced && rev.dupAckNum >= 2 && rev.lastAck === seq && sinceDupAck < 20_000_000) {
+          ta |= TcpExpert.FAST_RETRANSMISSION;
+          break retrans;
+        }
+        const sinceNext = (sec - fwd.nextseqSec) * 1e9 + (nsec - fwd.nextseqNsec);
+        const oooThreshold = conv.firstRttNs === 0 ? 3_000_000 : conv.firstRttNs;
+        if (seqNotAdvanced && sinceNext < oooThreshold && fwd.nextseq !== ((seq + seglen + (flags & (SYN | FIN) ? 1 : 0)) >>> 0)) {
+          ta |= TcpExpert.OUT_OF_ORDER;
+          break retrans;
+        }
+        if (seqNotAdvanced) ta |= TcpExpert.RETRANSMISSION;
+      }
+    }
+    // Remember the segment and the highest sequence number seen.
+    let nextseq = (seq + seglen) >>> 0;
+    if ((seglen || flags & (SYN | FIN)) && fwd.segments.length < MAX_UNACKED_SEGMENTS) {
+      if (flags & (SYN | FIN)) nextseq = (nextseq + 1) >>> 0;
+      fwd.segments.push({ seq, nextseq, frame: num, tsSec: sec, tsNsec: nsec });
+    }
+    if (gtSeq(nextseq, fwd.nextseq) || !fwd.nextseq) {
+      if (!(ta & TcpExpert.ZERO_WINDOW_PROBE)) {
+        fwd.nextseq = nextseq;
+        fwd.nextseqFrame = num;
+        fwd.nextseqSec = sec;
+        fwd.nextseqNsec = nsec;
+      }
+    }
+    if (seq === fwd.maxSeqToBeAcked || !fwd.maxSeqToBeAcked) {
+      if (!(ta & TcpExpert.ZERO_WINDOW_PROBE)) fwd.maxSeqToBeAcked = fwd.nextseq;
+    }
+    fwd.window = window;
+    fwd.lastAck = ack;
+    fwd.lastAckSec = sec;
+    fwd.lastAckNsec = nsec;
+    if (conv.mptcp) fwd.mpOperations = conv.mptcp.operations;
+    fwd.lastSegmentFlags = ta;
+
+    // Drop the other direction's segments this ACK covers (Wireshark walks newest first).
+    const segs = rev.segments;
+    if (segs.length) {
+      let keep = 0;
+      for (let i = 0; i < segs.length; i++) {
+        const u = segs[i]!;
+        if (ack === u.nextseq) {
+          if (r.ackedFrame === 0 || u.frame < r.ackedFrame) {
+            r.ackedFrame = u.frame;
+            r.ackRttNs = (sec - u.tsSec) * 1e9 + (nsec - u.tsNsec);
+          }
+          continue;
+        }
+        if (gtSeq(ack, u.seq) && leSeq(ack, u.nextseq)) {
+          u.seq = ack;
+        } else if (!gtSeq(u.nextseq, ack)) {
+          continue;
+        }
+        segs[keep++] = u;
+      }
+      segs.length = keep;
+    }
+    return ta;
+  }
+}

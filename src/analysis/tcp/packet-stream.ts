@@ -1,0 +1,68 @@
+/**
+ * Capture → dissection → TCP analysis, one frame at a time. This is the pipeline every
+ * packet command (and the correlation engine) runs; it keeps memory bounded by reusing
+ * its per-frame objects.
+ */
+import type { Capture, CaptureInterface, CapturedFrame } from '../../pcap/index.js';
+import { Dissector } from '../../dissect/dissector.js';
+import type { PacketSummary } from '../../dissect/summary.js';
+import { TcpAnalyzer, type TcpFrameInfo } from './analyzer.js';
+import { UdpConversationTable } from './udp-conversations.js';
+
+/** One analysed frame. The object and its parts are reused: copy what you keep. */
+export interface AnalyzedPacket {
+  frame: CapturedFrame;
+  iface: CaptureInterface;
+  summary: PacketSummary;
+  tcp: TcpFrameInfo;
+}
+
+export interface PacketStreamOptions {
+  /** Also tally UDP conversations (default true). */
+  udp?: boolean;
+}
+
+/**
+ * Runs the pipeline over a capture. Iterate `packets()` once; afterwards `tcp` holds every
+ * TCP conversation (`tcp.conversations`) and `udp` every UDP conversation.
+ */
+export class PacketStream {
+  readonly dissector = new Dissector();
+  readonly tcp = new TcpAnalyzer();
+  readonly udp = new UdpConversationTable();
+  /** Time of the first frame (seconds, ns), the reference of relative times. */
+  firstSec = 0;
+  firstNsec = 0;
+  frameCount = 0;
+
+  constructor(
+    readonly capture: Capture,
+    private readonly options: PacketStreamOptions = {},
+  ) {}
+
+  *packets(): Iterable<AnalyzedPacket> {
+    const cap = this.capture;
+    const d = this.dissector;
+    const tcp = this.tcp;
+    const udp = this.options.udp === false ? null : this.udp;
+    const s = d.s;
+    let event: AnalyzedPacket | undefined;
+    for (const frame of cap.frames()) {
+      const iface = cap.interfaces[frame.interfaceId]!;
+      if (this.frameCount++ === 0) {
+        this.firstSec = frame.tsSec;
+        this.firstNsec = frame.tsNsec;
+      }
+      d.decode(frame, iface.linkType, s);
+      if (frame.damage) s.markMalformed(frame.damage);
+      const info = tcp.analyze(frame, s);
+      if (udp) udp.add(frame, s);
+      if (event) {
+        event.frame = frame;
+        event.iface = iface;
+        event.tcp = info;
+      } else event = { frame, iface, summary: s, tcp: info };
+      yield event;
+    }
+  }
+}

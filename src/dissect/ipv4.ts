@@ -1,0 +1,139 @@
+/**
+ * IPv4: header, options (loose/strict source routes decide the final destination, as in
+ * Wireshark), total length (trims Ethernet padding), fragments (reassembled; the
+ * datagram is dissected in the frame that completes it).
+ */
+import { u16, u32 } from './bytes.js';
+import type { Dissector } from './dissector.js';
+import { decodeIpPayload } from './ip-payload.js';
+import { decodeIpv6 } from './ipv6.js';
+import { Proto } from './summary.js';
+
+export const IpOption = { EOOL: 0, NOP: 1, LSR: 131, SSR: 137 } as const;
+
+/**
+ * Offset (relative to the fixed header's destination field) of the real destination when
+ * a source-route option is present and not exhausted; 0 otherwise.
+ */
+function sourceRouteDestination(b: Uint8Array, p: number, length: number): number {
+  const start = p;
+  while (length > 0) {
+    const opt = b[p]!;
+    length--;
+    if (opt !== IpOption.EOOL && opt !== IpOption.NOP) {
+      if (length === 0) return 0;
+      const len = b[p + 1]!;
+      length--;
+      if (len < 2 || len - 2 > length) return 0;
+      if (opt === IpOption.SSR || opt === IpOption.LSR) {
+        const ptr = b[p + 2]!;
+        if (ptr < 4 || ptr & 3 || ptr > len) return 0;
+        return p - start + 4 + (len - 4);
+      }
+      p += len;
+      length -= len - 2;
+    } else {
+      p += 1;
+    }
+    if (opt === IpOption.EOOL) return 0;
+  }
+  return 0;
+}
+
+/**
+ * Decodes an IPv4 header at `b[off]`. `end` is the captured end and `rep` the reported
+ * end of the enclosing layer; `inError` is set inside an ICMP error.
+ */
+export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number, rep: number, inError: boolean): void {
+  const s = d.s;
+  const cap = end - off;
+  if (cap < 1) {
+    s.markMalformed('IPv4 header cut short');
+    return;
+  }
+  const version = b[off]! >> 4;
+  if (version !== 4) {
+    // A cooked capture may label an IPv6 packet as IPv4; Wireshark follows the version.
+    if (version === 6) decodeIpv6(d, b, off, end, rep, inError);
+    else s.markMalformed(`bogus IPv4 version ${version}`);
+    return;
+  }
+  const hlen = (b[off]! & 0x0f) * 4;
+  const layer = s.pushLayer(Proto.IPV4, b, off, hlen, end, inError);
+  if (layer < 0) return;
+  if (hlen < 20) {
+    s.markMalformed(`bogus IPv4 header length ${hlen}`);
+    return;
+  }
+  if (cap < 20) {
+    s.markMalformed('IPv4 header cut short');
+    return;
+  }
+  let totalLength = u16(b, off + 2);
+  if (totalLength < hlen) {
+    s.markMalformed(`bogus IPv4 total length ${totalLength}`);
+    return;
+  }
+  if (totalLength <= rep - off) {
+    rep = off + totalLength;
+    if (end > rep) end = rep;
+    s.layerEnd[layer] = end;
+  } else {
+    totalLength = rep - off;
+  }
+  const id = u16(b, off + 4);
+  const fragWord = u16(b, off + 6);
+  const proto = b[off + 9]!;
+  const src = u32(b, off + 12);
+  let dstOff = 0;
+  if (hlen > 20) {
+    if (cap >= hlen) dstOff = sourceRouteDestination(b, off + 20, hlen - 20);
+    else s.markMalformed('IPv4 options cut short');
+  }
+  const dst = u32(b, off + 16 + dstOff);
+  if (!s.hasIpv4) {
+    s.hasIpv4 = true;
+    s.ipv4Src = src;
+    s.ipv4Dst = dst;
+  }
+  if (s.ipLayer < 0) {
+    s.ipLayer = layer;
+    s.ipVersion = 4;
+    s.ipId = id;
+    s.ipTtl = b[off + 8]!;
+    s.ipTotalLength = u16(b, off + 2);
+  }
+  s.ipProto = proto;
+  s.addrFamily = 4;
+  s.addrBuf = b;
+  s.addrSrcOffset = off + 12;
+  s.addrDstOffset = off + 16 + dstOff;
+
+  const payload = off + hlen;
+  const moreFragments = (fragWord & 0x2000) !== 0;
+  const fragOffset = (fragWord & 0x1fff) * 8;
+  const payloadLength = rep - payload;
+  if (moreFragments || fragOffset) {
+    s.ipFragment = true;
+    if (!inError && totalLength > hlen && end - payload >= totalLength - hlen) {
+      const key = `4/${src}/${dst}/${id}/${proto}/${s.vlanId}`;
+      const whole = d.reassembly.add(key, fragOffset, b.subarray(payload, payload + totalLength - hlen), moreFragments);
+      if (whole) {
+        s.ipFragment = false;
+        s.reassembled = true;
+        decodeIpPayload(d, proto, whole, 0, whole.length, whole.length, false, false);
+        return;
+      }
+      s.pushLayer(Proto.DATA, b, payload, end - payload, end, inError);
+      return;
+    }
+    if (fragOffset) {
+      s.pushLayer(Proto.DATA, b, payload, Math.max(0, end - payload), end, inError);
+      return;
+    }
+    // First fragment that cannot be reassembled (cut by the snap length): dissect what is here.
+    if (payloadLength > 0) decodeIpPayload(d, proto, b, payload, end, rep, inError, true);
+    return;
+  }
+  if (payloadLength > 0) decodeIpPayload(d, proto, b, payload, end, rep, inError, false);
+}
