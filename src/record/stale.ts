@@ -1,0 +1,158 @@
+/**
+ * Cleaning up after a recorder that was killed (kill -9, a crash, a lost machine
+ * session): its tracefs instance is still there, possibly still tracing, its tcpdump may
+ * still run, and its bundle has a spool but no CTF trace.
+ *
+ * An instance is stale when it is named `tracewire-<pid>-…` and that recorder process no
+ * longer exists (or the pid now belongs to a different process: its start time differs
+ * from the one in the state file). For each stale instance: tracing off, capture helpers
+ * stopped, the pages still in the ring buffers read into the bundle's spool, the instance
+ * removed — and, with `recover`, the bundle finished from the spool, marked
+ * `complete: false, stop_reason: "recovered"`.
+ */
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { listInstances, TracefsInstance, readPageLayout } from '../ftrace/tracefs.js';
+import type { CaptureTarget } from './capture.js';
+import { CaptureSet } from './capture.js';
+import { measureRealtimeOffset, monotonicNow } from './clock.js';
+import { finishBundle, readSpoolSession, readSpoolStateDump, SPOOL_DIR } from './finish.js';
+import { CpuReader, SpoolWriter } from './spool.js';
+import { INSTANCE_PREFIX, processStartTime, readSavedTgids, stateFilePath, type SessionStateFile } from './session.js';
+
+export interface StaleCleanup {
+  readonly instance: string;
+  readonly removed: boolean;
+  /** The bundle directory finished from the spool, if any. */
+  readonly recoveredBundle?: string;
+  readonly stoppedHelpers: number[];
+  readonly problems: string[];
+}
+
+function readState(instance: string): SessionStateFile | undefined {
+  try {
+    return JSON.parse(readFileSync(stateFilePath(instance), 'utf8')) as SessionStateFile;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the recorder that owns `instance` is gone. */
+export function isStale(instance: string): boolean {
+  const m = new RegExp(`^${INSTANCE_PREFIX}(\\d+)-`).exec(instance);
+  if (!m) return false;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return false;
+  const started = processStartTime(pid);
+  if (started === undefined) return true;
+  const state = readState(instance);
+  return state !== undefined && state.pidStartTime !== '' && state.pidStartTime !== started;
+}
+
+async function stopHelper(pid: number): Promise<boolean> {
+  let comm = '';
+  try {
+    comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return false;
+  }
+  if (comm !== 'tcpdump') return false; // the pid was reused by something else
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return false;
+  }
+  for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 30));
+  if (existsSync(`/proc/${pid}`)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return true;
+}
+
+/** Reads what is left in a stale instance's buffers into its bundle's spool. */
+function drainInto(inst: TracefsInstance, root: string, spoolDir: string): void {
+  const { layout } = readPageLayout(root);
+  for (const cpu of inst.cpus()) {
+    const spool = new SpoolWriter(spoolDir, cpu);
+    const reader = new CpuReader(join(inst.path, 'per_cpu', `cpu${cpu}`, 'trace_pipe_raw'), cpu, layout, spool);
+    try {
+      while (reader.drain(1 << 20) > 0);
+    } finally {
+      reader.close();
+      spool.close();
+    }
+  }
+}
+
+/**
+ * Finds and cleans up stale tracewire instances under the tracefs mount `root`. With
+ * `recover`, also finishes their bundles. Never throws; problems are reported.
+ */
+export async function cleanupStaleSessions(root: string, opts: { recover: boolean }): Promise<StaleCleanup[]> {
+  const out: StaleCleanup[] = [];
+  for (const name of listInstances(root)) {
+    if (!name.startsWith(INSTANCE_PREFIX) || !isStale(name)) continue;
+    const problems: string[] = [];
+    const stoppedHelpers: number[] = [];
+    const inst = TracefsInstance.open(root, name);
+    const state = readState(name);
+    inst.tryWrite('tracing_on', '0');
+    for (const pid of state?.helperPids ?? []) if (await stopHelper(pid)) stoppedHelpers.push(pid);
+    const spoolDir = state ? join(state.bundleDir, SPOOL_DIR) : undefined;
+    let kernelLost = new Map<number, number>();
+    if (spoolDir && existsSync(spoolDir)) {
+      try {
+        drainInto(inst, root, spoolDir);
+      } catch (err) {
+        problems.push(`reading the remaining events failed: ${(err as Error).message}`);
+      }
+    }
+    for (const cpu of inst.cpus()) {
+      const s = inst.cpuStats(cpu);
+      kernelLost.set(cpu, (s['overrun'] ?? 0) + (s['commit overrun'] ?? 0) + (s['dropped events'] ?? 0));
+    }
+    const savedTgids = readSavedTgids(root);
+    inst.tryWrite('options/record-tgid', '0');
+    const removed = inst.remove();
+    if (!removed) problems.push(`could not remove ${inst.path}`);
+    try {
+      unlinkSync(stateFilePath(name));
+    } catch {
+      // no state file
+    }
+    let recoveredBundle: string | undefined;
+    if (opts.recover && state && spoolDir && existsSync(join(spoolDir, 'session.json'))) {
+      try {
+        const session = readSpoolSession(spoolDir);
+        const targets: CaptureTarget[] = session.captureTargets ?? [];
+        const capture = await CaptureSet.adopt(targets, state.bundleDir).stop();
+        const end = monotonicNow();
+        const clockEnd = measureRealtimeOffset();
+        if (kernelLost.size === 0) kernelLost = new Map(session.cpus.map((c) => [c, 0]));
+        finishBundle({
+          session,
+          statedump: readSpoolStateDump(spoolDir),
+          kernelLost,
+          savedTgids,
+          capture,
+          clockEnd,
+          endMonotonicNs: end,
+          stopReason: 'recovered',
+          complete: false,
+          error: `the recorder (pid ${state.pid}) died; finished by a later run (pid ${process.pid})`,
+          command: session.command ? { argv: session.command.argv, pid: session.command.pid, exit_code: null, signal: null } : null,
+          keepSpool: false,
+        });
+        recoveredBundle = state.bundleDir;
+      } catch (err) {
+        problems.push(`finishing bundle ${state.bundleDir} failed: ${(err as Error).message}`);
+      }
+    }
+    out.push({ instance: name, removed, stoppedHelpers, problems, ...(recoveredBundle ? { recoveredBundle } : {}) });
+  }
+  return out;
+}
