@@ -1,0 +1,257 @@
+/**
+ * babeltrace2's default text output (`sink.text.pretty`):
+ *
+ *   [17:46:22.794565804] (+0.000001868) wilbrod sched_wakeup: { cpu_id = 2 }, { comm = "lttng-consumerd", tid = 4297 }
+ *
+ * time of day (local, or UTC), delta from the previous event, host name, event name,
+ * then the packet context, common context, specific context and payload, each as
+ * `{ name = value, ... }`. Integers follow their preferred base (`0x804A291`),
+ * enumerations print `( "LABEL" : container = N )`, floats use C's `%g`.
+ */
+import type { FieldValue } from '../../model/trace-event.js';
+import type { EnumMapping, FieldClass, StructClass } from '../metadata/model.js';
+import type { CtfDiscarded, CtfEvent } from '../stream/messages.js';
+
+type Printer = (v: FieldValue) => string;
+
+export interface TextOptions {
+  /** Print times of day in UTC instead of the local time zone. */
+  readonly utc: boolean;
+}
+
+const NS = 1_000_000_000n;
+
+/** C's `%g` (6 significant digits). */
+export function cFormatG(x: number): string {
+  if (Number.isNaN(x)) return x < 0 ? '-nan' : 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const e = parseInt(x.toExponential(5).split('e')[1]!, 10);
+  if (e < -4 || e >= 6) {
+    const [m0, ex] = x.toExponential(5).split('e') as [string, string];
+    const m = m0.replace(/\.?0+$/, '');
+    const n = parseInt(ex, 10);
+    return `${m}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  return x.toFixed(Math.max(0, 5 - e)).replace(/\.?0+$/, '') || '0';
+}
+
+/** babeltrace2's string escaping: C escapes for controls, backslash, quotes and `?`. */
+export function escapeText(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    switch (ch) {
+      case '\\':
+        out += '\\\\';
+        continue;
+      case "'":
+        out += "\\'";
+        continue;
+      case '"':
+        out += '\\"';
+        continue;
+      case '?':
+        out += '\\?';
+        continue;
+      default:
+        break;
+    }
+    if (c >= 0x20 && c !== 0x7f) {
+      out += ch;
+      continue;
+    }
+    const named: Record<number, string> = { 7: '\\a', 8: '\\b', 27: '\\e', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v' };
+    out += named[c] ?? `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return `${out}"`;
+}
+
+function toBig(v: FieldValue): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return BigInt(v);
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  return 0n;
+}
+
+function integerText(v: FieldValue, size: number, base: number): string {
+  if (base === 10) return String(v);
+  const u = BigInt.asUintN(64, toBig(v));
+  if (base === 16) return `0x${BigInt.asUintN(Math.min(64, (size + 3) & ~3), u).toString(16).toUpperCase()}`;
+  if (base === 8) return `0${BigInt.asUintN(Math.min(64, Math.ceil(size / 3) * 3), u).toString(8)}`;
+  return `0b${BigInt.asUintN(size, u).toString(2).padStart(size, '0')}`;
+}
+
+function enumLabels(mappings: EnumMapping[], v: FieldValue): string {
+  const x = toBig(v);
+  const labels = mappings.filter((m) => m.ranges.some(([lo, hi]) => x >= BigInt(lo) && x <= BigInt(hi))).map((m) => m.label);
+  labels.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (labels.length === 0) return '<unknown>';
+  const list = labels.map(escapeText).join(', ');
+  return labels.length > 1 ? `{ ${list} }` : list;
+}
+
+const cache = new WeakMap<object, Printer>();
+
+function printerOf(fc: FieldClass): Printer {
+  let p = cache.get(fc);
+  if (!p) {
+    p = build(fc);
+    cache.set(fc, p);
+  }
+  return p;
+}
+
+function build(fc: FieldClass): Printer {
+  switch (fc.kind) {
+    case 'int':
+    case 'varint': {
+      const size = fc.kind === 'int' ? fc.size : 64;
+      const base = fc.base;
+      if (fc.mappings) {
+        const m = fc.mappings;
+        return (v) => `( ${enumLabels(m, v)} : container = ${integerText(v, size, base)} )`;
+      }
+      return (v) => integerText(v, size, base);
+    }
+    case 'bits':
+      return (v) => `0x${toBig(v).toString(16).toUpperCase()}`;
+    case 'bool':
+      return (v) => (v ? 'true' : 'false');
+    case 'float':
+      return (v) => cFormatG(Number(v));
+    case 'string':
+    case 'static-string':
+    case 'dynamic-string':
+      return (v) => escapeText(String(v));
+    case 'blob':
+      return (v) => `{ ${(v as number[]).map((b) => `${b.toString(16).padStart(2, '0')} `).join('')}}`;
+    case 'array':
+    case 'sequence': {
+      if (fc.isText) return (v) => escapeText(String(v));
+      const e = printerOf(fc.elem);
+      return (v) => {
+        const a = v as FieldValue[];
+        if (a.length === 0) return '[ ]';
+        return `[ ${a.map((x, i) => `[${i}] = ${e(x)}`).join(', ')} ]`;
+      };
+    }
+    case 'struct':
+      return structPrinter(fc.members.filter((m) => m.fc.inIr));
+    case 'variant': {
+      const options = fc.options.map((o) => printerOf(o.fc));
+      const classes = fc.options.map((o) => o.fc);
+      return (v) => {
+        // the value alone does not say which option it is: take the first whose shape fits
+        const k = classes.findIndex((c) => fits(c, v));
+        return `{ ${(options[k >= 0 ? k : 0] ?? String)(v)} }`;
+      };
+    }
+    case 'optional': {
+      const inner = printerOf(fc.fc);
+      return (v) => (v === null ? '<none>' : `{ ${inner(v)} }`);
+    }
+  }
+}
+
+function fits(fc: FieldClass, v: FieldValue): boolean {
+  switch (fc.kind) {
+    case 'struct':
+      return v !== null && typeof v === 'object' && !Array.isArray(v);
+    case 'array':
+    case 'sequence':
+      return fc.isText ? typeof v === 'string' : Array.isArray(v);
+    case 'string':
+    case 'static-string':
+    case 'dynamic-string':
+      return typeof v === 'string';
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'float':
+    case 'int':
+    case 'varint':
+    case 'bits':
+      return typeof v === 'number' || typeof v === 'bigint';
+    default:
+      return true;
+  }
+}
+
+function structPrinter(members: Array<{ name: string; fc: FieldClass }>): Printer {
+  const parts = members.map((m) => ({ name: m.name, p: printerOf(m.fc) }));
+  return (v) => {
+    if (parts.length === 0) return '{ }';
+    const o = v as Record<string, FieldValue>;
+    let out = '{';
+    for (let i = 0; i < parts.length; i++) out += `${i ? ', ' : ' '}${parts[i]!.name} = ${parts[i]!.p(o[parts[i]!.name]!)}`;
+    return `${out} }`;
+  };
+}
+
+function scopePrinter(s: StructClass | null): Printer | null {
+  if (!s || !s.inIr) return null;
+  return printerOf(s);
+}
+
+export class TextFormatter {
+  private lastNs: bigint | null = null;
+
+  constructor(private readonly opts: TextOptions) {}
+
+  private timeOfDay(ns: bigint): string {
+    const neg = ns < 0n;
+    const a = neg ? -ns : ns;
+    const sec = a / NS;
+    const frac = (a % NS).toString().padStart(9, '0');
+    if (neg) return `-${sec}.${frac}`;
+    const d = new Date(Number(sec) * 1000);
+    const h = this.opts.utc ? d.getUTCHours() : d.getHours();
+    const m = this.opts.utc ? d.getUTCMinutes() : d.getMinutes();
+    const s = this.opts.utc ? d.getUTCSeconds() : d.getSeconds();
+    const p2 = (x: number) => String(x).padStart(2, '0');
+    return `${p2(h)}:${p2(m)}:${p2(s)}.${frac}`;
+  }
+
+  /** One event line, with its newline. */
+  event(ev: CtfEvent): string {
+    let out = '';
+    if (ev.hasTimestamp) {
+      const ts = ev.ts;
+      out += `[${this.timeOfDay(ts)}] `;
+      if (this.lastNs === null) out += '(+?.?????????) ';
+      else {
+        const d = ts - this.lastNs;
+        const a = d < 0n ? -d : d;
+        out += `(${d < 0n ? '-' : '+'}${a / NS}.${(a % NS).toString().padStart(9, '0')}) `;
+      }
+      this.lastNs = ts;
+    }
+    const host = ev.trace.env.hostname;
+    if (typeof host === 'string') out += `${host} `;
+    out += `${ev.name}: `;
+    const info = ev.eventClass;
+    const sc = info.streamClass;
+    const parts: string[] = [];
+    const pc = ev.packet.context;
+    const pcp = scopePrinter(sc.packetContext);
+    if (pc && pcp) parts.push(pcp(pc));
+    const common = scopePrinter(sc.eventCommonContext);
+    if (common) parts.push(common(ev.context));
+    const spec = scopePrinter(info.eventClass.specificContext);
+    if (spec) parts.push(spec(ev.context));
+    const payload = scopePrinter(info.eventClass.payload);
+    if (payload) parts.push(payload(ev.payload));
+    return `${out}${parts.join(', ')}\n`;
+  }
+
+  /** The WARNING line babeltrace2 writes to stderr for lost events or packets. */
+  discarded(d: CtfDiscarded): string {
+    const what = d.kind === 'discarded_events' ? 'event' : 'packet';
+    const count = d.count === null ? `Tracer may have discarded ${what}s` : `Tracer discarded ${d.count} ${what}${d.count === 1 ? '' : 's'}`;
+    const range = d.begin !== null && d.end !== null ? `between [${this.timeOfDay(d.begin)}] and [${this.timeOfDay(d.end)}]` : '(unknown time range)';
+    const t = d.trace;
+    const host = typeof t.env.hostname === 'string' ? `${t.env.hostname}/` : '';
+    const traceName = `${host}${t.path.split('/').pop()}`;
+    return `WARNING: ${count} ${range} in trace "${traceName}" within stream "${d.stream.name}" (stream class ID: ${d.stream.streamClassId}, stream ID: ${d.streamId}).\n`;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Reads one data stream (one stream instance, possibly split over several files by
+ * session rotation) packet by packet and yields its messages in stream order: discarded
+ * events/packets where the packet counters say so, then the packet's events.
+ *
+ * Follows babeltrace2's message iterator for the details that change results: the
+ * clock is set by `timestamp_begin`, moved by each event header, and set to
+ * `timestamp_end` at the end of the packet (except for the LTTng crash and
+ * event-after-packet quirks); discarded-event counts are differences between
+ * consecutive packets' `events_discarded`; lost packets are gaps in `packet_seq_num`.
+ */
+import { FormatError } from '../../base/errors.js';
+import type { FieldMap } from '../../model/trace-event.js';
+import { DecodeState } from '../decode/decode-state.js';
+import { EMPTY_FIELDS, type StreamClassDecoders, type TraceDecoders } from '../decode/trace-decoders.js';
+import type { StreamClass } from '../metadata/model.js';
+import { FileWindow } from './file-window.js';
+import { CtfDiscarded, CtfEvent, PacketInfo, type CtfMessage, type StreamInfo } from './messages.js';
+import { readPacketPrelude } from './packet-prelude.js';
+
+/** Tracer bugs whose effects babeltrace2 corrects, derived from the trace environment. */
+export interface TracerQuirks {
+  /** LTTng crash buffers: `timestamp_end` = 0 in packets that were never closed. */
+  readonly lttngCrash: boolean;
+  /** Old LTTng: events after their packet's `timestamp_end`. */
+  readonly eventAfterPacket: boolean;
+}
+
+export interface StreamReaderOptions {
+  /** Read window per file, in bytes. */
+  readonly windowBytes: number;
+  readonly quirks: TracerQuirks;
+  /** Skip whole packets that end before this time (ns from origin), when safe. */
+  readonly skipBeforeNs?: bigint;
+}
+
+const TWO32 = 4294967296;
+
+export class StreamReader {
+  private readonly st: DecodeState;
+  private fileIndex = -1;
+  private win: FileWindow | null = null;
+  private fileOff = 0;
+  private inPacket = false;
+  private decoders: StreamClassDecoders | null = null;
+  private packet: PacketInfo | null = null;
+  private readonly pending: CtfMessage[] = [];
+  private prevDiscarded: number | bigint = -1;
+  private prevSeq: number | bigint = -1;
+  private prevEndTs: number | bigint = -1;
+  private lastKeyHi = 0;
+  private lastKeyLo = 0;
+  private done = false;
+  /** Packets and events read, for statistics. */
+  packets = 0;
+
+  constructor(
+    readonly stream: StreamInfo,
+    readonly files: readonly string[],
+    private readonly streamClass: StreamClass,
+    private readonly trace: TraceDecoders,
+    uuidBytes: Uint8Array | null,
+    private readonly opts: StreamReaderOptions,
+  ) {
+    this.st = new DecodeState(trace.tc.storedValueCount);
+    this.st.uuidBytes = uuidBytes;
+  }
+
+  /** The next message of this stream, or null at its end. Throws FormatError on damage. */
+  next(): CtfMessage | null {
+    for (;;) {
+      if (this.pending.length > 0) return this.pending.shift()!;
+      if (this.inPacket) {
+        const st = this.st;
+        if (st.p < st.end) return this.decodeEvent();
+        this.endPacket();
+        continue;
+      }
+      if (this.done || !this.startPacket()) {
+        this.done = true;
+        this.close();
+        return null;
+      }
+    }
+  }
+
+  close(): void {
+    this.win?.close();
+    this.win = null;
+  }
+
+  private decodeEvent(): CtfEvent {
+    const st = this.st;
+    const start = st.p;
+    const d = this.decoders!;
+    let ev: CtfEvent;
+    try {
+      st.id = d.defaultEventId;
+      if (d.head !== null) d.head(st);
+      else {
+        st.evCycHi = st.cycHi;
+        st.evCycLo = st.cycLo;
+        st.ctx = EMPTY_FIELDS;
+      }
+      const fn = d.event(st.id);
+      if (fn === undefined) throw new FormatError(st.file, st.packetOffset + Math.floor(start / 8), `event class id ${st.id} is not declared in the metadata (stream class ${this.streamClass.id})`);
+      ev = fn(st, this.packet!);
+    } catch (err) {
+      if (err instanceof RangeError) throw new FormatError(st.file, st.packetOffset + Math.floor(start / 8), 'event runs past the end of the packet');
+      throw err;
+    }
+    if (st.p > st.end) throw new FormatError(st.file, st.packetOffset + Math.floor(start / 8), `event runs past the end of the packet content (${st.p - start} bits from an event start ${Math.floor(start / 8)} bytes into the packet, content ends at ${st.end / 8} bytes)`);
+    this.lastKeyHi = ev.nsHi;
+    this.lastKeyLo = ev.nsLo;
+    return ev;
+  }
+
+  /** Opens the next packet; false at the end of the stream. */
+  private startPacket(): boolean {
+    for (;;) {
+      if (this.win === null || this.fileOff >= this.win.size) {
+        this.win?.close();
+        this.win = null;
+        this.fileIndex++;
+        if (this.fileIndex >= this.files.length) return false;
+        this.win = new FileWindow(this.files[this.fileIndex]!, this.opts.windowBytes);
+        this.fileOff = 0;
+        if (this.win.size === 0) continue;
+      }
+      const st = this.st;
+      const off = this.fileOff;
+      const prelude = readPacketPrelude(this.win, off, st, this.trace, this.streamClass.id);
+      if (prelude.streamClassId !== this.streamClass.id) {
+        throw new FormatError(this.win.path, off, `packet of stream class ${prelude.streamClassId} in a stream of class ${this.streamClass.id}`);
+      }
+      this.decoders = prelude.decoders;
+      this.fileOff = off + prelude.packetBytes;
+      this.packets++;
+      const ctx = prelude.context;
+      const cpuValue = ctx ? (ctx as FieldMap)['cpu_id'] : undefined;
+      const cpu = typeof cpuValue === 'number' ? cpuValue : null;
+      this.packet = new PacketInfo(this.stream, cpu, ctx, this.win.path, off);
+      this.checkDiscarded(cpu);
+      if (this.canSkip()) {
+        this.endPacket();
+        continue;
+      }
+      this.inPacket = true;
+      return true;
+    }
+  }
+
+  /** A packet entirely before the requested begin time need not be decoded. */
+  private canSkip(): boolean {
+    const begin = this.opts.skipBeforeNs;
+    const sc = this.streamClass;
+    const clock = this.stream.clock;
+    if (begin === undefined || !clock || !sc.packetsHaveBeginTime || !sc.packetsHaveEndTime || this.opts.quirks.eventAfterPacket) return false;
+    const end = this.st.endTs;
+    if (end === -1 || end === 0) return false;
+    return clock.toNs(end) < begin;
+  }
+
+  private endPacket(): void {
+    const st = this.st;
+    this.inPacket = false;
+    if (st.endTs !== -1) {
+      let update = true;
+      if (this.opts.quirks.lttngCrash && st.beginTs !== 0 && st.beginTs !== -1 && st.endTs === 0) update = false;
+      if (update && this.opts.quirks.eventAfterPacket) {
+        const cur = st.cycHi * TWO32 + st.cycLo;
+        if (Number(st.endTs) < cur) update = false;
+      }
+      if (update) st.setClock(st.endTs);
+    }
+    this.prevEndTs = st.endTs;
+  }
+
+  private checkDiscarded(cpu: number | null): void {
+    const st = this.st;
+    const sc = this.streamClass;
+    const clock = this.stream.clock;
+    const timed = clock !== null && sc.packetsHaveBeginTime && sc.packetsHaveEndTime;
+    const ns = (raw: number | bigint) => (timed && raw !== -1 ? clock!.toNs(raw) : null);
+    if (sc.hasDiscardedEvents) {
+      const cur = st.discarded;
+      if (this.prevDiscarded === -1) {
+        if (cur !== 0 && cur !== -1) {
+          this.pending.push(new CtfDiscarded('discarded_events', null, this.stream, ns(st.beginTs), ns(st.endTs), cpu, this.lastKeyHi, this.lastKeyLo));
+        }
+      } else if (cur !== -1 && BigInt(cur) !== BigInt(this.prevDiscarded)) {
+        const count = BigInt.asUintN(64, BigInt(cur) - BigInt(this.prevDiscarded));
+        this.pending.push(new CtfDiscarded('discarded_events', Number(count), this.stream, ns(this.prevEndTs), ns(st.endTs), cpu, this.lastKeyHi, this.lastKeyLo));
+      }
+      this.prevDiscarded = cur;
+    }
+    if (sc.hasPacketSeqNum) {
+      const cur = st.seqNum;
+      if (this.prevSeq !== -1 && cur !== -1) {
+        const gap = BigInt.asUintN(64, BigInt(cur) - BigInt(this.prevSeq));
+        if (gap > 1n) {
+          this.pending.push(new CtfDiscarded('discarded_packets', Number(gap - 1n), this.stream, ns(this.prevEndTs), ns(st.beginTs), cpu, this.lastKeyHi, this.lastKeyLo));
+        }
+      }
+      this.prevSeq = cur;
+    }
+  }
+}
