@@ -7,6 +7,7 @@ import type { Dissector } from './dissector.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { Proto } from './summary.js';
+import { layerUint, type ProtocolFields } from './fields.js';
 
 export const ICMP_TYPE_NAMES: Readonly<Record<number, string>> = {
   0: 'Echo (ping) reply',
@@ -102,7 +103,7 @@ export function decodeIcmp(d: Dissector, b: Uint8Array, off: number, end: number
   const layer = s.pushLayer(Proto.ICMP, b, off, 8, end, inError);
   if (layer < 0) return;
   if (end - off < 2) {
-    s.markMalformed('ICMP header cut short');
+    s.cutShort('ICMP header cut short', end, rep);
     return;
   }
   const type = b[off]!;
@@ -125,7 +126,7 @@ export function decodeIcmpv6(d: Dissector, b: Uint8Array, off: number, end: numb
   const layer = s.pushLayer(Proto.ICMPV6, b, off, 8, end, inError);
   if (layer < 0) return;
   if (end - off < 2) {
-    s.markMalformed('ICMPv6 header cut short');
+    s.cutShort('ICMPv6 header cut short', end, rep);
     return;
   }
   const type = b[off]!;
@@ -135,4 +136,31 @@ export function decodeIcmpv6(d: Dissector, b: Uint8Array, off: number, end: numb
     s.icmpCode = b[off + 1]!;
   }
   if (ICMPV6_ERRORS.has(type) && end - off > 8) decodeIpv6(d, b, off + 8, end, rep, true);
+}
+
+export const ICMP_FIELDS: ProtocolFields = {
+  proto: Proto.ICMP,
+  fields: [
+    { name: 'icmp.type', type: 'uint', description: 'Type', get: (s, l) => layerUint(s, l, 0, 1) },
+    { name: 'icmp.code', type: 'uint', description: 'Code', get: (s, l) => layerUint(s, l, 1, 1) },
+    { name: 'icmp.checksum', type: 'uint', description: 'Checksum', get: (s, l) => layerUint(s, l, 2, 2) },
+    { name: 'icmp.ident', type: 'uint', description: 'Identifier (echo)', get: (s, l) => (isEcho(s, l, 0, 8) ? layerUint(s, l, 4, 2) : undefined) },
+    { name: 'icmp.seq', type: 'uint', description: 'Sequence number (echo)', get: (s, l) => (isEcho(s, l, 0, 8) ? layerUint(s, l, 6, 2) : undefined) },
+  ],
+};
+
+export const ICMPV6_FIELDS: ProtocolFields = {
+  proto: Proto.ICMPV6,
+  fields: [
+    { name: 'icmpv6.type', type: 'uint', description: 'Type', get: (s, l) => layerUint(s, l, 0, 1) },
+    { name: 'icmpv6.code', type: 'uint', description: 'Code', get: (s, l) => layerUint(s, l, 1, 1) },
+    { name: 'icmpv6.checksum', type: 'uint', description: 'Checksum', get: (s, l) => layerUint(s, l, 2, 2) },
+    { name: 'icmpv6.echo.identifier', type: 'uint', description: 'Identifier (echo)', get: (s, l) => (isEcho(s, l, 129, 128) ? layerUint(s, l, 4, 2) : undefined) },
+    { name: 'icmpv6.echo.sequence_number', type: 'uint', description: 'Sequence number (echo)', get: (s, l) => (isEcho(s, l, 129, 128) ? layerUint(s, l, 6, 2) : undefined) },
+  ],
+};
+
+function isEcho(s: Parameters<typeof layerUint>[0], l: number, reply: number, request: number): boolean {
+  const t = layerUint(s, l, 0, 1);
+  return t === reply || t === request;
 }

@@ -8,6 +8,7 @@ import type { Dissector } from './dissector.js';
 import { decodeIpPayload } from './ip-payload.js';
 import { decodeIpv6 } from './ipv6.js';
 import { Proto } from './summary.js';
+import { layerBytes, layerUint, type ProtocolFields } from './fields.js';
 
 export const IpOption = { EOOL: 0, NOP: 1, LSR: 131, SSR: 137 } as const;
 
@@ -48,7 +49,7 @@ export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number
   const s = d.s;
   const cap = end - off;
   if (cap < 1) {
-    s.markMalformed('IPv4 header cut short');
+    s.cutShort('IPv4 header cut short', end, rep);
     return;
   }
   const version = b[off]! >> 4;
@@ -66,7 +67,7 @@ export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number
     return;
   }
   if (cap < 20) {
-    s.markMalformed('IPv4 header cut short');
+    s.cutShort('IPv4 header cut short', end, rep);
     return;
   }
   let totalLength = u16(b, off + 2);
@@ -88,7 +89,7 @@ export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number
   let dstOff = 0;
   if (hlen > 20) {
     if (cap >= hlen) dstOff = sourceRouteDestination(b, off + 20, hlen - 20);
-    else s.markMalformed('IPv4 options cut short');
+    else s.cutShort('IPv4 options cut short', end, rep);
   }
   const dst = u32(b, off + 16 + dstOff);
   if (!s.hasIpv4) {
@@ -136,4 +137,75 @@ export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number
     return;
   }
   if (payloadLength > 0) decodeIpPayload(d, proto, b, payload, end, rep, inError, false);
+}
+
+const ipAddr = (s: Parameters<typeof layerUint>[0], l: number, rel: number): number | undefined => layerUint(s, l, rel, 4);
+
+/** Destination: the last hop of an unexhausted source route, as Wireshark reports it. */
+function ipDst(s: Parameters<typeof layerUint>[0], l: number): number | undefined {
+  const hlen = s.layerLength[l]!;
+  const b = s.layerBuf[l]!;
+  const o = s.layerOffset[l]!;
+  const dstOff = hlen > 20 && o + hlen <= s.layerEnd[l]! ? sourceRouteDestination(b, o + 20, hlen - 20) : 0;
+  return ipAddr(s, l, 16 + dstOff);
+}
+
+export const IPV4_FIELDS: ProtocolFields = {
+  proto: Proto.IPV4,
+  fields: [
+    { name: 'ip.version', type: 'uint', description: 'Version', get: (s, l) => (s.layerBuf[l]![s.layerOffset[l]!]! >> 4) },
+    { name: 'ip.hdr_len', type: 'uint', description: 'Header length in bytes', get: (s, l) => s.layerLength[l] },
+    { name: 'ip.dsfield', type: 'uint', description: 'Differentiated services field', get: (s, l) => layerUint(s, l, 1, 1) },
+    { name: 'ip.dsfield.dscp', type: 'uint', description: 'DSCP', get: (s, l) => mapN(layerUint(s, l, 1, 1), (v) => v >> 2) },
+    { name: 'ip.dsfield.ecn', type: 'uint', description: 'ECN', get: (s, l) => mapN(layerUint(s, l, 1, 1), (v) => v & 3) },
+    { name: 'ip.len', type: 'uint', description: 'Total length', get: (s, l) => layerUint(s, l, 2, 2) },
+    { name: 'ip.id', type: 'uint', description: 'Identification', get: (s, l) => layerUint(s, l, 4, 2) },
+    { name: 'ip.flags', type: 'uint', description: 'Flags (3 bits)', get: (s, l) => mapN(layerUint(s, l, 6, 2), (v) => v >> 13) },
+    { name: 'ip.flags.rb', type: 'bool', description: 'Reserved bit', get: (s, l) => mapB(layerUint(s, l, 6, 2), 0x8000) },
+    { name: 'ip.flags.df', type: 'bool', description: "Don't fragment", get: (s, l) => mapB(layerUint(s, l, 6, 2), 0x4000) },
+    { name: 'ip.flags.mf', type: 'bool', description: 'More fragments', get: (s, l) => mapB(layerUint(s, l, 6, 2), 0x2000) },
+    { name: 'ip.frag_offset', type: 'uint', description: 'Fragment offset in bytes', get: (s, l) => mapN(layerUint(s, l, 6, 2), (v) => (v & 0x1fff) * 8) },
+    { name: 'ip.ttl', type: 'uint', description: 'Time to live', get: (s, l) => layerUint(s, l, 8, 1) },
+    { name: 'ip.proto', type: 'uint', description: 'Protocol', get: (s, l) => layerUint(s, l, 9, 1) },
+    { name: 'ip.checksum', type: 'uint', description: 'Header checksum', get: (s, l) => layerUint(s, l, 10, 2) },
+    { name: 'ip.src', type: 'ipv4', description: 'Source address', get: (s, l) => ipAddr(s, l, 12) },
+    { name: 'ip.dst', type: 'ipv4', description: 'Destination address (final hop of a source route)', get: (s, l) => ipDst(s, l) },
+    {
+      name: 'ip.addr',
+      type: 'ipv4',
+      description: 'Source or destination address',
+      get: (s, l) => [ipAddr(s, l, 12), ipDst(s, l)].filter((x): x is number => x !== undefined),
+    },
+    {
+      name: 'ip.opt.type',
+      type: 'uint',
+      description: 'Option types present',
+      get: (s, l) => {
+        const hlen = s.layerLength[l]!;
+        const opts = layerBytes(s, l, 20, Math.max(0, hlen - 20));
+        if (!opts || opts.length === 0) return undefined;
+        const out: number[] = [];
+        for (let p = 0; p < opts.length; ) {
+          const t = opts[p]!;
+          out.push(t);
+          if (t === 0) break;
+          if (t === 1) p++;
+          else {
+            const len = opts[p + 1] ?? 0;
+            if (len < 2) break;
+            p += len;
+          }
+        }
+        return out;
+      },
+    },
+  ],
+};
+
+function mapN(v: number | undefined, f: (v: number) => number): number | undefined {
+  return v === undefined ? undefined : f(v);
+}
+
+function mapB(v: number | undefined, bit: number): boolean | undefined {
+  return v === undefined ? undefined : (v & bit) !== 0;
 }

@@ -8,6 +8,7 @@ import { u16, u32 } from './bytes.js';
 import type { Dissector } from './dissector.js';
 import { decodeIpPayload } from './ip-payload.js';
 import { Proto } from './summary.js';
+import { layerBytes, layerUint, type ProtocolFields } from './fields.js';
 
 export const Ipv6Next = {
   HOPOPTS: 0,
@@ -48,7 +49,7 @@ export function decodeIpv6(d: Dissector, b: Uint8Array, off: number, end: number
   const layer = s.pushLayer(Proto.IPV6, b, off, 40, end, inError);
   if (layer < 0) return;
   if (end - off < 40) {
-    s.markMalformed('IPv6 header cut short');
+    s.cutShort('IPv6 header cut short', end, rep);
     return;
   }
   let plen = u16(b, off + 4);
@@ -92,13 +93,13 @@ export function decodeIpv6(d: Dissector, b: Uint8Array, off: number, end: number
         const proto = nxt === Ipv6Next.HOPOPTS ? Proto.IPV6_HOPOPTS : nxt === Ipv6Next.ROUTING ? Proto.IPV6_ROUTING : nxt === Ipv6Next.DSTOPTS ? Proto.IPV6_DSTOPTS : Proto.IPV6_EXT;
         if (end - p < 2) {
           s.pushLayer(proto, b, p, 0, end, inError);
-          s.markMalformed('IPv6 extension header cut short');
+          s.cutShort('IPv6 extension header cut short', end, rep);
           return;
         }
         const len = nxt === Ipv6Next.AH ? (b[p + 1]! + 2) * 4 : (b[p + 1]! + 1) * 8;
         if (s.pushLayer(proto, b, p, len, end, inError) < 0) return;
         if (p + len > end) {
-          s.markMalformed('IPv6 extension header cut short');
+          s.cutShort('IPv6 extension header cut short', end, rep);
           return;
         }
         nxt = b[p]!;
@@ -109,7 +110,7 @@ export function decodeIpv6(d: Dissector, b: Uint8Array, off: number, end: number
       case Ipv6Next.FRAGMENT: {
         if (s.pushLayer(Proto.IPV6_FRAGMENT, b, p, 8, end, inError) < 0) return;
         if (end - p < 8) {
-          s.markMalformed('IPv6 fragment header cut short');
+          s.cutShort('IPv6 fragment header cut short', end, rep);
           return;
         }
         const offlg = u16(b, p + 2);
@@ -147,4 +148,68 @@ export function decodeIpv6(d: Dissector, b: Uint8Array, off: number, end: number
   s.ipProto = nxt;
   if (nxt === Ipv6Next.NONE) return;
   decodeIpPayload(d, nxt, b, p, end, rep, inError, false);
+}
+
+export const IPV6_FIELDS: ProtocolFields = {
+  proto: Proto.IPV6,
+  fields: [
+    { name: 'ipv6.version', type: 'uint', description: 'Version', get: (s, l) => mapN(layerUint(s, l, 0, 1), (v) => v >> 4) },
+    { name: 'ipv6.tclass', type: 'uint', description: 'Traffic class', get: (s, l) => mapN(layerUint(s, l, 0, 2), (v) => (v >> 4) & 0xff) },
+    { name: 'ipv6.flow', type: 'uint', description: 'Flow label', get: (s, l) => mapN(layerUint(s, l, 0, 4), (v) => v & 0xfffff) },
+    { name: 'ipv6.plen', type: 'uint', description: 'Payload length', get: (s, l) => layerUint(s, l, 4, 2) },
+    { name: 'ipv6.nxt', type: 'uint', description: 'Next header', get: (s, l) => layerUint(s, l, 6, 1) },
+    { name: 'ipv6.hlim', type: 'uint', description: 'Hop limit', get: (s, l) => layerUint(s, l, 7, 1) },
+    { name: 'ipv6.src', type: 'ipv6', description: 'Source address', get: (s, l) => layerBytes(s, l, 8, 16) },
+    { name: 'ipv6.dst', type: 'ipv6', description: 'Destination address', get: (s, l) => layerBytes(s, l, 24, 16) },
+    {
+      name: 'ipv6.addr',
+      type: 'ipv6',
+      description: 'Source or destination address',
+      get: (s, l) => [layerBytes(s, l, 8, 16), layerBytes(s, l, 24, 16)].filter((x): x is Uint8Array => x !== undefined),
+    },
+  ],
+};
+
+export const IPV6_FRAGMENT_FIELDS: ProtocolFields = {
+  proto: Proto.IPV6_FRAGMENT,
+  fields: [
+    { name: 'ipv6.fragment.offset', type: 'uint', description: 'Fragment offset in bytes', get: (s, l) => mapN(layerUint(s, l, 2, 2), (v) => v & 0xfff8) },
+    { name: 'ipv6.fragment.more', type: 'bool', description: 'More fragments', get: (s, l) => mapN(layerUint(s, l, 2, 2), (v) => v & 1) === 1 },
+    { name: 'ipv6.fragment.id', type: 'uint', description: 'Identification', get: (s, l) => layerUint(s, l, 4, 4) },
+  ],
+};
+
+export const IPV6_HOPOPTS_FIELDS: ProtocolFields = {
+  proto: Proto.IPV6_HOPOPTS,
+  fields: [
+    { name: 'ipv6.hopopts.nxt', type: 'uint', description: 'Next header', get: (s, l) => layerUint(s, l, 0, 1) },
+    { name: 'ipv6.hopopts.len', type: 'uint', description: 'Length in 8-octet units, not counting the first', get: (s, l) => layerUint(s, l, 1, 1) },
+    {
+      name: 'ipv6.opt.jumbo',
+      type: 'uint',
+      description: 'Jumbo payload length',
+      get: (s, l) => {
+        const b = s.layerBuf[l]!;
+        return jumboLength(b, s.layerOffset[l]!, s.layerEnd[l]!) || undefined;
+      },
+    },
+  ],
+};
+
+export const IPV6_ROUTING_FIELDS: ProtocolFields = {
+  proto: Proto.IPV6_ROUTING,
+  fields: [
+    { name: 'ipv6.routing.nxt', type: 'uint', description: 'Next header', get: (s, l) => layerUint(s, l, 0, 1) },
+    { name: 'ipv6.routing.type', type: 'uint', description: 'Routing type', get: (s, l) => layerUint(s, l, 2, 1) },
+    { name: 'ipv6.routing.segleft', type: 'uint', description: 'Segments left', get: (s, l) => layerUint(s, l, 3, 1) },
+  ],
+};
+
+export const IPV6_DSTOPTS_FIELDS: ProtocolFields = {
+  proto: Proto.IPV6_DSTOPTS,
+  fields: [{ name: 'ipv6.dstopts.nxt', type: 'uint', description: 'Next header', get: (s, l) => layerUint(s, l, 0, 1) }],
+};
+
+function mapN(v: number | undefined, f: (v: number) => number): number | undefined {
+  return v === undefined ? undefined : f(v);
 }

@@ -9,6 +9,8 @@ import type { Dissector } from './dissector.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { Proto } from './summary.js';
+import type { FieldValue, ProtocolFields } from './fields.js';
+import { layerBytes, layerUint } from './fields.js';
 
 export const EtherType = {
   IPV4: 0x0800,
@@ -47,7 +49,7 @@ function decodeVlan(d: Dissector, b: Uint8Array, off: number, end: number, rep: 
   const s = d.s;
   if (s.pushLayer(Proto.VLAN, b, off, 4, end, false) < 0) return;
   if (end - off < 4) {
-    s.markMalformed('802.1Q tag cut short');
+    s.cutShort('802.1Q tag cut short', end, rep);
     return;
   }
   if (s.vlanId < 0) s.vlanId = u16(b, off) & 0x0fff;
@@ -60,7 +62,7 @@ export function decodeEthernet(d: Dissector, b: Uint8Array, end: number, rep: nu
   const s = d.s;
   if (s.pushLayer(Proto.ETH, b, 0, 14, end, false) < 0) return;
   if (end < 14) {
-    s.markMalformed('Ethernet header cut short');
+    s.cutShort('Ethernet header cut short', end, rep);
     return;
   }
   const type = u16(b, 12);
@@ -82,7 +84,7 @@ export function decodeSll(d: Dissector, b: Uint8Array, end: number, rep: number)
   const s = d.s;
   if (s.pushLayer(Proto.SLL, b, 0, 16, end, false) < 0) return;
   if (end < 16) {
-    s.markMalformed('Linux cooked header cut short');
+    s.cutShort('Linux cooked header cut short', end, rep);
     return;
   }
   decodeSllProtocol(d, u16(b, 2), u16(b, 14), b, 16, end, rep);
@@ -93,7 +95,7 @@ export function decodeSll2(d: Dissector, b: Uint8Array, end: number, rep: number
   const s = d.s;
   if (s.pushLayer(Proto.SLL2, b, 0, 20, end, false) < 0) return;
   if (end < 20) {
-    s.markMalformed('Linux cooked v2 header cut short');
+    s.cutShort('Linux cooked v2 header cut short', end, rep);
     return;
   }
   decodeSllProtocol(d, u16(b, 8), u16(b, 0), b, 20, end, rep);
@@ -119,7 +121,7 @@ export function decodeNull(d: Dissector, b: Uint8Array, end: number, rep: number
   const s = d.s;
   if (s.pushLayer(Proto.NULL, b, 0, 4, end, false) < 0) return;
   if (end < 4) {
-    s.markMalformed('loopback header cut short');
+    s.cutShort('loopback header cut short', end, rep);
     return;
   }
   let family = u32(b, 0);
@@ -148,4 +150,59 @@ export function decodeRaw(d: Dissector, b: Uint8Array, end: number, rep: number)
   const v = b[0]! >> 4;
   if (v === 6) decodeIpv6(d, b, 0, end, rep, false);
   else decodeIpv4(d, b, 0, end, rep, false);
+}
+
+const mac = (s: Parameters<typeof layerBytes>[0], l: number, rel: number): Uint8Array | undefined => layerBytes(s, l, rel, 6);
+
+export const ETHERNET_FIELDS: ProtocolFields = {
+  proto: Proto.ETH,
+  fields: [
+    { name: 'eth.dst', type: 'ether', description: 'Destination MAC address', get: (s, l) => mac(s, l, 0) },
+    { name: 'eth.src', type: 'ether', description: 'Source MAC address', get: (s, l) => mac(s, l, 6) },
+    {
+      name: 'eth.addr',
+      type: 'ether',
+      description: 'Source or destination MAC address',
+      get: (s, l) => [mac(s, l, 0), mac(s, l, 6)].filter((x): x is Uint8Array => x !== undefined),
+    },
+    { name: 'eth.type', type: 'uint', description: 'Ethertype (or 802.3 length)', get: (s, l) => layerUint(s, l, 12, 2) },
+  ],
+};
+
+export const VLAN_FIELDS: ProtocolFields = {
+  proto: Proto.VLAN,
+  fields: [
+    { name: 'vlan.id', type: 'uint', description: '802.1Q VLAN identifier', get: (s, l) => mapU(layerUint(s, l, 0, 2), (v) => v & 0x0fff) },
+    { name: 'vlan.priority', type: 'uint', description: '802.1Q priority (PCP)', get: (s, l) => mapU(layerUint(s, l, 0, 2), (v) => v >> 13) },
+    { name: 'vlan.dei', type: 'bool', description: 'Drop eligible indicator', get: (s, l) => mapU(layerUint(s, l, 0, 2), (v) => (v & 0x1000) !== 0) },
+    { name: 'vlan.etype', type: 'uint', description: 'Encapsulated ethertype', get: (s, l) => layerUint(s, l, 2, 2) },
+  ],
+};
+
+export const SLL_FIELDS: ProtocolFields = {
+  proto: Proto.SLL,
+  fields: [
+    { name: 'sll.pkttype', type: 'uint', description: 'Packet type (0 to us, 4 outgoing, …)', get: (s, l) => layerUint(s, l, 0, 2) },
+    { name: 'sll.hatype', type: 'uint', description: 'Link-layer address type (ARPHRD_*)', get: (s, l) => layerUint(s, l, 2, 2) },
+    { name: 'sll.etype', type: 'uint', description: 'Protocol', get: (s, l) => layerUint(s, l, 14, 2) },
+  ],
+};
+
+export const SLL2_FIELDS: ProtocolFields = {
+  proto: Proto.SLL2,
+  fields: [
+    { name: 'sll.etype', type: 'uint', description: 'Protocol', get: (s, l) => layerUint(s, l, 0, 2) },
+    { name: 'sll.ifindex', type: 'uint', description: 'Interface index', get: (s, l) => layerUint(s, l, 4, 4) },
+    { name: 'sll.hatype', type: 'uint', description: 'Link-layer address type (ARPHRD_*)', get: (s, l) => layerUint(s, l, 8, 2) },
+    { name: 'sll.pkttype', type: 'uint', description: 'Packet type (0 to us, 4 outgoing, …)', get: (s, l) => layerUint(s, l, 10, 1) },
+  ],
+};
+
+export const NULL_FIELDS: ProtocolFields = {
+  proto: Proto.NULL,
+  fields: [{ name: 'null.family', type: 'uint', description: 'Address family (raw 32-bit word)', get: (s, l) => layerUint(s, l, 0, 4) }],
+};
+
+function mapU<T extends FieldValue>(v: number | undefined, f: (v: number) => T): T | undefined {
+  return v === undefined ? undefined : f(v);
 }

@@ -95,8 +95,10 @@ export const TcpStage = {
 export class PacketSummary {
   /** LINKTYPE_* the frame was dissected with. */
   linkType = 0;
-  /** First problem found (truncated header, bogus length…), or null. */
+  /** First problem found in the packet itself (bogus length, a header the packet is too short for), or null. */
   malformed: string | null = null;
+  /** The snap length cut the frame inside a header or payload tracewire dissects (tshark: "Packet size limited during capture"). */
+  truncated = false;
 
   // Layers, in order: protocol id, buffer, offset, header length, captured end.
   layerCount = 0;
@@ -209,6 +211,7 @@ export class PacketSummary {
   reset(linkType: number): void {
     this.linkType = linkType;
     this.malformed = null;
+    this.truncated = false;
     this.layerCount = 0;
     this.etherType = -1;
     this.vlanId = -1;
@@ -285,6 +288,15 @@ export class PacketSummary {
 
   markMalformed(reason: string): void {
     if (this.malformed === null) this.malformed = reason;
+  }
+
+  /**
+   * A header did not fit in the captured bytes (`end`): the snap length's doing when the
+   * packet was longer on the wire (`rep`), otherwise the packet is malformed.
+   */
+  cutShort(reason: string, end: number, rep: number): void {
+    if (end < rep) this.truncated = true;
+    else this.markMalformed(reason);
   }
 
   /** Index of the first layer of `proto` at or after `from`, or -1. */

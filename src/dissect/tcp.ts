@@ -6,7 +6,8 @@
  */
 import { u16, u32 } from './bytes.js';
 import type { Dissector } from './dissector.js';
-import { Proto, TcpStage } from './summary.js';
+import { layerBytes, layerUint, type FieldValue, type ProtocolFields } from './fields.js';
+import { Proto, TcpStage, type PacketSummary } from './summary.js';
 
 export const TcpOption = {
   EOL: 0,
@@ -39,14 +40,14 @@ export function decodeTcp(d: Dissector, b: Uint8Array, off: number, end: number,
   s.transportEnd = end;
   s.transportLength = rep - off;
   if (cap < 4) {
-    s.markMalformed('TCP header cut short');
+    s.cutShort('TCP header cut short', end, rep);
     return;
   }
   s.srcPort = u16(b, off);
   s.dstPort = u16(b, off + 2);
   s.tcpStage = TcpStage.PORTS;
   if (cap < 16) {
-    s.markMalformed('TCP header cut short');
+    s.cutShort('TCP header cut short', end, rep);
     return;
   }
   s.tcpSeq = u32(b, off + 4);
@@ -65,12 +66,12 @@ export function decodeTcp(d: Dissector, b: Uint8Array, off: number, end: number,
     return;
   }
   if (cap < 20) {
-    s.markMalformed('TCP header cut short');
+    s.cutShort('TCP header cut short', end, rep);
     return;
   }
   s.tcpUrgent = u16(b, off + 18);
   if (hlen > 20 && !parseOptions(d, b, off + 20, off + hlen, end)) {
-    s.markMalformed('TCP options cut short');
+    s.cutShort('TCP options cut short', end, rep);
     return;
   }
   s.tcpStage = TcpStage.COMPLETE;
@@ -155,4 +156,98 @@ export function tcpFlagNames(flags: number): string {
   for (let i = 0; i < 9; i++) if (flags & (1 << i)) out += (out ? ', ' : '') + FLAG_NAMES[i];
   if (flags & 0xe00) out += (out ? ', ' : '') + 'Reserved';
   return out || '<None>';
+}
+
+/** Option values are summarised for the frame's first TCP header only. */
+function opt<T extends FieldValue>(s: PacketSummary, l: number, v: T, absent: T): T | undefined {
+  return l === s.transportLayer && v !== absent ? v : undefined;
+}
+
+function flag(bit: number) {
+  return (s: PacketSummary, l: number): boolean | undefined => {
+    const v = layerUint(s, l, 12, 2);
+    return v === undefined ? undefined : (v & bit) !== 0;
+  };
+}
+
+export const TCP_FIELDS: ProtocolFields = {
+  proto: Proto.TCP,
+  fields: [
+    { name: 'tcp.srcport', type: 'uint', description: 'Source port', get: (s, l) => layerUint(s, l, 0, 2) },
+    { name: 'tcp.dstport', type: 'uint', description: 'Destination port', get: (s, l) => layerUint(s, l, 2, 2) },
+    {
+      name: 'tcp.port',
+      type: 'uint',
+      description: 'Source or destination port',
+      get: (s, l) => [layerUint(s, l, 0, 2), layerUint(s, l, 2, 2)].filter((x): x is number => x !== undefined),
+    },
+    { name: 'tcp.hdr_len', type: 'uint', description: 'Header length in bytes', get: (s, l) => mapN(layerUint(s, l, 12, 1), (v) => (v >> 4) * 4) },
+    { name: 'tcp.flags', type: 'uint', description: 'Flags (12 bits)', get: (s, l) => mapN(layerUint(s, l, 12, 2), (v) => v & 0x0fff) },
+    { name: 'tcp.flags.fin', type: 'bool', description: 'FIN', get: flag(0x001) },
+    { name: 'tcp.flags.syn', type: 'bool', description: 'SYN', get: flag(0x002) },
+    { name: 'tcp.flags.reset', type: 'bool', description: 'RST', get: flag(0x004) },
+    { name: 'tcp.flags.push', type: 'bool', description: 'PSH', get: flag(0x008) },
+    { name: 'tcp.flags.ack', type: 'bool', description: 'ACK', get: flag(0x010) },
+    { name: 'tcp.flags.urg', type: 'bool', description: 'URG', get: flag(0x020) },
+    { name: 'tcp.flags.ece', type: 'bool', description: 'ECN-Echo', get: flag(0x040) },
+    { name: 'tcp.flags.cwr', type: 'bool', description: 'Congestion window reduced', get: flag(0x080) },
+    { name: 'tcp.flags.ae', type: 'bool', description: 'Accurate ECN', get: flag(0x100) },
+    { name: 'tcp.window_size_value', type: 'uint', description: 'Window field as sent (not scaled)', get: (s, l) => layerUint(s, l, 14, 2) },
+    { name: 'tcp.checksum', type: 'uint', description: 'Checksum', get: (s, l) => layerUint(s, l, 16, 2) },
+    { name: 'tcp.urgent_pointer', type: 'uint', description: 'Urgent pointer', get: (s, l) => layerUint(s, l, 18, 2) },
+    { name: 'tcp.options.mss_val', type: 'uint', description: 'Maximum segment size option', get: (s, l) => opt(s, l, s.tcpMss, -1) },
+    { name: 'tcp.options.wscale.shift', type: 'uint', description: 'Window scale option shift count', get: (s, l) => opt(s, l, s.tcpWindowScale, -1) },
+    { name: 'tcp.options.sack_perm', type: 'bool', description: 'SACK permitted option', get: (s, l) => opt(s, l, s.tcpSackPermitted, false) },
+    { name: 'tcp.options.sack.count', type: 'uint', description: 'Number of SACK blocks', get: (s, l) => opt(s, l, s.tcpSackCount, 0) },
+    {
+      name: 'tcp.options.sack_le',
+      type: 'uint',
+      description: 'SACK block left edges (absolute)',
+      get: (s, l) => (l === s.transportLayer && s.tcpSackCount ? sackEdges(s, 0) : undefined),
+    },
+    {
+      name: 'tcp.options.sack_re',
+      type: 'uint',
+      description: 'SACK block right edges (absolute)',
+      get: (s, l) => (l === s.transportLayer && s.tcpSackCount ? sackEdges(s, 4) : undefined),
+    },
+    { name: 'tcp.options.timestamp.tsval', type: 'uint', description: 'Timestamp value', get: (s, l) => opt(s, l, s.tcpTsVal, -1) },
+    { name: 'tcp.options.timestamp.tsecr', type: 'uint', description: 'Timestamp echo reply', get: (s, l) => opt(s, l, s.tcpTsEcr, -1) },
+    {
+      name: 'tcp.options.mptcp.subtype',
+      type: 'uint',
+      description: 'MPTCP option subtypes present',
+      get: (s, l) => {
+        if (l !== s.transportLayer || !s.tcpMptcp) return undefined;
+        const out: number[] = [];
+        for (let i = 0; i < 16; i++) if (s.tcpMptcp & (1 << i)) out.push(i);
+        return out;
+      },
+    },
+    { name: 'tcp.options.tfo', type: 'bool', description: 'TCP Fast Open option', get: (s, l) => opt(s, l, s.tcpFastOpen, false) },
+    {
+      name: 'tcp.payload',
+      type: 'bytes',
+      description: 'Payload bytes (as captured)',
+      get: (s, l) => {
+        const hlen = (s.layerBuf[l]![s.layerOffset[l]! + 12]! >> 4) * 4;
+        const n = s.layerEnd[l]! - s.layerOffset[l]! - hlen;
+        return n > 0 ? layerBytes(s, l, hlen, n) : undefined;
+      },
+    },
+  ],
+};
+
+function sackEdges(s: PacketSummary, rel: number): number[] {
+  const b = s.transportBuf!;
+  const out: number[] = [];
+  for (let i = 0; i < s.tcpSackCount; i++) {
+    const p = s.tcpSackOffset + i * 8 + rel;
+    out.push(((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0);
+  }
+  return out;
+}
+
+function mapN(v: number | undefined, f: (v: number) => number): number | undefined {
+  return v === undefined ? undefined : f(v);
 }

@@ -95,6 +95,8 @@ export class TcpConversation {
   // Totals over frames tshark's conversation table counts (complete header, not in an ICMP error).
   /** Endpoint the table calls "source": true when A, false when B, null before the first counted frame. */
   tableSourceIsA: boolean | null = null;
+  /** Frame that was counted first (the table lists conversations in that order on ties). */
+  firstCountedFrame = 0;
   framesAtoB = 0;
   framesBtoA = 0;
   bytesAtoB = 0;
@@ -172,6 +174,8 @@ export class TcpFrameInfo {
   /** Frame whose data this frame acknowledges exactly, and the delay (ns); 0 / -1 when none. */
   ackedFrame = 0;
   ackRttNs = -1;
+  /** Base (initial) sequence number of the opposite direction, for relative SACK edges; -1 unknown. */
+  reverseBaseSeq = -1;
 
   reset(): void {
     this.stream = -1;
@@ -187,6 +191,7 @@ export class TcpFrameInfo {
     this.dupAckFrame = 0;
     this.ackedFrame = 0;
     this.ackRttNs = -1;
+    this.reverseBaseSeq = -1;
   }
 }
 
@@ -353,6 +358,7 @@ export class TcpAnalyzer {
     r.seq = relSeq;
     r.ack = relAck;
     r.window = window;
+    if (rev.baseSeqSet) r.reverseBaseSeq = rev.baseSeq;
 
     if (s.tcpHeaderLength < 20) return r; // Wireshark stops at a bogus header length
 
@@ -415,6 +421,7 @@ export class TcpAnalyzer {
     const fromA = r.fromA;
     if (conv.tableSourceIsA === null) {
       conv.tableSourceIsA = fromA;
+      conv.firstCountedFrame = frame.number;
       conv.startSec = conv.endSec = frame.tsSec;
       conv.startNsec = conv.endNsec = frame.tsNsec;
     } else {

@@ -7,7 +7,7 @@ import type { Capture, CaptureInterface, CapturedFrame } from '../../pcap/index.
 import { Dissector } from '../../dissect/dissector.js';
 import type { PacketSummary } from '../../dissect/summary.js';
 import { TcpAnalyzer, type TcpFrameInfo } from './analyzer.js';
-import { UdpConversationTable } from './udp-conversations.js';
+import { UdpConversationTable, type UdpConversation } from './udp-conversations.js';
 
 /** One analysed frame. The object and its parts are reused: copy what you keep. */
 export interface AnalyzedPacket {
@@ -15,6 +15,11 @@ export interface AnalyzedPacket {
   iface: CaptureInterface;
   summary: PacketSummary;
   tcp: TcpFrameInfo;
+  /** The UDP conversation of the frame, when it carries UDP. */
+  udp: UdpConversation | undefined;
+  /** Time of the capture's first frame (the reference of relative times). */
+  refSec: number;
+  refNsec: number;
 }
 
 export interface PacketStreamOptions {
@@ -56,12 +61,13 @@ export class PacketStream {
       d.decode(frame, iface.linkType, s);
       if (frame.damage) s.markMalformed(frame.damage);
       const info = tcp.analyze(frame, s);
-      if (udp) udp.add(frame, s);
+      const u = udp ? udp.add(frame, s) : undefined;
       if (event) {
         event.frame = frame;
         event.iface = iface;
         event.tcp = info;
-      } else event = { frame, iface, summary: s, tcp: info };
+        event.udp = u;
+      } else event = { frame, iface, summary: s, tcp: info, udp: u, refSec: this.firstSec, refNsec: this.firstNsec };
       yield event;
     }
   }

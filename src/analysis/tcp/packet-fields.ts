@@ -1,0 +1,116 @@
+/**
+ * Every field a display filter (or a UI) can ask of an analysed packet: `frame.*`, the
+ * dissectors' tables (`ip.src`, `tcp.flags.syn`, …) and the TCP analysis results
+ * (`tcp.stream`, relative `tcp.seq`, `tcp.analysis.retransmission`, …), under
+ * Wireshark's names.
+ */
+import { dissectFields } from '../../dissect/field-registry.js';
+import type { FieldType, FieldValue } from '../../dissect/fields.js';
+import { PROTOCOL_NAMES, Proto, TcpFlag, TcpStage } from '../../dissect/summary.js';
+import { EXPERT_FIELDS, effectiveExpertFlags } from './expert.js';
+import type { AnalyzedPacket } from './packet-stream.js';
+
+export interface PacketField {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly description: string;
+  /** Appends the packet's values of the field to `out` (nothing when absent). */
+  values(p: AnalyzedPacket, out: FieldValue[]): void;
+}
+
+type Reader = (p: AnalyzedPacket) => FieldValue | undefined;
+
+function single(name: string, type: FieldType, description: string, read: Reader): PacketField {
+  return {
+    name,
+    type,
+    description,
+    values(p, out) {
+      const v = read(p);
+      if (v !== undefined) out.push(v);
+    },
+  };
+}
+
+/** Fields of the frame's first TCP header as analysed (absent when it has none). */
+function tcpAnalysis(name: string, type: FieldType, description: string, read: Reader): PacketField {
+  return single(name, type, description, (p) => (p.tcp.stream >= 0 && !p.summary.inError ? read(p) : undefined));
+}
+
+const seconds = (sec: number, nsec: number): number => sec + nsec / 1e9;
+
+function frameProtocols(p: AnalyzedPacket): string {
+  const s = p.summary;
+  const names: string[] = [];
+  for (let i = 0; i < s.layerCount; i++) names.push(PROTOCOL_NAMES[s.layerProto[i]!]!);
+  return names.join(':');
+}
+
+const FRAME_FIELDS: PacketField[] = [
+  single('frame.number', 'uint', 'Frame number (1-based)', (p) => p.frame.number),
+  single('frame.len', 'uint', 'Bytes on the wire', (p) => p.frame.len),
+  single('frame.cap_len', 'uint', 'Bytes captured', (p) => p.frame.caplen),
+  single('frame.time_epoch', 'float', 'Seconds since the epoch', (p) => seconds(p.frame.tsSec, p.frame.tsNsec)),
+  single('frame.time_relative', 'float', 'Seconds since the first frame', (p) => p.frame.tsSec - p.refSec + (p.frame.tsNsec - p.refNsec) / 1e9),
+  single('frame.interface_id', 'uint', 'Capture interface index', (p) => p.frame.interfaceId),
+  single('frame.interface_name', 'string', 'Capture interface name', (p) => p.iface.name),
+  {
+    name: 'frame.comment',
+    type: 'string',
+    description: 'Packet comment (pcapng), one value per comment',
+    values(p, out) {
+      out.push(...p.frame.comments);
+    },
+  },
+  single('frame.protocols', 'string', 'Protocol layers, e.g. eth:ip:tcp', frameProtocols),
+  single('frame.link_type', 'uint', 'LINKTYPE_* of the frame', (p) => p.iface.linkType),
+  single('frame.malformed', 'bool', 'The frame is damaged or cut short (then present and true)', (p) => (p.summary.malformed !== null ? true : undefined)),
+  single('_ws.malformed', 'bool', 'Wireshark name of frame.malformed', (p) => (p.summary.malformed !== null ? true : undefined)),
+];
+
+const ANALYSIS_FIELDS: PacketField[] = [
+  tcpAnalysis('tcp.stream', 'uint', 'TCP conversation index', (p) => p.tcp.stream),
+  tcpAnalysis('tcp.seq', 'uint', 'Sequence number (relative)', (p) => p.tcp.seq),
+  tcpAnalysis('tcp.ack', 'uint', 'Acknowledgment number (relative; only with ACK)', (p) => (p.summary.tcpFlags & TcpFlag.ACK ? p.tcp.ack : undefined)),
+  tcpAnalysis('tcp.seq_raw', 'uint', 'Sequence number (absolute)', (p) => p.summary.tcpSeq),
+  tcpAnalysis('tcp.ack_raw', 'uint', 'Acknowledgment number (absolute; only with ACK)', (p) => (p.summary.tcpFlags & TcpFlag.ACK ? p.summary.tcpAck : undefined)),
+  tcpAnalysis('tcp.len', 'uint', 'Segment payload length', (p) => (p.tcp.payloadLength >= 0 ? p.tcp.payloadLength : undefined)),
+  tcpAnalysis('tcp.nxtseq', 'uint', 'Next sequence number (relative)', (p) =>
+    p.tcp.payloadLength >= 0 ? (p.tcp.seq + p.tcp.payloadLength + (p.summary.tcpFlags & (TcpFlag.SYN | TcpFlag.FIN) ? 1 : 0)) >>> 0 : undefined,
+  ),
+  tcpAnalysis('tcp.window_size', 'uint', 'Calculated window size (scaled)', (p) => (p.summary.tcpHeaderLength >= 20 ? p.tcp.window : undefined)),
+  tcpAnalysis('tcp.analysis', 'bool', 'SEQ/ACK analysis results exist', (p) => (p.tcp.analysed ? true : undefined)),
+  tcpAnalysis('tcp.analysis.flags', 'bool', 'Any expert flag is set', (p) => (p.tcp.analysed && p.tcp.expert ? true : undefined)),
+  tcpAnalysis('tcp.analysis.acks_frame', 'uint', 'Frame whose data this frame acknowledges', (p) => (p.tcp.ackedFrame ? p.tcp.ackedFrame : undefined)),
+  tcpAnalysis('tcp.analysis.ack_rtt', 'float', 'Seconds from that frame to this ACK', (p) => (p.tcp.ackedFrame && p.tcp.ackRttNs >= 0 ? p.tcp.ackRttNs / 1e9 : undefined)),
+  tcpAnalysis('tcp.analysis.initial_rtt', 'float', 'Handshake RTT in seconds', (p) => {
+    const rtt = p.tcp.conversation?.handshakeRttNs;
+    return rtt ? rtt / 1e9 : undefined;
+  }),
+  tcpAnalysis('tcp.analysis.duplicate_ack_num', 'uint', 'Duplicate ACK number', (p) => (p.tcp.dupAckNumber ? p.tcp.dupAckNumber : undefined)),
+  tcpAnalysis('tcp.analysis.duplicate_ack_frame', 'uint', 'Frame of the original ACK', (p) => (p.tcp.dupAckNumber ? p.tcp.dupAckFrame : undefined)),
+  tcpAnalysis('tcp.completeness', 'uint', 'Conversation completeness bits (1 SYN, 2 SYN-ACK, 4 ACK, 8 data, 16 FIN, 32 RST)', (p) => p.tcp.conversation?.completeness),
+  ...EXPERT_FIELDS.map(([bit, name]) =>
+    tcpAnalysis(`tcp.analysis.${name}`, 'bool', `Expert flag: ${name.replace(/_/g, ' ')}`, (p) => (p.tcp.analysed && effectiveExpertFlags(p.tcp.expert) & bit ? true : undefined)),
+  ),
+  single('udp.stream', 'uint', 'UDP conversation index', (p) => p.udp?.stream),
+];
+
+let registry: Map<string, PacketField> | undefined;
+
+/** Every packet field by name (dissector fields plus frame and analysis fields). */
+export function packetFields(): ReadonlyMap<string, PacketField> {
+  if (registry) return registry;
+  const m = new Map<string, PacketField>();
+  for (const f of dissectFields().values()) {
+    m.set(f.name, { name: f.name, type: f.type, description: f.description, values: (p, out) => f.values(p.summary, out) });
+  }
+  for (const f of [...FRAME_FIELDS, ...ANALYSIS_FIELDS]) m.set(f.name, f);
+  registry = m;
+  return m;
+}
+
+/** True when the frame's first TCP header was read through the window field. */
+export function hasTcpHeader(p: AnalyzedPacket): boolean {
+  return p.summary.transport === Proto.TCP && p.summary.tcpStage >= TcpStage.HEADER;
+}
