@@ -121,6 +121,8 @@ class FunctionBuilder {
   private known = 1;
   private phase = 0;
   private depth = 1;
+  /** Stored-value slots written in this function, and the local holding each. */
+  private readonly slotVars = new Map<number, { name: string; depth: number }>();
 
   constructor(private readonly consts: unknown[]) {}
 
@@ -132,7 +134,32 @@ class FunctionBuilder {
   }
   konst(value: unknown): string {
     this.consts.push(value);
-    return `K[${this.consts.length - 1}]`;
+    return `C${this.consts.length - 1}`;
+  }
+
+  /** Records that stored-value slot `slot` holds `v` (a local visible at the current depth). */
+  private store(slot: number, v: string): void {
+    this.emit(`S[${slot}] = ${v};`);
+    this.slotVars.set(slot, { name: v, depth: this.depth });
+  }
+
+  /** An expression for stored-value slot `slot`: the local that set it when in scope. */
+  private load(slot: number, prefix: string): string {
+    const known = this.slotVars.get(slot);
+    if (known) return known.name;
+    const n = this.tmp(prefix);
+    this.emit(`const ${n} = S[${slot}];`);
+    return n;
+  }
+
+  private openBlock(): void {
+    this.depth++;
+  }
+
+  /** Leaves a block: locals declared inside are no longer visible. */
+  private closeBlock(): void {
+    this.depth--;
+    for (const [k, v] of this.slotVars) if (v.depth > this.depth) this.slotVars.delete(k);
   }
   source(): string {
     return this.lines.join('\n');
@@ -191,7 +218,7 @@ class FunctionBuilder {
         const v = this.tmp();
         this.emit(`const ${v} = ${raw} != 0;`);
         this.advance(fc.size);
-        if (fc.storeSlot >= 0) this.emit(`S[${fc.storeSlot}] = ${v};`);
+        if (fc.storeSlot >= 0) this.store(fc.storeSlot, v);
         return fc.inIr ? v : null;
       }
       case 'bits': {
@@ -207,8 +234,7 @@ class FunctionBuilder {
       case 'static-string':
         return this.fixedText(`${fc.length}`, fc.inIr, what, true);
       case 'dynamic-string': {
-        const n = this.tmp('n');
-        this.emit(`const ${n} = S[${fc.lengthField!.storeSlot}];`);
+        const n = this.load(fc.lengthField!.storeSlot, 'n');
         return this.fixedText(n, fc.inIr, what, false);
       }
       case 'blob':
@@ -310,7 +336,7 @@ class FunctionBuilder {
       const target = ROLE_TARGET[fc.role];
       if (target) this.emit(`st.${target} = ${v};`);
     }
-    if (fc.storeSlot >= 0) this.emit(`S[${fc.storeSlot}] = ${v};`);
+    if (fc.storeSlot >= 0) this.store(fc.storeSlot, v);
     return fc.inIr ? v : null;
   }
 
@@ -325,7 +351,7 @@ class FunctionBuilder {
       const target = ROLE_TARGET[fc.role];
       if (target) this.emit(`st.${target} = ${v};`);
     }
-    if (fc.storeSlot >= 0) this.emit(`S[${fc.storeSlot}] = ${v};`);
+    if (fc.storeSlot >= 0) this.store(fc.storeSlot, v);
     return fc.inIr ? v : null;
   }
 
@@ -368,8 +394,7 @@ class FunctionBuilder {
     this.align(8);
     let n: string;
     if (fc.lengthField) {
-      n = this.tmp('n');
-      this.emit(`const ${n} = S[${fc.lengthField.storeSlot}];`);
+      n = this.load(fc.lengthField.storeSlot, 'n');
       this.emit(`if (typeof ${n} !== 'number' || ${n} * 8 > end - p) H.badLength(st, p, ${n}, ${q(what)});`);
     } else {
       n = String(fc.length);
@@ -403,8 +428,7 @@ class FunctionBuilder {
     let n: string;
     const elem = fc.elem;
     if (fc.kind === 'sequence') {
-      n = this.tmp('n');
-      this.emit(`const ${n} = S[${fc.lengthField!.storeSlot}];`);
+      n = this.load(fc.lengthField!.storeSlot, 'n');
       const min = Math.max(minSize(elem), 1);
       this.emit(`if (typeof ${n} !== 'number' || ${n} * ${min} > end - p + ${elem.align}) H.badLength(st, p, ${n}, ${q(what)});`);
     } else {
@@ -431,11 +455,32 @@ class FunctionBuilder {
       }
       return null;
     }
+    if (fc.inIr && elem.kind === 'int' && !hasSideEffects(elem) && this.byteAligned() && (elem.size === 8 || elem.size === 16 || elem.size === 32) && elem.align <= elem.size) {
+      // byte-aligned integers: one indexed read per element, no cursor arithmetic
+      const s = this.tmp('s');
+      const arr = this.tmp('a');
+      const i = this.tmp('i');
+      const bytes = elem.size / 8;
+      if (fc.kind === 'array') this.emit(`if (p + ${fc.length * elem.size} > end) H.overrun(st, p, ${q(what)});`);
+      this.emit(`const ${s} = p >>> 3; const ${arr} = new Array(${n});`);
+      const at = bytes === 1 ? `${s} + ${i}` : `${s} + ${i} * ${bytes}`;
+      let read: string;
+      if (elem.size === 8) read = elem.signed ? `((b[${at}] << 24) >> 24)` : `b[${at}]`;
+      else read = `dv.get${elem.signed ? 'Int' : 'Uint'}${elem.size}(${at}, ${elem.byteOrder === 'le'})`;
+      this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) ${arr}[${i}] = ${read};`);
+      if (fc.kind === 'array') this.advance(fc.length * elem.size);
+      else {
+        this.emit(`p += ${n} * ${elem.size};`);
+        this.known = Math.min(this.known, lowbit(elem.size));
+        this.phase %= this.known;
+      }
+      return arr;
+    }
     const arr = this.tmp('a');
     const i = this.tmp('i');
     if (fc.inIr) this.emit(`const ${arr} = new Array(${n});`);
     this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) {`);
-    this.depth++;
+    this.openBlock();
     if (regular) {
       this.known = Math.min(this.known, lowbit(es));
       this.phase %= this.known;
@@ -446,7 +491,7 @@ class FunctionBuilder {
     const inner = { known: this.known, phase: this.phase };
     const ev = this.field(elem, `${what}[]`);
     if (fc.inIr && ev !== null) this.emit(`${arr}[${i}] = ${ev};`);
-    this.depth--;
+    this.closeBlock();
     this.emit('}');
     if (regular) {
       this.known = inner.known;
@@ -465,22 +510,21 @@ class FunctionBuilder {
   }
 
   private variant(fc: Extract<FieldClass, { kind: 'variant' }>, what: string): string | null {
-    const t = this.tmp('t');
     const out = this.tmp('r');
-    this.emit(`const ${t} = S[${fc.tagField!.storeSlot}];`);
+    const t = this.load(fc.tagField!.storeSlot, 't');
     this.emit(`let ${out} = null;`);
     const start = { known: this.known, phase: this.phase };
     const ends: Array<{ known: number; phase: number }> = [];
     fc.options.forEach((o, k) => {
       const cond = this.selectorCondition(t, o.ranges);
       this.emit(`${k === 0 ? 'if' : '} else if'} (${cond}) {`);
-      this.depth++;
+      this.openBlock();
       this.known = start.known;
       this.phase = start.phase;
       const v = this.field(o.fc, `${what}.${o.name}`);
       if (v !== null) this.emit(`${out} = ${v};`);
       ends.push({ known: this.known, phase: this.phase });
-      this.depth--;
+      this.closeBlock();
     });
     this.emit(fc.options.length ? '} else {' : '{');
     this.emit(`  H.badTag(st, p, ${t}, ${q(what)});`);
@@ -490,17 +534,16 @@ class FunctionBuilder {
   }
 
   private optional(fc: Extract<FieldClass, { kind: 'optional' }>, what: string): string | null {
-    const t = this.tmp('t');
     const out = this.tmp('r');
-    this.emit(`const ${t} = S[${fc.selectorField!.storeSlot}];`);
+    const t = this.load(fc.selectorField!.storeSlot, 't');
     this.emit(`let ${out} = null;`);
     const cond = fc.ranges ? this.selectorCondition(t, fc.ranges) : `${t}`;
     const start = { known: this.known, phase: this.phase };
     this.emit(`if (${cond}) {`);
-    this.depth++;
+    this.openBlock();
     const v = this.field(fc.fc, what);
     if (v !== null) this.emit(`${out} = ${v};`);
-    this.depth--;
+    this.closeBlock();
     this.emit('}');
     this.mergeEnds([start, { known: this.known, phase: this.phase }]);
     return fc.inIr ? out : null;
@@ -550,7 +593,8 @@ export function compile<R>(name: string, helpers: CodegenHelpers, body: (g: Func
   const consts: unknown[] = [];
   const g = new FunctionBuilder(consts);
   const result = body(g);
-  const src = `return function ${name}(${['st', ...extraParams].join(', ')}) {\n  const b = st.b, dv = st.dv, S = st.S, end = st.end;\n  let p = st.p;\n${g.source()}\n  st.p = p;\n  return ${result};\n};`;
+  const constDecl = consts.length ? `const ${consts.map((_, i) => `C${i} = K[${i}]`).join(', ')};\n` : '';
+  const src = `${constDecl}return function ${name}(${['st', ...extraParams].join(', ')}) {\n  const b = st.b, dv = st.dv, S = st.S, end = st.end;\n  let p = st.p;\n${g.source()}\n  st.p = p;\n  return ${result};\n};`;
   // Generated code is the point of this module (see the module comment); the source is
   // built only from the metadata model, with names quoted through JSON.stringify.
   const factory = new Function('H', 'K', src) as (h: CodegenHelpers, k: unknown[]) => (st: DecodeState) => R;

@@ -8,26 +8,37 @@ import * as bits from './bits.js';
 import type { CodegenHelpers } from './codegen.js';
 import type { DecodeState } from './decode-state.js';
 
-const latin: string[] = [];
-for (let c = 0; c < 128; c++) latin.push(String.fromCharCode(c));
-
 /**
- * Text of bytes [s, e). Short ASCII strings (most trace strings: names, comms) are built
- * without going through the UTF-8 decoder, which costs more than the string itself.
+ * Interning cache for short strings. Trace strings repeat endlessly (process names,
+ * file names, labels): comparing the bytes with the last string seen in the same hash
+ * slot is much cheaper than decoding and allocating a new string, and it keeps the
+ * young generation small.
  */
+const CACHE_SLOTS = 4096;
+const MAX_CACHED = 64;
+const cacheLen = new Int32Array(CACHE_SLOTS).fill(-1);
+const cacheBytes = new Uint8Array(CACHE_SLOTS * MAX_CACHED);
+const cacheStr: string[] = new Array<string>(CACHE_SLOTS).fill('');
+
+/** Text of bytes [s, e) (UTF-8). */
 export function str(b: Buffer, s: number, e: number): string {
   const n = e - s;
   if (n === 0) return '';
-  if (n <= 24) {
-    let r = '';
-    for (let i = s; i < e; i++) {
-      const c = b[i]!;
-      if (c >= 0x80) return b.toString('utf8', s, e);
-      r += latin[c];
-    }
-    return r;
+  if (n > MAX_CACHED) return b.toString('utf8', s, e);
+  let h = n;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1);
+  if (cacheLen[slot] === n) {
+    const base = slot * MAX_CACHED;
+    let k = 0;
+    while (k < n && cacheBytes[base + k] === b[s + k]) k++;
+    if (k === n) return cacheStr[slot]!;
   }
-  return b.toString('utf8', s, e);
+  const v = b.toString('utf8', s, e);
+  cacheLen[slot] = n;
+  cacheBytes.set(b.subarray(s, e), slot * MAX_CACHED);
+  cacheStr[slot] = v;
+  return v;
 }
 
 function bytes(b: Buffer, s: number, n: number): number[] {

@@ -27,8 +27,8 @@ export class StreamClassDecoders {
   readonly head: HeadDecoder | null;
   /** Event class id to use when the header carries none (single event class), else -1. */
   readonly defaultEventId: number;
-  /** Dense table of event decoders by id (compiled lazily), or a map for sparse/huge ids. */
-  private readonly table: Array<EventDecoder | undefined> | null;
+  /** Dense table of event decoders by id (filled lazily by event()), or null for huge ids. */
+  readonly table: Array<EventDecoder | undefined> | null;
   private readonly map: Map<number, EventDecoder> | null;
 
   constructor(readonly sc: StreamClass) {

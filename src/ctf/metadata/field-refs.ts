@@ -55,56 +55,56 @@ export function resolveFieldRefs(tc: TraceClass): void {
 function walkRoot(tc: TraceClass, roots: ScopeRoots, scope: ScopeName, eventName?: string): void {
   const root = roots[scope];
   if (!root) return;
-  const stack: Frame[] = [];
-  const visit = (fc: FieldClass): void => {
-    switch (fc.kind) {
-      case 'sequence':
-      case 'dynamic-string':
-      case 'variant':
-      case 'optional':
-      case 'blob':
-        resolveOne(tc, roots, scope, stack, fc, eventName);
-        break;
-      default:
-        break;
-    }
-    switch (fc.kind) {
-      case 'struct': {
-        const frame: Frame = { fc, index: 0 };
-        stack.push(frame);
-        fc.members.forEach((m, i) => {
-          frame.index = i;
-          visit(m.fc);
-        });
-        stack.pop();
-        break;
+  visit(tc, roots, scope, [], root, eventName);
+}
+
+function visit(tc: TraceClass, roots: ScopeRoots, scope: ScopeName, stack: Frame[], fc: FieldClass, eventName: string | undefined): void {
+  switch (fc.kind) {
+    case 'struct': {
+      const frame: Frame = { fc, index: 0 };
+      stack.push(frame);
+      const ms = fc.members;
+      for (let i = 0; i < ms.length; i++) {
+        const m = ms[i]!.fc;
+        // leaves without references need no visit
+        if (m.kind === 'int' || m.kind === 'string' || m.kind === 'float') continue;
+        frame.index = i;
+        visit(tc, roots, scope, stack, m, eventName);
       }
-      case 'variant': {
-        const frame: Frame = { fc, index: 0 };
-        stack.push(frame);
-        fc.options.forEach((o, i) => {
-          frame.index = i;
-          visit(o.fc);
-        });
-        stack.pop();
-        break;
-      }
-      case 'array':
-      case 'sequence':
-        stack.push({ fc, index: -1 });
-        visit(fc.elem);
-        stack.pop();
-        break;
-      case 'optional':
-        stack.push({ fc, index: 0 });
-        visit(fc.fc);
-        stack.pop();
-        break;
-      default:
-        break;
+      stack.pop();
+      break;
     }
-  };
-  visit(root);
+    case 'variant': {
+      resolveOne(tc, roots, scope, stack, fc, eventName);
+      const frame: Frame = { fc, index: 0 };
+      stack.push(frame);
+      for (let i = 0; i < fc.options.length; i++) {
+        frame.index = i;
+        visit(tc, roots, scope, stack, fc.options[i]!.fc, eventName);
+      }
+      stack.pop();
+      break;
+    }
+    case 'array':
+    case 'sequence':
+      if (fc.kind === 'sequence') resolveOne(tc, roots, scope, stack, fc, eventName);
+      stack.push({ fc, index: -1 });
+      visit(tc, roots, scope, stack, fc.elem, eventName);
+      stack.pop();
+      break;
+    case 'optional':
+      resolveOne(tc, roots, scope, stack, fc, eventName);
+      stack.push({ fc, index: 0 });
+      visit(tc, roots, scope, stack, fc.fc, eventName);
+      stack.pop();
+      break;
+    case 'dynamic-string':
+    case 'blob':
+      resolveOne(tc, roots, scope, stack, fc, eventName);
+      break;
+    default:
+      break;
+  }
 }
 
 function refOf(fc: FieldClass): FieldRef | null {

@@ -29,10 +29,6 @@ export class TsdlSyntaxError extends Error {
   }
 }
 
-const PUNCT3 = ['...'];
-const PUNCT2 = [':=', '->', '<<', '>>'];
-const PUNCT1 = '{}[]();,=:<>.*+-&|~!?/%^';
-
 const UINT64_MAX = (1n << 64n) - 1n;
 
 function isIdentStart(c: number): boolean {
@@ -41,117 +37,169 @@ function isIdentStart(c: number): boolean {
 function isIdentPart(c: number): boolean {
   return isIdentStart(c) || (c >= 48 && c <= 57);
 }
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
 
-/** Splits `text` into tokens; throws TsdlSyntaxError on a malformed literal or comment. */
-export function tokenize(text: string): Token[] {
-  const out: Token[] = [];
-  const n = text.length;
-  let i = 0;
-  let line = 1;
-  const push = (kind: TokenKind, t: string, offset: number, tokLine: number, value = 0n) => out.push({ kind, text: t, value, offset, line: tokLine });
+/** Single-character punctuation of TSDL, by char code. */
+const PUNCT1 = new Uint8Array(128);
+for (const ch of '{}[]();,=:<>.*+-&|~!?/%^') PUNCT1[ch.charCodeAt(0)] = 1;
 
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    // whitespace (CRLF metadata is legal: babeltrace's crlf-metadata test)
-    if (c === 10) {
-      line++;
-      i++;
-      continue;
+/**
+ * Pull lexer: tokens are produced on demand so that they die young (a 300 KB kernel
+ * metadata has ~90 000 tokens; keeping them all alive costs more in garbage collection
+ * than lexing itself). Identifiers are interned: the same few hundred words repeat all
+ * over TSDL, and comparing characters is cheaper than allocating a string.
+ */
+export class Lexer {
+  private i = 0;
+  private line = 1;
+  private readonly n: number;
+  private readonly internKeys: string[] = new Array<string>(4096).fill('');
+
+  constructor(private readonly text: string) {
+    this.n = text.length;
+  }
+
+  /** The next token (kind `eof` at the end, repeatedly). */
+  next(): Token {
+    const text = this.text;
+    const n = this.n;
+    let i = this.i;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      // whitespace (CRLF metadata is legal: babeltrace's crlf-metadata test)
+      if (c === 10) {
+        this.line++;
+        i++;
+        continue;
+      }
+      if (c === 32 || c === 9 || c === 13 || c === 11 || c === 12) {
+        i++;
+        continue;
+      }
+      if (c === 47 && text.charCodeAt(i + 1) === 42) {
+        const end = text.indexOf('*/', i + 2);
+        if (end < 0) throw new TsdlSyntaxError('unterminated comment', i, this.line);
+        for (let k = text.indexOf('\n', i); k >= 0 && k < end; k = text.indexOf('\n', k + 1)) this.line++;
+        i = end + 2;
+        continue;
+      }
+      if (c === 47 && text.charCodeAt(i + 1) === 47) {
+        while (i < n && text.charCodeAt(i) !== 10) i++;
+        continue;
+      }
+      break;
     }
-    if (c === 32 || c === 9 || c === 13 || c === 11 || c === 12) {
-      i++;
-      continue;
-    }
-    if (c === 47 && text.charCodeAt(i + 1) === 42) {
-      const end = text.indexOf('*/', i + 2);
-      if (end < 0) throw new TsdlSyntaxError('unterminated comment', i, line);
-      for (let k = i; k < end; k++) if (text.charCodeAt(k) === 10) line++;
-      i = end + 2;
-      continue;
-    }
-    if (c === 47 && text.charCodeAt(i + 1) === 47) {
-      while (i < n && text.charCodeAt(i) !== 10) i++;
-      continue;
+    const line = this.line;
+    if (i >= n) {
+      this.i = i;
+      return { kind: 'eof', text: '', value: 0n, offset: n, line };
     }
     const start = i;
+    const c = text.charCodeAt(i);
     if (isIdentStart(c)) {
+      let h = c;
       i++;
-      while (i < n && isIdentPart(text.charCodeAt(i))) i++;
-      push('ident', text.slice(start, i), start, line);
-      continue;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (!isIdentPart(d)) break;
+        h = (Math.imul(h, 31) + d) | 0;
+        i++;
+      }
+      this.i = i;
+      const slot = (h ^ (h >>> 12)) & 4095;
+      const cand = this.internKeys[slot]!;
+      let word: string;
+      if (cand.length === i - start && text.startsWith(cand, start)) word = cand;
+      else this.internKeys[slot] = word = text.slice(start, i);
+      return { kind: 'ident', text: word, value: 0n, offset: start, line };
     }
     if (c >= 48 && c <= 57) {
-      i = lexInteger(text, i, line, (v, end) => push('int', text.slice(start, end), start, line, v));
-      continue;
+      const out: Token[] = [];
+      this.i = lexInteger(text, i, line, out);
+      return out[0]!;
     }
     if (c === 34) {
-      const [s, end, lines] = lexString(text, i, line);
-      push('string', s, start, line);
-      line += lines;
-      i = end;
-      continue;
+      const [str, end, lines] = lexString(text, i, line);
+      this.line += lines;
+      this.i = end;
+      return { kind: 'string', text: str, value: 0n, offset: start, line };
     }
     if (c === 39) {
       // character constant: 'a' or '\n' — an integer in TSDL
-      const [s, end] = lexString(text, i, line, 39);
-      if (s.length !== 1) throw new TsdlSyntaxError('invalid character constant', start, line);
-      push('int', text.slice(start, end), start, line, BigInt(s.charCodeAt(0)));
-      i = end;
-      continue;
+      const [str, end] = lexString(text, i, line, 39);
+      if (str.length !== 1) throw new TsdlSyntaxError('invalid character constant', start, line);
+      this.i = end;
+      return { kind: 'int', text: text.slice(start, end), value: BigInt(str.charCodeAt(0)), offset: start, line };
     }
-    const three = text.substr(i, 3);
-    if (PUNCT3.includes(three)) {
-      push('punct', three, start, line);
-      i += 3;
-      continue;
+    const c1 = text.charCodeAt(i + 1);
+    if (c === 46 && c1 === 46 && text.charCodeAt(i + 2) === 46) {
+      this.i = i + 3;
+      return { kind: 'punct', text: '...', value: 0n, offset: start, line };
     }
-    const two = text.substr(i, 2);
-    if (PUNCT2.includes(two)) {
-      push('punct', two, start, line);
-      i += 2;
-      continue;
+    if ((c === 58 && c1 === 61) || (c === 45 && c1 === 62) || (c === 60 && c1 === 60) || (c === 62 && c1 === 62)) {
+      this.i = i + 2;
+      return { kind: 'punct', text: text.slice(i, i + 2), value: 0n, offset: start, line };
     }
-    if (PUNCT1.includes(text[i]!)) {
-      push('punct', text[i]!, start, line);
-      i++;
-      continue;
+    if (c < 128 && PUNCT1[c] === 1) {
+      this.i = i + 1;
+      return { kind: 'punct', text: PUNCT_TEXT[c]!, value: 0n, offset: start, line };
     }
     throw new TsdlSyntaxError(`unexpected character ${JSON.stringify(text[i])}`, i, line);
   }
-  push('eof', '', n, line);
-  return out;
 }
 
-function lexInteger(text: string, i: number, line: number, emit: (v: bigint, end: number) => void): number {
+const PUNCT_TEXT: string[] = [];
+for (let c = 0; c < 128; c++) PUNCT_TEXT.push(String.fromCharCode(c));
+
+/** All tokens of `text` (tests and tools; the parser pulls them from a Lexer). */
+export function tokenize(text: string): Token[] {
+  const lx = new Lexer(text);
+  const out: Token[] = [];
+  for (;;) {
+    const t = lx.next();
+    out.push(t);
+    if (t.kind === 'eof') return out;
+  }
+}
+
+function lexInteger(text: string, i: number, line: number, out: Token[]): number {
   const start = i;
-  let digits: string;
-  let radix: number;
-  if (text[i] === '0' && (text[i + 1] === 'x' || text[i + 1] === 'X')) {
+  const n = text.length;
+  let value: bigint;
+  if (text.charCodeAt(i) === 48 && (text.charCodeAt(i + 1) | 32) === 120) {
     i += 2;
     const d0 = i;
-    while (i < text.length && /[0-9a-fA-F]/.test(text[i]!)) i++;
-    digits = text.slice(d0, i);
-    radix = 16;
-    if (digits.length === 0) throw new TsdlSyntaxError('invalid hexadecimal literal', start, line);
-  } else if (text[i] === '0' && /[0-7]/.test(text[i + 1] ?? '')) {
+    while (i < n && isHex(text.charCodeAt(i))) i++;
+    if (i === d0) throw new TsdlSyntaxError('invalid hexadecimal literal', start, line);
+    value = BigInt('0x' + text.slice(d0, i));
+  } else if (text.charCodeAt(i) === 48 && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 55) {
     i++;
     const d0 = i;
-    while (i < text.length && /[0-7]/.test(text[i]!)) i++;
-    digits = text.slice(d0, i);
-    radix = 8;
+    while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 55) i++;
+    value = BigInt('0o' + text.slice(d0, i));
   } else {
+    // small decimal literals (the vast majority) without going through BigInt parsing
+    let small = 0;
     const d0 = i;
-    while (i < text.length && /[0-9]/.test(text[i]!)) i++;
-    digits = text.slice(d0, i);
-    radix = 10;
+    while (i < n) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      small = small * 10 + d;
+      i++;
+    }
+    value = i - d0 <= 15 ? BigInt(small) : BigInt(text.slice(d0, i));
   }
   // integer suffixes (u, l, ul, ull, ...)
-  while (i < text.length && /[uUlL]/.test(text[i]!)) i++;
-  if (i < text.length && isIdentPart(text.charCodeAt(i))) throw new TsdlSyntaxError(`invalid integer literal '${text.slice(start, i + 1)}'`, start, line);
-  const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : '';
-  const v = BigInt(prefix + digits);
-  if (v > UINT64_MAX) throw new TsdlSyntaxError(`integer literal ${text.slice(start, i)} does not fit in 64 bits`, start, line);
-  emit(v, i);
+  while (i < n) {
+    const s = text.charCodeAt(i) | 32;
+    if (s !== 117 && s !== 108) break;
+    i++;
+  }
+  if (i < n && isIdentPart(text.charCodeAt(i))) throw new TsdlSyntaxError(`invalid integer literal '${text.slice(start, i + 1)}'`, start, line);
+  if (value > UINT64_MAX) throw new TsdlSyntaxError(`integer literal ${text.slice(start, i)} does not fit in 64 bits`, start, line);
+  out.push({ kind: 'int', text: text.slice(start, i), value, offset: start, line });
   return i;
 }
 

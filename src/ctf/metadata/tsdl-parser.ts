@@ -4,7 +4,7 @@
  * can be told apart from a field declaration with an unknown type. The resolver
  * (`tsdl-resolver.ts`) gives the tree its meaning.
  */
-import { tokenize, TsdlSyntaxError, type Token } from './tsdl-lexer.js';
+import { Lexer, TsdlSyntaxError, type Token } from './tsdl-lexer.js';
 
 /** A right-hand value: an integer, a string literal, or an identifier path (`clock.monotonic.value`). */
 export type TsdlValue = { readonly type: 'int'; readonly value: bigint; readonly offset: number } | { readonly type: 'string'; readonly value: string; readonly offset: number } | { readonly type: 'path'; readonly value: string; readonly offset: number };
@@ -68,22 +68,24 @@ const COMPOUND_WORDS = new Set(['struct', 'variant', 'enum', 'integer', 'floatin
 
 /** Parses TSDL text; throws TsdlSyntaxError (with character offset and line) on bad syntax. */
 export function parseTsdl(text: string): TsdlDocument {
-  return new Parser(tokenize(text)).document();
+  return new Parser(new Lexer(text)).document();
 }
 
 class Parser {
-  private i = 0;
+  /** Lookahead tokens (a short queue refilled from the lexer), from index `head`. */
+  private readonly ahead: Token[] = [];
+  private head = 0;
   /** Type names declared with typedef/typealias, per lexical scope. */
   private readonly typeScopes: Array<Set<string>> = [new Set()];
 
-  constructor(private readonly toks: Token[]) {}
+  constructor(private readonly lexer: Lexer) {}
 
   document(): TsdlDocument {
     const items: TopLevel[] = [];
     while (this.peek().kind !== 'eof') {
       const t = this.peek();
       if (t.kind === 'ident' && BLOCKS.has(t.text as BlockKind) && this.peek(1).text === '{') {
-        this.i++;
+        this.next();
         this.expect('{');
         this.pushScope();
         const entries: BlockEntry[] = [];
@@ -101,8 +103,10 @@ class Parser {
 
   // ---- token helpers -------------------------------------------------------------
 
-  private peek(ahead = 0): Token {
-    return this.toks[Math.min(this.i + ahead, this.toks.length - 1)]!;
+  private peek(k = 0): Token {
+    const a = this.ahead;
+    while (a.length - this.head <= k) a.push(this.lexer.next());
+    return a[this.head + k]!;
   }
   private at(text: string): boolean {
     const t = this.peek();
@@ -110,7 +114,13 @@ class Parser {
   }
   private next(): Token {
     const t = this.peek();
-    if (t.kind !== 'eof') this.i++;
+    if (t.kind !== 'eof') {
+      this.head++;
+      if (this.head === this.ahead.length) {
+        this.ahead.length = 0;
+        this.head = 0;
+      }
+    }
     return t;
   }
   private fail(msg: string, t: Token = this.peek()): never {

@@ -10,7 +10,7 @@
  *    contexts without `map` are mapped to the only clock (or an implicit 1 GHz `default`);
  *  - an LTTng `monotonic` clock is absolute even when old tracers forgot to say so.
  */
-import { allScopes, cloneFieldClass, markTextArrays, updateAlignments, updateInIr, walkFieldClass } from './field-class-util.js';
+import { cloneFieldClass, updateInIr, walkFieldClass } from './field-class-util.js';
 import { resolveFieldRefs } from './field-refs.js';
 import { MetadataError } from './metadata-error.js';
 import type { ByteOrder, Callsite, ClockClass, EnumMapping, EventClass, FieldClass, FieldRef, FieldRole, IntegerClass, ScopeName, StreamClass, StructClass, TraceClass, VariantClass } from './model.js';
@@ -823,31 +823,66 @@ function assignTsdlRoles(tc: TraceClass): void {
  */
 export function finishTraceClass(tc: TraceClass, assignRoles: (tc: TraceClass) => void): void {
   // stream default clocks: the one clock mapped anywhere in the stream's scopes
-  const phClock = findClock(tc.packetHeader, null);
-  if (phClock) throw new MetadataError('the trace packet header contains a clock timestamp', undefined);
+  if (prepare(tc.packetHeader, null, -1)) throw new MetadataError('the trace packet header contains a clock timestamp', undefined);
   for (const sc of tc.streamClasses.values()) {
     let clock: ClockClass | null = sc.defaultClock;
-    for (const s of [sc.packetContext, sc.eventHeader, sc.eventCommonContext, ...[...sc.eventClasses.values()].flatMap((e) => [e.specificContext, e.payload])]) clock = findClock(s, clock, sc.id);
+    clock = prepare(sc.packetContext, clock, sc.id);
+    clock = prepare(sc.eventHeader, clock, sc.id);
+    clock = prepare(sc.eventCommonContext, clock, sc.id);
+    for (const ec of sc.eventClasses.values()) {
+      clock = prepare(ec.specificContext, clock, sc.id);
+      clock = prepare(ec.payload, clock, sc.id);
+    }
     if (!sc.defaultClock) sc.defaultClock = clock;
   }
   assignRoles(tc);
-  for (const s of allScopes(tc)) {
-    markTextArrays(s);
-    updateAlignments(s);
-  }
   resolveFieldRefs(tc);
   updateInIr(tc);
   validate(tc);
 }
 
-function findClock(s: FieldClass | null, clock: ClockClass | null, streamId?: number): ClockClass | null {
+/**
+ * One walk doing three of babeltrace2's passes: finds the clock the scope maps to (one
+ * at most per stream class), marks text arrays, and computes compound alignments.
+ */
+function prepare(fc: FieldClass | null, clock: ClockClass | null, streamId: number): ClockClass | null {
+  if (!fc) return clock;
   let c = clock;
-  walkFieldClass(s, (f) => {
-    if ((f.kind === 'int' || f.kind === 'varint') && f.mappedClock) {
-      if (c && c !== f.mappedClock) throw new MetadataError(`stream class ${streamId ?? '?'} uses more than one clock ('${c.name}' and '${f.mappedClock.name}')`, undefined);
-      c = f.mappedClock;
+  switch (fc.kind) {
+    case 'int':
+    case 'varint':
+      if (fc.mappedClock) {
+        if (c && c !== fc.mappedClock) throw new MetadataError(`stream class ${streamId} uses more than one clock ('${c.name}' and '${fc.mappedClock.name}')`, undefined);
+        c = fc.mappedClock;
+      }
+      break;
+    case 'struct':
+      for (let i = 0; i < fc.members.length; i++) {
+        const m = fc.members[i]!.fc;
+        c = prepare(m, c, streamId);
+        if (m.align > fc.align) fc.align = m.align;
+      }
+      break;
+    case 'variant':
+      for (let i = 0; i < fc.options.length; i++) c = prepare(fc.options[i]!.fc, c, streamId);
+      break;
+    case 'array':
+    case 'sequence': {
+      const e = fc.elem;
+      if (e.kind === 'int' && e.align === 8 && e.size === 8 && e.encoding === 'utf8') {
+        fc.isText = true;
+        e.signed = false;
+      }
+      c = prepare(e, c, streamId);
+      if (e.align > fc.align) fc.align = e.align;
+      break;
     }
-  });
+    case 'optional':
+      c = prepare(fc.fc, c, streamId);
+      break;
+    default:
+      break;
+  }
   return c;
 }
 

@@ -68,11 +68,13 @@ export class StreamReader {
 
   /** The next message of this stream, or null at its end. Throws FormatError on damage. */
   next(): CtfMessage | null {
+    const st = this.st;
+    // fast path: the next event of the current packet
+    if (this.inPacket && st.p < st.end && this.pending.length === 0) return this.decodeEvent(st);
     for (;;) {
       if (this.pending.length > 0) return this.pending.shift()!;
       if (this.inPacket) {
-        const st = this.st;
-        if (st.p < st.end) return this.decodeEvent();
+        if (st.p < st.end) return this.decodeEvent(st);
         this.endPacket();
         continue;
       }
@@ -89,27 +91,31 @@ export class StreamReader {
     this.win = null;
   }
 
-  private decodeEvent(): CtfEvent {
-    const st = this.st;
+  private decodeEvent(st: DecodeState): CtfEvent {
     const start = st.p;
     const d = this.decoders!;
     let ev: CtfEvent;
     try {
       st.id = d.defaultEventId;
-      if (d.head !== null) d.head(st);
+      const head = d.head;
+      if (head !== null) head(st);
       else {
         st.evCycHi = st.cycHi;
         st.evCycLo = st.cycLo;
         st.ctx = EMPTY_FIELDS;
       }
-      const fn = d.event(st.id);
-      if (fn === undefined) throw new FormatError(st.file, st.packetOffset + Math.floor(start / 8), `event class id ${st.id} is not declared in the metadata (stream class ${this.streamClass.id})`);
+      const table = d.table;
+      let fn = table !== null ? table[st.id] : undefined;
+      if (fn === undefined) {
+        fn = d.event(st.id);
+        if (fn === undefined) throw new FormatError(st.file, st.packetOffset + Math.floor(start / 8), `event class id ${st.id} is not declared in the metadata (stream class ${this.streamClass.id})`);
+      }
       ev = fn(st, this.packet!);
     } catch (err) {
       if (err instanceof RangeError) throw new FormatError(st.file, st.packetOffset + Math.floor(start / 8), 'event runs past the end of the packet');
       throw err;
     }
-    if (st.p > st.end) throw new FormatError(st.file, st.packetOffset + Math.floor(start / 8), `event runs past the end of the packet content (${st.p - start} bits from an event start ${Math.floor(start / 8)} bytes into the packet, content ends at ${st.end / 8} bytes)`);
+    if (st.p > st.end) throw new FormatError(st.file, st.packetOffset + Math.floor(start / 8), `event runs past the end of the packet content (it starts ${Math.floor(start / 8)} bytes into the packet, whose content ends at byte ${st.end / 8})`);
     this.lastKeyHi = ev.nsHi;
     this.lastKeyLo = ev.nsLo;
     return ev;
