@@ -21,14 +21,17 @@ import { ConvexHullSync, offsetUncertainty, type HullState, type SyncQuality } f
 import { PacketMatcher, type MatcherStats, type PacketObservation } from './packet-matcher.js';
 import { eventPacketIdentity, PACKET_EVENT_NAMES } from './packet-sources.js';
 import { compare, div, ONE, neg, sub, toNumber, type Rational } from './rational.js';
-import type { SyncHost } from './sync-hosts.js';
+import { clockHostId, type SyncHost } from './sync-hosts.js';
 
 export interface SyncOptions {
   /** The reference host: its index or display name. Default: the first host. */
   readonly reference?: number | string;
 }
 
-/** The synchronisation of one host pair (`a` < `b`; `a` is the hull's reference). */
+/**
+ * The synchronisation of one host pair. `a` is the hull's x axis: the host whose
+ * `hostId` sorts first (as Trace Compass orders hosts), whatever the reference.
+ */
 export interface PairSync {
   readonly a: number;
   readonly b: number;
@@ -110,7 +113,7 @@ function hostsOfCollections(inputs: readonly (SyncHost | TraceCollection)[]): Sy
     }
     const byHost = new Map<string, TraceInfo[]>();
     for (const t of input.traces) byHost.set(t.hostname, [...(byHost.get(t.hostname) ?? []), t]);
-    for (const [hostname, traces] of byHost) out.push({ name: hostname, hostname, input: traces[0]?.path ?? '', traces, collection: input, capture: null });
+    for (const [hostname, traces] of byHost) out.push({ name: hostname, hostname, hostId: clockHostId(input, traces, hostname), input: traces[0]?.path ?? '', traces, collection: input, capture: null });
   }
   const seen = new Map<string, number>();
   return out.map((h) => {
@@ -143,9 +146,10 @@ export function computeSync(inputs: readonly (SyncHost | TraceCollection)[], opt
   const reference = referenceIndex(hosts, options.reference);
   const hulls = new Map<number, ConvexHullSync>();
   const observations = new Array<number>(n).fill(0);
+  // The hull's axis order comes from the hosts' ids, not from the argument order.
+  const precedes = (i: number, j: number) => (hosts[i]!.hostId !== hosts[j]!.hostId ? hosts[i]!.hostId < hosts[j]!.hostId : i < j);
   const matcher = new PacketMatcher(n, (m) => {
-    const a = Math.min(m.sender, m.receiver);
-    const b = Math.max(m.sender, m.receiver);
+    const [a, b] = precedes(m.sender, m.receiver) ? [m.sender, m.receiver] : [m.receiver, m.sender];
     let hull = hulls.get(a * n + b);
     if (!hull) hulls.set(a * n + b, (hull = new ConvexHullSync()));
     hull.addMatch(m.sender === a, m.sendTs, m.recvTs);

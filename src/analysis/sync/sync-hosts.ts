@@ -32,12 +32,30 @@ export interface SyncHost {
   /** Display name: the hostname, made unique with the input's base name when needed. */
   readonly name: string;
   readonly hostname: string;
+  /**
+   * Stable identity that orients each host pair's hull (the host with the smaller id is
+   * the pair's x axis), so a result does not depend on the order of the arguments: the
+   * CTF clock's UUID when the metadata has one (Trace Compass's host id), else the hostname.
+   */
+  readonly hostId: string;
   /** The path given for it. */
   readonly input: string;
   /** Its CTF traces (possibly none) in `collection`. */
   readonly traces: readonly TraceInfo[];
   readonly collection: TraceCollection | null;
   readonly capture: HostCapture | null;
+}
+
+/** The UUID of the first clock of `traces` that has one, else `fallback`. */
+export function clockHostId(collection: TraceCollection | null, traces: readonly TraceInfo[], fallback: string): string {
+  if (collection) {
+    for (const t of traces) {
+      const ctf = collection.ctfTraces[t.index];
+      const uuid = ctf?.metadata.clocks.find((c) => c.uuid)?.uuid;
+      if (uuid) return uuid;
+    }
+  }
+  return fallback;
 }
 
 function isBundle(path: string): boolean {
@@ -64,7 +82,8 @@ export function openSyncHosts(paths: readonly string[]): SyncHost[] {
       }
       const capture = existsSync(capturePath) ? { path: capturePath, pcapToTraceOffset: pcapToTraceOffset(bundle), localAddresses: local } : null;
       if (!collection && !capture) throw new FormatError(input, undefined, 'bundle has neither a kernel trace nor a capture');
-      raw.push({ hostname: bundle.host.hostname, input, traces: collection?.traces ?? [], collection, capture });
+      const traces = collection?.traces ?? [];
+      raw.push({ hostname: bundle.host.hostname, hostId: clockHostId(collection, traces, bundle.host.hostname), input, traces, collection, capture });
       continue;
     }
     const collection = openTraceCollection([input]);
@@ -74,7 +93,7 @@ export function openSyncHosts(paths: readonly string[]): SyncHost[] {
       if (list) list.push(t);
       else byHost.set(t.hostname, [t]);
     }
-    for (const [hostname, traces] of byHost) raw.push({ hostname, input, traces, collection, capture: null });
+    for (const [hostname, traces] of byHost) raw.push({ hostname, hostId: clockHostId(collection, traces, hostname), input, traces, collection, capture: null });
   }
   // Unique display names: hostname, or hostname@input-base-name when a hostname repeats.
   const counts = new Map<string, number>();
