@@ -94,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   const onSignal = (sig: NodeJS.Signals) => {
     signalCount++;
     if (!quiet) process.stderr.write(`${tty ? '\n' : ''}tracewire: ${sig}, stopping${signalCount > 1 ? ' (already stopping)' : ''}…\n`);
-    controller.abort();
+    controller.abort(sig);
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);

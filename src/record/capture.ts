@@ -141,12 +141,22 @@ export class CaptureSet {
     }));
   }
 
-  /**
-   * Stops every tcpdump (flushing their files) and merges the captures into
-   * `DIR/capture.pcapng`. Never throws: problems are reported in `error`.
-   */
+  /** Stops every tcpdump (flushing their files) and merges the captures (see merge()). */
   async stop(): Promise<CaptureResult> {
+    await this.stopProcesses();
+    return this.merge();
+  }
+
+  /** Stops every tcpdump; their files are complete once this resolves. */
+  async stopProcesses(): Promise<void> {
     await this.stopAll();
+  }
+
+  /**
+   * Merges the stopped captures into `DIR/capture.pcapng`. Never throws: problems are
+   * reported in `error` (tcpdump's files are then kept in `.capture/`).
+   */
+  merge(): CaptureResult {
     let dropped = 0;
     const problems: string[] = [];
     for (const r of this.running) {

@@ -10,20 +10,20 @@
  * happened. Whatever the kernel counted as lost but no page located is added at the end
  * of the stream, so the total is never understated.
  */
-import { mkdirSync, existsSync, unlinkSync } from 'node:fs';
+import { mkdirSync, existsSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { MinHeap } from '../base/heap.js';
 import { FormatError } from '../base/errors.js';
 import { parseEventFormat, type EventFormat } from '../ftrace/format.js';
-import { decodePage, parsePageLayout, type PageLayout } from '../ftrace/ring-buffer.js';
+import { decodePage, parsePageLayout, readPageHeader, type PageLayout } from '../ftrace/ring-buffer.js';
 import { mapEventFormat, type MappedEventClass, type RecordView } from '../ftrace/lttng-mapping.js';
 import { TaskState, type KnownThread } from '../ftrace/task-state.js';
 import { buildLttngMetadata, uuidBytes, writeLttngMetadata, type MetadataEventClass } from '../ctf/writer/metadata.js';
 import { CtfStreamWriter, DiskFullError, type EventHeaderType } from '../ctf/writer/stream-writer.js';
 import { writePacketIndex } from '../ctf/writer/index-file.js';
 import { int, textArray, type CtfField } from '../ctf/writer/types.js';
-import { readSpool } from './spool.js';
+import { countRecords, readSpool } from './spool.js';
 import type { StateDump } from './statedump.js';
 import { stateDumpEvents, STATEDUMP_CLASSES, type SyntheticEvent } from './statedump-events.js';
 
@@ -148,6 +148,17 @@ class CpuSource {
     return true;
   }
 
+  /** Counts the records not handed out yet (current page and the rest of the spool). */
+  countRemaining(): number {
+    let n = this.tsList.length - this.index;
+    for (let r = this.pages.next(); !r.done; r = this.pages.next()) {
+      const h = readPageHeader(r.value, this.layout);
+      n += countRecords(r.value, this.layout, h.dataLength);
+    }
+    this.index = this.tsList.length;
+    return n;
+  }
+
   private loadPage(page: Uint8Array): void {
     this.page = page;
     this.view = new DataView(page.buffer, page.byteOffset, page.byteLength);
@@ -241,6 +252,14 @@ export function convertSpool(input: ConvertInput): ConvertResult {
   const tasks = new TaskState(threads, input.savedTgids, input.statedump?.hostPidNs ?? 0);
   tasks.watch(formats);
 
+  // On a full disk: first free the caller's reserve and retry; a second time, stop.
+  let reserveFreed = false;
+  const freeReserve = (): boolean => {
+    if (reserveFreed) return false;
+    reserveFreed = true;
+    input.onDiskFull?.();
+    return true;
+  };
   const cpus = [...input.cpus].sort((a, b) => a - b);
   const writers = new Map<number, CtfStreamWriter>();
   for (const cpu of cpus) {
@@ -252,6 +271,7 @@ export function convertSpool(input: ConvertInput): ConvertResult {
       cpuId: cpu,
       headerType,
       maxPacketSize: input.maxPacketSize,
+      onDiskFull: freeReserve,
     }));
   }
   const statedumpCpu = cpus[0] ?? 0;
@@ -270,12 +290,12 @@ export function convertSpool(input: ConvertInput): ConvertResult {
   const perCpu: Record<string, { written: number; lost: number }> = {};
   for (const cpu of cpus) perCpu[cpu] = { written: 0, lost: 0 };
   const located = new Map<number, number>();
-  const uncountedAt = new Map<number, bigint>();
   let unknownRecords = 0;
   let corruptRecords = 0;
   let firstCorruption: string | undefined;
   let statedumpWritten = 0;
   let diskFull = false;
+  const notConverted = new Map<number, number>();
   const recorderComm = input.recorder.comm;
 
   const rec: { bytes: Uint8Array; view: DataView; at: number; length: number; source: string } = {
@@ -317,7 +337,6 @@ export function convertSpool(input: ConvertInput): ConvertResult {
         w.addDiscarded(src.lostBefore, src.ts);
         located.set(src.cpu, (located.get(src.cpu) ?? 0) + src.lostBefore);
       }
-      if (src.lossUncounted && !uncountedAt.has(src.cpu)) uncountedAt.set(src.cpu, src.ts);
       rec.bytes = src.page;
       rec.view = src.view;
       rec.at = src.at;
@@ -364,36 +383,31 @@ export function convertSpool(input: ConvertInput): ConvertResult {
         heap.pop();
       }
     }
-    // Losses the kernel counted but no page located (or located without a count).
+    // Losses the kernel counted but no page located with a count (pages that only flag a
+    // loss, events left unread or unstored) are reported at the end of the stream.
     for (const cpu of cpus) {
       const kernel = input.kernelLost.get(cpu) ?? 0;
       const got = located.get(cpu) ?? 0;
-      const w = writers.get(cpu)!;
-      if (kernel > got) {
-        const at = uncountedAt.get(cpu) ?? input.endMonotonicNs;
-        w.addDiscarded(kernel - got, at > input.endMonotonicNs ? at : input.endMonotonicNs);
-      }
-      perCpu[cpu]!.lost = Math.max(kernel, got);
+      if (kernel > got) writers.get(cpu)!.addDiscarded(kernel - got, input.endMonotonicNs);
     }
   } catch (err) {
     if (!(err instanceof DiskFullError)) throw err;
     diskFull = true;
+    // What was not converted is lost: count it, then free the spool's space so the streams
+    // can be closed and the metadata written.
+    for (const src of sources) notConverted.set(src.cpu, src.countRemaining());
+    rmSync(input.spoolDir, { recursive: true, force: true });
   }
 
-  let reserveFreed = false;
-  const freeReserve = (): void => {
-    if (!reserveFreed) input.onDiskFull?.();
-    reserveFreed = true;
-  };
-  if (diskFull) freeReserve();
   let clamped = 0;
   for (const [cpu, w] of writers) {
     try {
-      if (diskFull) w.abandon();
-      else w.close(input.endMonotonicNs);
+      w.close(input.endMonotonicNs);
     } catch (err) {
       if (!(err instanceof DiskFullError)) throw err;
       diskFull = true;
+      notConverted.set(cpu, (notConverted.get(cpu) ?? 0) + w.unwrittenEvents);
+      w.abandon();
     }
     clamped += w.clampedTimestamps;
     try {
@@ -403,6 +417,12 @@ export function convertSpool(input: ConvertInput): ConvertResult {
       const idx = join(input.outDir, 'index', `channel0_${cpu}.idx`);
       if (existsSync(idx)) unlinkSync(idx);
     }
+  }
+  // Losses: what the kernel counted (located by pages or not) and what the disk could not take.
+  for (const cpu of cpus) {
+    const kernel = input.kernelLost.get(cpu) ?? 0;
+    const got = located.get(cpu) ?? 0;
+    perCpu[cpu]!.lost = Math.max(kernel, got) + (notConverted.get(cpu) ?? 0);
   }
   // Metadata last: on a full disk the caller frees its reserve first.
   if (diskFull) freeReserve();

@@ -68,7 +68,9 @@ export interface FinishInput {
   readonly statedump: StateDump | null;
   readonly kernelLost: ReadonlyMap<number, number>;
   readonly savedTgids: ReadonlyMap<number, number>;
-  readonly capture: CaptureResult;
+  /** The capture result, or a function producing it once the trace is converted (the
+   *  merge then finds the space the spool freed, on a full disk). */
+  readonly capture: CaptureResult | (() => CaptureResult);
   readonly clockEnd: { readonly offsetNs: bigint; readonly uncertaintyNs: number };
   readonly endMonotonicNs: bigint;
   readonly stopReason: StopReason;
@@ -119,6 +121,8 @@ export function finishBundle(f: FinishInput): FinishOutput {
     onDiskFull: () => rmSync(reserve, { force: true }),
   });
   rmSync(reserve, { force: true });
+  if (!f.keepSpool) rmSync(spoolDir, { recursive: true, force: true });
+  const capture = typeof f.capture === 'function' ? f.capture() : f.capture;
   const start = BigInt(s.startMonotonicNs);
   const end = f.endMonotonicNs;
   const startReal = start + clockOffset;
@@ -171,16 +175,15 @@ export function finishBundle(f: FinishInput): FinishOutput {
     command: f.command,
     netns: netnsOf(f.statedump),
     capture: {
-      file: f.capture.file,
-      tool: f.capture.file ? 'tcpdump' : null,
-      interfaces: f.capture.interfaces,
-      packets: f.capture.packets,
-      dropped: f.capture.dropped,
-      ...(f.capture.error ? { error: f.capture.error } : {}),
+      file: capture.file,
+      tool: capture.file ? 'tcpdump' : null,
+      interfaces: capture.interfaces,
+      packets: capture.packets,
+      dropped: capture.dropped,
+      ...(capture.error ? { error: capture.error } : {}),
     },
     kernel: { path: KERNEL_DIR, streams: s.cpus.length, clamped_timestamps: conversion.clampedTimestamps },
   };
   writeBundle(dir, bundle);
-  if (!f.keepSpool) rmSync(spoolDir, { recursive: true, force: true });
   return { bundle, conversion };
 }

@@ -292,7 +292,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
       );
     }
     await stopped;
-    if (child && !childExit) await stopCommand(child, () => childExit !== undefined, stopReason === 'signal');
+    if (child && !childExit) await stopCommand(child, () => childExit !== undefined, stopReason === 'signal' ? signalName(options.signal?.reason) : undefined);
   } catch (err) {
     requestStop('error', (err as Error).message);
   } finally {
@@ -303,11 +303,9 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   }
 
   // --- stopping: packets first (so every captured frame has its events), then tracing ---
-  let captureResult: CaptureResult = { file: null, interfaces: [], packets: 0, dropped: 0, ...(captureError ? { error: captureError } : captureTargets.length ? {} : { error: 'capture disabled' }) };
-  if (capture) {
-    captureResult = await capture.stop();
-    if (captureError) captureResult = { ...captureResult, error: captureError };
-  }
+  const noCapture: CaptureResult = { file: null, interfaces: [], packets: 0, dropped: 0, ...(captureError ? { error: captureError } : captureTargets.length ? {} : { error: 'capture disabled' }) };
+  if (capture) await capture.stopProcesses();
+  const mergeCapture = (): CaptureResult => (capture ? capture.merge() : noCapture);
   const stop = session.stop(!diskFull);
   const endMono = monotonicNow();
   const clockEnd = measureRealtimeOffset();
@@ -321,7 +319,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     statedump,
     kernelLost: stop.kernelLost,
     savedTgids: stop.savedTgids,
-    capture: captureResult,
+    capture: mergeCapture,
     clockEnd,
     endMonotonicNs: endMono,
     stopReason: stopReason ?? 'error',
@@ -339,13 +337,18 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   };
 }
 
+/** The signal name an AbortSignal was aborted with (`controller.abort('SIGTERM')`), if any. */
+function signalName(reason: unknown): NodeJS.Signals | 'signal' {
+  return typeof reason === 'string' && /^SIG[A-Z]+$/.test(reason) ? (reason as NodeJS.Signals) : 'signal';
+}
+
 /**
- * Ends the recorded command when the recording stops first (duration, signal, disk
- * full): SIGINT (as Ctrl-C would), then SIGTERM, then SIGKILL. After a signal to the
- * recorder, the command first gets a moment to exit on its own: a Ctrl-C on the terminal
- * reached it too.
+ * Ends the recorded command when the recording stops first (duration, signal, full
+ * disk). A SIGTERM or SIGHUP to the recorder is passed on at once; after a SIGINT (which
+ * a Ctrl-C on the terminal delivered to the command too) the command gets a moment to
+ * exit on its own. Then SIGINT, SIGTERM, SIGKILL, each after a grace period.
  */
-async function stopCommand(child: ChildProcess, exited: () => boolean, afterSignal: boolean): Promise<void> {
+async function stopCommand(child: ChildProcess, exited: () => boolean, signal: NodeJS.Signals | 'signal' | undefined): Promise<void> {
   const wait = (ms: number) =>
     new Promise<void>((r) => {
       if (exited()) return r();
@@ -355,14 +358,23 @@ async function stopCommand(child: ChildProcess, exited: () => boolean, afterSign
         r();
       });
     });
-  if (afterSignal) await wait(COMMAND_GRACE_MS);
-  for (const [signal, ms] of [['SIGINT', COMMAND_GRACE_MS], ['SIGTERM', COMMAND_TERM_MS], ['SIGKILL', COMMAND_TERM_MS]] as const) {
-    if (exited()) return;
+  const send = (sig: NodeJS.Signals): boolean => {
+    if (exited()) return false;
     try {
-      child.kill(signal);
+      child.kill(sig);
+      return true;
     } catch {
-      return;
+      return false;
     }
+  };
+  if (signal === 'SIGTERM' || signal === 'SIGHUP') {
+    send(signal);
+    await wait(COMMAND_TERM_MS);
+  } else if (signal !== undefined) {
+    await wait(COMMAND_GRACE_MS);
+  }
+  for (const [sig, ms] of [['SIGINT', COMMAND_GRACE_MS], ['SIGTERM', COMMAND_TERM_MS], ['SIGKILL', COMMAND_TERM_MS]] as const) {
+    if (!send(sig)) return;
     await wait(ms);
   }
 }

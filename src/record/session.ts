@@ -46,7 +46,10 @@ export interface SessionOptions {
 }
 
 export interface StopInfo {
-  /** Kernel's own loss counters per CPU (overrun + dropped + commit overrun). */
+  /**
+   * Lost events per CPU: the kernel's counters (overrun + dropped + commit overrun), plus
+   * events left unread when stopping without draining, plus events read but not stored.
+   */
   readonly kernelLost: Map<number, number>;
   readonly stats: Record<string, Record<string, number>>;
   readonly savedTgids: Map<number, number>;
@@ -94,6 +97,7 @@ export class FtraceSession {
   readonly formats: Record<string, string> = {};
   readonly cpus: number[];
   private readonly readers: CpuReader[] = [];
+  private readonly closedReaders: CpuReader[] = [];
   private readonly spools: SpoolWriter[] = [];
   private readonly state: SessionStateFile;
   private stopped = false;
@@ -205,13 +209,14 @@ export class FtraceSession {
 
   /** Totals over CPUs of what was read so far. */
   totals(): CpuCounters {
-    const t: CpuCounters = { pages: 0, bytes: 0, records: 0, lost: 0, lossesWithoutCount: 0 };
+    const t: CpuCounters = { pages: 0, bytes: 0, records: 0, lost: 0, lossesWithoutCount: 0, dropped: 0 };
     for (const r of this.readers) {
       t.pages += r.counters.pages;
       t.bytes += r.counters.bytes;
       t.records += r.counters.records;
       t.lost += r.counters.lost;
       t.lossesWithoutCount += r.counters.lossesWithoutCount;
+      t.dropped += r.counters.dropped;
     }
     return t;
   }
@@ -237,25 +242,26 @@ export class FtraceSession {
     for (const cpu of this.cpus) {
       const s = this.instance.cpuStats(cpu);
       stats[cpu] = s;
-      kernelLost.set(cpu, (s['overrun'] ?? 0) + (s['commit overrun'] ?? 0) + (s['dropped events'] ?? 0));
+      // Events still in the buffer were not read when stopping without draining (full disk):
+      // they are lost too, and counted as such.
+      const unread = drain ? 0 : (s['entries'] ?? 0);
+      kernelLost.set(cpu, (s['overrun'] ?? 0) + (s['commit overrun'] ?? 0) + (s['dropped events'] ?? 0) + unread);
     }
     const savedTgids = readSavedTgids(this.opts.tracefsRoot);
-    const counters: Record<string, CpuCounters> = {};
-    for (const r of this.readers) counters[r.cpu] = { ...r.counters };
     this.dismantle(warnings);
+    // Events the recorder read but could not store (full disk) are lost too.
+    const counters: Record<string, CpuCounters> = {};
+    for (const r of this.closedReaders) {
+      counters[r.cpu] = { ...r.counters };
+      kernelLost.set(r.cpu, (kernelLost.get(r.cpu) ?? 0) + r.counters.dropped);
+    }
     return { kernelLost, stats, savedTgids, counters, warnings };
   }
 
   /** Closes readers and spools, removes the instance and the state file. Never throws. */
   dismantle(warnings: string[]): void {
     this.stopped = true;
-    for (const r of this.readers) {
-      try {
-        r.close();
-      } catch {
-        // already closed
-      }
-    }
+    // Spools first: their last flush may drop pages on a full disk, which the readers count.
     for (const s of this.spools) {
       try {
         s.close();
@@ -263,6 +269,14 @@ export class FtraceSession {
         warnings.push(`spool cpu${s.cpu}: ${(err as Error).message}`);
       }
     }
+    for (const r of this.readers) {
+      try {
+        r.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.closedReaders.push(...this.readers);
     this.readers.length = 0;
     this.spools.length = 0;
     this.instance.tryWrite('options/record-tgid', '0');

@@ -9,13 +9,13 @@
  * as possible. Segments are small enough to be deleted as conversion consumes them, which
  * lets a bundle be finished even on a nearly full disk.
  */
-import { closeSync, constants, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError } from '../base/errors.js';
 import { readPageHeader, type PageLayout } from '../ftrace/ring-buffer.js';
 import { DiskFullError } from '../ctf/writer/stream-writer.js';
 
-const SEGMENT_BYTES = 8 << 20;
+const SEGMENT_BYTES = 2 << 20;
 const FLUSH_BYTES = 1 << 20;
 
 /** Counts of what went through one CPU's reader. */
@@ -27,6 +27,8 @@ export interface CpuCounters {
   lost: number;
   /** Pages that reported a loss without a count. */
   lossesWithoutCount: number;
+  /** Events read from the kernel but not stored because the disk was full. */
+  dropped: number;
 }
 
 /** Counts the data records of a page without decoding them (for live progress). */
@@ -62,34 +64,52 @@ export class SpoolWriter {
   private segmentBytes = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  private pendingRecords = 0;
+  private full = false;
+  /** Events not stored because the disk was full. */
+  droppedRecords = 0;
 
   /** New segments are numbered after any `cpuN.*.raw` already in `dir` (resuming a spool). */
   constructor(private readonly dir: string, readonly cpu: number) {
     this.segment = spoolSegments(dir, cpu).length;
   }
 
-  /** Queues one page (already trimmed); writes when enough is queued. */
-  append(page: Uint8Array): void {
+  /** Queues one page (already trimmed) holding `records` events; writes when enough is queued. */
+  append(page: Uint8Array, records: number): void {
+    if (this.full) {
+      this.droppedRecords += records;
+      return;
+    }
     const len = Buffer.alloc(4);
     len.writeUInt32LE(page.length, 0);
     this.pending.push(len, Buffer.from(page));
     this.pendingBytes += 4 + page.length;
+    this.pendingRecords += records;
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
   }
 
-  /** Writes what is queued. Throws DiskFullError when the disk is full. */
+  /**
+   * Writes what is queued. On a full disk the batch is taken back whole (the segment is
+   * cut to where it was), its events are counted as dropped, later pages are dropped too,
+   * and DiskFullError is thrown once.
+   */
   flush(): void {
-    if (this.pendingBytes === 0) return;
+    if (this.pendingBytes === 0 || this.full) return;
     if (this.fd < 0 || this.segmentBytes >= SEGMENT_BYTES) this.nextSegment();
     const data = Buffer.concat(this.pending, this.pendingBytes);
+    const records = this.pendingRecords;
     this.pending = [];
     this.pendingBytes = 0;
+    this.pendingRecords = 0;
     let off = 0;
     try {
       while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new DiskFullError(segmentPath(this.dir, this.cpu, this.segment));
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+      ftruncateSync(this.fd, this.segmentBytes);
+      this.full = true;
+      this.droppedRecords += records;
+      throw new DiskFullError(segmentPath(this.dir, this.cpu, this.segment));
     }
     this.segmentBytes += data.length;
   }
@@ -124,7 +144,7 @@ function segmentPath(dir: string, cpu: number, segment: number): string {
 export class CpuReader {
   private readonly fd: number;
   private readonly page: Buffer;
-  readonly counters: CpuCounters = { pages: 0, bytes: 0, records: 0, lost: 0, lossesWithoutCount: 0 };
+  readonly counters: CpuCounters = { pages: 0, bytes: 0, records: 0, lost: 0, lossesWithoutCount: 0, dropped: 0 };
 
   constructor(pipePath: string, readonly cpu: number, private readonly layout: PageLayout, private readonly spool: SpoolWriter) {
     this.fd = openSync(pipePath, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -150,21 +170,27 @@ export class CpuReader {
       if (got <= 0) break;
       const header = readPageHeader(this.page.subarray(0, got), this.layout, `cpu${this.cpu}/trace_pipe_raw`);
       const used = Math.min(got, this.layout.dataOffset + header.dataLength + (header.missedCount !== null ? this.layout.commitSize : 0));
-      this.spool.append(this.page.subarray(0, used));
+      const records = countRecords(this.page, this.layout, header.dataLength);
       this.counters.pages++;
       this.counters.bytes += used;
-      this.counters.records += countRecords(this.page, this.layout, header.dataLength);
+      this.counters.records += records;
       if (header.missedEvents) {
         if (header.missedCount !== null) this.counters.lost += header.missedCount;
         else this.counters.lossesWithoutCount++;
       }
       n++;
+      try {
+        this.spool.append(this.page.subarray(0, used), records);
+      } finally {
+        this.counters.dropped = this.spool.droppedRecords;
+      }
     }
     return n;
   }
 
   close(): void {
     closeSync(this.fd);
+    this.counters.dropped = this.spool.droppedRecords;
   }
 }
 

@@ -10,7 +10,7 @@
  * removed — and, with `recover`, the bundle finished from the spool, marked
  * `complete: false, stop_reason: "recovered"`.
  */
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { listInstances, TracefsInstance, readPageLayout } from '../ftrace/tracefs.js';
 import type { CaptureTarget } from './capture.js';
@@ -18,7 +18,7 @@ import { CaptureSet } from './capture.js';
 import { measureRealtimeOffset, monotonicNow } from './clock.js';
 import { finishBundle, readSpoolSession, readSpoolStateDump, SPOOL_DIR } from './finish.js';
 import { CpuReader, SpoolWriter } from './spool.js';
-import { INSTANCE_PREFIX, processStartTime, readSavedTgids, stateFilePath, type SessionStateFile } from './session.js';
+import { INSTANCE_PREFIX, processStartTime, readSavedTgids, STATE_DIR, stateFilePath, type SessionStateFile } from './session.js';
 
 export interface StaleCleanup {
   readonly instance: string;
@@ -89,6 +89,44 @@ function drainInto(inst: TracefsInstance, root: string, spoolDir: string): void 
 }
 
 /**
+ * Takes the cleanup lock of `instance` so two runs never finish the same bundle at once.
+ * A lock whose owner died is taken over. Returns a release function, or undefined when
+ * another live run holds it.
+ */
+function lockCleanup(instance: string): (() => void) | undefined {
+  const path = join(STATE_DIR, `${instance}.cleanup`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(path);
+        } catch {
+          // gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(path, 'utf8'));
+      } catch {
+        owner = 0;
+      }
+      if (owner && existsSync(`/proc/${owner}`)) return undefined;
+      try {
+        unlinkSync(path);
+      } catch {
+        // raced with another run
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
  * Finds and cleans up stale tracewire instances under the tracefs mount `root`. With
  * `recover`, also finishes their bundles. Never throws; problems are reported.
  */
@@ -96,63 +134,73 @@ export async function cleanupStaleSessions(root: string, opts: { recover: boolea
   const out: StaleCleanup[] = [];
   for (const name of listInstances(root)) {
     if (!name.startsWith(INSTANCE_PREFIX) || !isStale(name)) continue;
-    const problems: string[] = [];
-    const stoppedHelpers: number[] = [];
-    const inst = TracefsInstance.open(root, name);
-    const state = readState(name);
-    inst.tryWrite('tracing_on', '0');
-    for (const pid of state?.helperPids ?? []) if (await stopHelper(pid)) stoppedHelpers.push(pid);
-    const spoolDir = state ? join(state.bundleDir, SPOOL_DIR) : undefined;
-    let kernelLost = new Map<number, number>();
-    if (spoolDir && existsSync(spoolDir)) {
-      try {
-        drainInto(inst, root, spoolDir);
-      } catch (err) {
-        problems.push(`reading the remaining events failed: ${(err as Error).message}`);
-      }
-    }
-    for (const cpu of inst.cpus()) {
-      const s = inst.cpuStats(cpu);
-      kernelLost.set(cpu, (s['overrun'] ?? 0) + (s['commit overrun'] ?? 0) + (s['dropped events'] ?? 0));
-    }
-    const savedTgids = readSavedTgids(root);
-    inst.tryWrite('options/record-tgid', '0');
-    const removed = inst.remove();
-    if (!removed) problems.push(`could not remove ${inst.path}`);
+    const release = lockCleanup(name);
+    if (!release) continue;
     try {
-      unlinkSync(stateFilePath(name));
-    } catch {
-      // no state file
+      out.push(await cleanupOne(root, name, opts.recover));
+    } finally {
+      release();
     }
-    let recoveredBundle: string | undefined;
-    if (opts.recover && state && spoolDir && existsSync(join(spoolDir, 'session.json'))) {
-      try {
-        const session = readSpoolSession(spoolDir);
-        const targets: CaptureTarget[] = session.captureTargets ?? [];
-        const capture = await CaptureSet.adopt(targets, state.bundleDir).stop();
-        const end = monotonicNow();
-        const clockEnd = measureRealtimeOffset();
-        if (kernelLost.size === 0) kernelLost = new Map(session.cpus.map((c) => [c, 0]));
-        finishBundle({
-          session,
-          statedump: readSpoolStateDump(spoolDir),
-          kernelLost,
-          savedTgids,
-          capture,
-          clockEnd,
-          endMonotonicNs: end,
-          stopReason: 'recovered',
-          complete: false,
-          error: `the recorder (pid ${state.pid}) died; finished by a later run (pid ${process.pid})`,
-          command: session.command ? { argv: session.command.argv, pid: session.command.pid, exit_code: null, signal: null } : null,
-          keepSpool: false,
-        });
-        recoveredBundle = state.bundleDir;
-      } catch (err) {
-        problems.push(`finishing bundle ${state.bundleDir} failed: ${(err as Error).message}`);
-      }
-    }
-    out.push({ instance: name, removed, stoppedHelpers, problems, ...(recoveredBundle ? { recoveredBundle } : {}) });
   }
   return out;
+}
+
+async function cleanupOne(root: string, name: string, recover: boolean): Promise<StaleCleanup> {
+  const problems: string[] = [];
+  const stoppedHelpers: number[] = [];
+  const inst = TracefsInstance.open(root, name);
+  const state = readState(name);
+  inst.tryWrite('tracing_on', '0');
+  for (const pid of state?.helperPids ?? []) if (await stopHelper(pid)) stoppedHelpers.push(pid);
+  const spoolDir = state ? join(state.bundleDir, SPOOL_DIR) : undefined;
+  let kernelLost = new Map<number, number>();
+  if (spoolDir && existsSync(spoolDir)) {
+    try {
+      drainInto(inst, root, spoolDir);
+    } catch (err) {
+      problems.push(`reading the remaining events failed: ${(err as Error).message}`);
+    }
+  }
+  for (const cpu of inst.cpus()) {
+    const s = inst.cpuStats(cpu);
+    kernelLost.set(cpu, (s['overrun'] ?? 0) + (s['commit overrun'] ?? 0) + (s['dropped events'] ?? 0));
+  }
+  const savedTgids = readSavedTgids(root);
+  inst.tryWrite('options/record-tgid', '0');
+  const removed = inst.remove();
+  if (!removed) problems.push(`could not remove ${inst.path}`);
+  try {
+    unlinkSync(stateFilePath(name));
+  } catch {
+    // no state file
+  }
+  let recoveredBundle: string | undefined;
+  if (recover && state && spoolDir && existsSync(join(spoolDir, 'session.json'))) {
+    try {
+      const session = readSpoolSession(spoolDir);
+      const targets: CaptureTarget[] = session.captureTargets ?? [];
+      const capture = CaptureSet.adopt(targets, state.bundleDir).merge();
+      const end = monotonicNow();
+      const clockEnd = measureRealtimeOffset();
+      if (kernelLost.size === 0) kernelLost = new Map(session.cpus.map((c) => [c, 0]));
+      finishBundle({
+        session,
+        statedump: readSpoolStateDump(spoolDir),
+        kernelLost,
+        savedTgids,
+        capture,
+        clockEnd,
+        endMonotonicNs: end,
+        stopReason: 'recovered',
+        complete: false,
+        error: `the recorder (pid ${state.pid}) died; finished by a later run (pid ${process.pid})`,
+        command: session.command ? { argv: session.command.argv, pid: session.command.pid, exit_code: null, signal: null } : null,
+        keepSpool: false,
+      });
+      recoveredBundle = state.bundleDir;
+    } catch (err) {
+      problems.push(`finishing bundle ${state.bundleDir} failed: ${(err as Error).message}`);
+    }
+  }
+  return { instance: name, removed, stoppedHelpers, problems, ...(recoveredBundle ? { recoveredBundle } : {}) };
 }

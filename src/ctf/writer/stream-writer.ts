@@ -50,6 +50,11 @@ export interface StreamWriterOptions {
   readonly headerType: EventHeaderType;
   /** Upper bound of a packet in bytes (LTTng's sub-buffer size). */
   readonly maxPacketSize?: number;
+  /**
+   * Called when a write finds the disk full; returning true (space was freed) retries the
+   * write once, false makes the writer throw DiskFullError.
+   */
+  readonly onDiskFull?: () => boolean;
 }
 
 const PAGE = 4096;
@@ -73,6 +78,8 @@ export class CtfStreamWriter {
   /** Events whose timestamp went backwards and were clamped to the previous one. */
   clampedTimestamps = 0;
   eventCount = 0;
+  /** Events of the packet that could not be written (full disk). */
+  unwrittenEvents = 0;
   readonly index: PacketIndexEntry[] = [];
 
   constructor(private readonly opts: StreamWriterOptions) {
@@ -226,16 +233,23 @@ export class CtfStreamWriter {
     w.patchU32(80, this.opts.cpuId);
     w.zeros(packetBytes - contentBytes);
     const bytes = w.bytes();
-    let written = 0;
-    try {
-      while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
+    for (let attempt = 0; ; attempt++) {
+      let written = 0;
+      try {
+        while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written, this.fileOffset + written);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
         ftruncateSync(this.fd, this.fileOffset);
-        throw new DiskFullError(this.opts.path);
+        if (attempt > 0 || !this.opts.onDiskFull?.()) {
+          // Keep the packet as it was, so a later close() can still write it.
+          w.truncate(contentBytes);
+          this.unwrittenEvents = this.packetEvents;
+          throw new DiskFullError(this.opts.path);
+        }
       }
-      throw err;
     }
+    this.unwrittenEvents = 0;
     this.index.push({
       offset: this.fileOffset,
       packetSizeBits: packetBytes * 8,
