@@ -99,7 +99,7 @@ export async function run(argv: string[]): Promise<number> {
   // On file-level damage, the conversations read so far are still printed before the error.
   let damage: unknown;
   try {
-    for (const _ of stream.packets());
+    while (stream.next() !== null);
   } catch (err) {
     damage = err;
   } finally {

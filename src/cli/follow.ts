@@ -41,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   const follower = new TcpFollower(n);
   const stream = new PacketStream(capture, { udp: false });
   try {
-    for (const p of stream.packets()) follower.add(p);
+    for (let p = stream.next(); p !== null; p = stream.next()) follower.add(p);
   } finally {
     capture.close();
   }

@@ -11,7 +11,7 @@ import { UsageError } from '../base/errors.js';
 import { LineWriter } from '../base/output.js';
 import { defaultColumns, renderLine, timeDigits, type PacketColumn } from '../analysis/tcp/packet-columns.js';
 import { packetFields } from '../analysis/tcp/packet-fields.js';
-import { packetRecordJson } from '../analysis/tcp/packet-record.js';
+import { PacketRecordEncoder } from '../analysis/tcp/packet-record-encoder.js';
 import { PacketStream, type AnalyzedPacket } from '../analysis/tcp/packet-stream.js';
 import { compileFilter, FILTER_HELP, type CompiledFilter } from '../filter/index.js';
 import { openCapture, type Capture } from '../pcap/index.js';
@@ -46,8 +46,8 @@ export interface PrintPacketsOptions {
   count?: number;
   /** Text columns added after the defaults' Protocol column (e.g. a process column). */
   extraColumns?: readonly PacketColumn[];
-  /** Where lines go (default: stdout). */
-  writer?: LineWriter;
+  /** File descriptor the output goes to (default 1, stdout). */
+  fd?: number;
 }
 
 /** The text columns for a capture: tshark's defaults plus `extra` before Length/Info. */
@@ -62,26 +62,28 @@ export function packetColumns(capture: Capture, extra: readonly PacketColumn[] =
 export function printPackets(path: string, options: PrintPacketsOptions = {}): number {
   const filter: CompiledFilter<AnalyzedPacket> | undefined = options.filter !== undefined ? compileFilter(options.filter, (n) => packetFields().get(n)) : undefined;
   const capture = openCapture(path);
-  const out = options.writer ?? new LineWriter();
+  const out = new LineWriter(options.fd ?? 1);
+  const records = new PacketRecordEncoder(options.fd ?? 1);
   const limit = options.count ?? Infinity;
   let printed = 0;
   try {
     const stream = new PacketStream(capture);
     if (options.format === 'jsonl') {
-      for (const p of stream.packets()) {
+      for (let p = stream.next(); p !== null; p = stream.next()) {
         if (filter && !filter(p)) continue;
-        out.write(packetRecordJson(p.frame, p.summary, p.tcp) + '\n');
+        records.write(p.frame, p.summary, p.tcp);
         if (++printed >= limit) break;
       }
     } else {
       const columns = packetColumns(capture, options.extraColumns);
-      for (const p of stream.packets()) {
+      for (let p = stream.next(); p !== null; p = stream.next()) {
         if (filter && !filter(p)) continue;
         out.write(renderLine(columns, p) + '\n');
         if (++printed >= limit) break;
       }
     }
   } finally {
+    records.flush();
     out.flush();
     capture.close();
   }

@@ -40,6 +40,7 @@ export class PcapCapture implements Capture {
   private readonly recordHeader: number;
   private readonly maxRecord: number;
   private started = false;
+  private frameNumber = 0;
 
   constructor(readonly path: string, file: ChunkedFile) {
     this.file = file;
@@ -83,48 +84,50 @@ export class PcapCapture implements Capture {
   *frames(): Iterable<CapturedFrame> {
     if (this.started) throw new Error('frames() can be iterated only once');
     this.started = true;
+    try {
+      for (let f = this.next(); f !== null; f = this.next()) yield f;
+    } finally {
+      this.file.close();
+    }
+  }
+
+  next(): CapturedFrame | null {
     const f = this.file;
     const le = this.le;
     const hdrLen = this.recordHeader;
-    const fracMul = this.nanos ? 1 : 1000;
-    let number = 0;
-    try {
-      while (true) {
-        if (!f.ensure(hdrLen)) {
-          if (f.available === 0) return;
-          throw new FormatError(this.path, f.offset, `file ends inside a record header (${f.available} of ${hdrLen} bytes)`);
-        }
-        const recOffset = f.offset;
-        const b = f.buf;
-        const p = f.pos;
-        const sec = le ? b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24) : (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-        const frac = readU32(b, p + 4, le);
-        const incl = readU32(b, p + 8, le);
-        const orig = readU32(b, p + 12, le);
-        if (incl > this.maxRecord) {
-          throw new FormatError(this.path, recOffset, `record of ${incl} captured bytes is bigger than the maximum of ${this.maxRecord}`);
-        }
-        f.pos += hdrLen;
-        if (!f.ensure(incl)) {
-          throw new FormatError(this.path, recOffset, `file ends inside a packet (${f.available} of ${incl} bytes)`);
-        }
-        const data = f.buf.subarray(f.pos, f.pos + incl);
-        f.pos += incl;
-        let nsec = frac * fracMul;
-        let s = sec >>> 0;
-        let damage: string | undefined;
-        if (nsec >= 1e9) {
-          s += Math.floor(nsec / 1e9);
-          nsec %= 1e9;
-          damage = `sub-second timestamp field out of range (${frac})`;
-        }
-        if (incl > orig) damage = `captured length ${incl} exceeds wire length ${orig}`;
-        number++;
-        yield new CapturedFrame(number, s, nsec, incl, orig, 0, data, NO_COMMENTS, recOffset, undefined, undefined, -1, -1, damage);
+    if (!f.ensure(hdrLen)) {
+      if (f.available === 0) {
+        f.close();
+        return null;
       }
-    } finally {
-      f.close();
+      throw new FormatError(this.path, f.offset, `file ends inside a record header (${f.available} of ${hdrLen} bytes)`);
     }
+    const recOffset = f.offset;
+    const b = f.buf;
+    const p = f.pos;
+    const sec = readU32(b, p, le);
+    const frac = readU32(b, p + 4, le);
+    const incl = readU32(b, p + 8, le);
+    const orig = readU32(b, p + 12, le);
+    if (incl > this.maxRecord) {
+      throw new FormatError(this.path, recOffset, `record of ${incl} captured bytes is bigger than the maximum of ${this.maxRecord}`);
+    }
+    f.pos += hdrLen;
+    if (!f.ensure(incl)) {
+      throw new FormatError(this.path, recOffset, `file ends inside a packet (${f.available} of ${incl} bytes)`);
+    }
+    const data = f.buf.subarray(f.pos, f.pos + incl);
+    f.pos += incl;
+    let nsec = this.nanos ? frac : frac * 1000;
+    let s = sec;
+    let damage: string | undefined;
+    if (nsec >= 1e9) {
+      s += Math.floor(nsec / 1e9);
+      nsec %= 1e9;
+      damage = `sub-second timestamp field out of range (${frac})`;
+    }
+    if (incl > orig) damage = `captured length ${incl} exceeds wire length ${orig}`;
+    return new CapturedFrame(++this.frameNumber, s, nsec, incl, orig, 0, data, NO_COMMENTS, recOffset, undefined, undefined, -1, -1, damage);
   }
 
   close(): void {

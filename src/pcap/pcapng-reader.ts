@@ -129,13 +129,20 @@ export class PcapngCapture implements Capture {
     if (this.started) throw new Error('frames() can be iterated only once');
     this.started = true;
     try {
-      while (true) {
-        const r = this.readBlock();
-        if (r === null) return;
-        if (r !== undefined) yield r;
-      }
+      for (let f = this.next(); f !== null; f = this.next()) yield f;
     } finally {
       this.file.close();
+    }
+  }
+
+  next(): CapturedFrame | null {
+    while (true) {
+      const r = this.readBlock();
+      if (r === null) {
+        this.file.close();
+        return null;
+      }
+      if (r !== undefined) return r;
     }
   }
 

@@ -137,6 +137,11 @@ export interface Capture {
    * Can be iterated once.
    */
   frames(): Iterable<CapturedFrame>;
+  /**
+   * Reads the next frame, or null at the end: the same stream as `frames()` without the
+   * iterator protocol, for hot loops. Use one or the other.
+   */
+  next(): CapturedFrame | null;
   /** Releases the file descriptor (also done when iteration ends). */
   close(): void;
 }

@@ -78,8 +78,9 @@ export class TcpConversation {
   firstRttNs = 0;
   completeness = 0;
   mptcp: MptcpConnection | null = null;
-  /** Next conversation in the same hash bucket. */
+  /** Next conversation in the same hash bucket, and the bucket's hash. */
   hashNext: TcpConversation | null = null;
+  hash = 0;
 
   // Identity: A is the endpoint that sent the frame that created the conversation.
   readonly family: 4 | 6;
@@ -236,6 +237,8 @@ export class TcpAnalyzer {
   /** Every conversation, indexed by stream number. */
   readonly conversations: TcpConversation[] = [];
   private readonly table = new Map<number, TcpConversation>();
+  /** The conversation found for the previous TCP frame (the newest of its tuple). */
+  private last: TcpConversation | null = null;
   private readonly mptcpTokens = new Map<number, MptcpConnection>();
   private readonly info = new TcpFrameInfo();
   private fwd!: TcpFlowState;
@@ -249,6 +252,12 @@ export class TcpAnalyzer {
   private lookup(s: PacketSummary, hash: number): TcpConversation | null {
     const n = s.addrFamily === 4 ? 4 : 16;
     const b = s.addrBuf!;
+    // Consecutive frames usually belong to the same conversation.
+    const last = this.last;
+    if (last !== null && last.hash === hash && last.family === s.addrFamily) {
+      if (last.portA === s.srcPort && last.portB === s.dstPort && sameBytes(last.addrA, b, s.addrSrcOffset, n) && sameBytes(last.addrB, b, s.addrDstOffset, n)) return last;
+      if (last.portA === s.dstPort && last.portB === s.srcPort && sameBytes(last.addrA, b, s.addrDstOffset, n) && sameBytes(last.addrB, b, s.addrSrcOffset, n)) return last;
+    }
     for (let c = this.table.get(hash) ?? null; c; c = c.hashNext) {
       if (c.family !== s.addrFamily) continue;
       if (c.portA === s.srcPort && c.portB === s.dstPort && sameBytes(c.addrA, b, s.addrSrcOffset, n) && sameBytes(c.addrB, b, s.addrDstOffset, n)) return c;
@@ -260,6 +269,7 @@ export class TcpAnalyzer {
   /** Creates a conversation and makes it the one later frames of its 4-tuple find. */
   private create(s: PacketSummary, hash: number, frame: number): TcpConversation {
     const c = new TcpConversation(this.conversations.length, s, frame);
+    c.hash = hash;
     this.conversations.push(c);
     // Replace an older conversation of the same tuple in the chain (the newest wins).
     let prev: TcpConversation | null = null;
@@ -304,6 +314,7 @@ export class TcpAnalyzer {
       conv = this.create(s, hash, num);
       isNew = true;
     }
+    this.last = conv;
     this.orient(conv, s);
     const flags = s.tcpFlags;
     const seq = s.tcpSeq;
@@ -313,6 +324,7 @@ export class TcpAnalyzer {
       if (this.fwd.baseSeqSet) {
         if (seq !== this.fwd.baseSeq) {
           conv = this.create(s, hash, num);
+          this.last = conv;
           this.orient(conv, s);
           ta |= TcpExpert.REUSED_PORTS;
           conv.completeness = 1;

@@ -45,30 +45,40 @@ export class PacketStream {
     private readonly options: PacketStreamOptions = {},
   ) {}
 
+  /** Iterates the analysed packets (once). */
   *packets(): Iterable<AnalyzedPacket> {
-    const cap = this.capture;
-    const d = this.dissector;
-    const tcp = this.tcp;
-    const udp = this.options.udp === false ? null : this.udp;
-    const s = d.s;
-    let event: AnalyzedPacket | undefined;
-    for (const frame of cap.frames()) {
-      const iface = cap.interfaces[frame.interfaceId]!;
-      if (this.frameCount++ === 0) {
-        this.firstSec = frame.tsSec;
-        this.firstNsec = frame.tsNsec;
-      }
-      d.decode(frame, iface.linkType, s);
-      if (frame.damage) s.markMalformed(frame.damage);
-      const info = tcp.analyze(frame, s);
-      const u = udp ? udp.add(frame, s) : undefined;
-      if (event) {
-        event.frame = frame;
-        event.iface = iface;
-        event.tcp = info;
-        event.udp = u;
-      } else event = { frame, iface, summary: s, tcp: info, udp: u, refSec: this.firstSec, refNsec: this.firstNsec };
-      yield event;
+    try {
+      for (let p = this.next(); p !== null; p = this.next()) yield p;
+    } finally {
+      this.capture.close();
     }
+  }
+
+  private event: AnalyzedPacket | undefined;
+
+  /** The next analysed packet (the same reused object each time), or null at the end. */
+  next(): AnalyzedPacket | null {
+    const cap = this.capture;
+    const frame = cap.next();
+    if (frame === null) return null;
+    const d = this.dissector;
+    const s = d.s;
+    const iface = cap.interfaces[frame.interfaceId]!;
+    if (this.frameCount++ === 0) {
+      this.firstSec = frame.tsSec;
+      this.firstNsec = frame.tsNsec;
+    }
+    d.decode(frame, iface.linkType, s);
+    if (frame.damage) s.markMalformed(frame.damage);
+    const info = this.tcp.analyze(frame, s);
+    const u = this.options.udp === false ? undefined : this.udp.add(frame, s);
+    let e = this.event;
+    if (e) {
+      e.frame = frame;
+      e.iface = iface;
+      e.tcp = info;
+      e.udp = u;
+    } else this.event = e = { frame, iface, summary: s, tcp: info, udp: u, refSec: this.firstSec, refNsec: this.firstNsec };
+    return e;
   }
 }
