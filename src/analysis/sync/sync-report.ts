@@ -52,6 +52,9 @@ export function syncResultToJson(r: SyncResult): Record<string, unknown> {
       beta_decimal: toDecimal(p.state.beta, 12),
       accuracy: toNumber(p.accuracy),
       uncertainty_ns: p.uncertaintyNs,
+      // The matched time range on the first host's clock (decimal ns strings: beyond 2^53).
+      matched_from_ns: p.state.firstX === null ? null : String(p.state.firstX),
+      matched_to_ns: p.state.lastX === null ? null : String(p.state.lastX),
       hull_points: { below: p.state.belowHullSize, above: p.state.aboveHullSize },
     })),
     packets: {
