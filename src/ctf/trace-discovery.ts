@@ -7,7 +7,7 @@
  * when packets carry no instance id.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { FormatError } from '../base/errors.js';
 import type { TraceInfo } from '../model/trace-event.js';
 import { DecodeState } from './decode/decode-state.js';
@@ -39,9 +39,16 @@ export interface CtfTrace {
   readonly uuidBytes: Uint8Array | null;
 }
 
-/** Every directory under `paths` that holds a `metadata` file, sorted. */
+/**
+ * Every directory under `paths` that holds a `metadata` file, sorted, with its path
+ * relative to the input path it was found under (babeltrace2 uses it in trace names).
+ */
 export function findTraceDirs(paths: readonly string[]): string[] {
-  const out = new Set<string>();
+  return findTraceDirsWithRoots(paths).map((d) => d.dir);
+}
+
+function findTraceDirsWithRoots(paths: readonly string[]): Array<{ dir: string; rel: string }> {
+  const out = new Map<string, string>();
   for (const p0 of paths) {
     const p = resolve(p0);
     let st;
@@ -58,9 +65,10 @@ export function findTraceDirs(paths: readonly string[]): string[] {
       found.push(...searchDir(p));
     }
     if (found.length === 0) throw new FormatError(p0, undefined, 'no CTF trace here (no metadata file in this directory or below)');
-    for (const d of found) out.add(d);
+    const root = st.isFile() ? dirname(p) : p;
+    for (const d of found) if (!out.has(d)) out.set(d, relative(root, d));
   }
-  return [...out].sort();
+  return [...out].map(([dir, rel]) => ({ dir, rel })).sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
 }
 
 function searchDir(dir: string): string[] {
@@ -139,8 +147,8 @@ function probe(file: string, tc: TraceClass, decoders: TraceDecoders, st: Decode
  * Throws FormatError for missing paths, damaged metadata or damaged first packets.
  */
 export function loadTraces(paths: readonly string[]): CtfTrace[] {
-  const dirs = findTraceDirs(paths);
-  const loaded = dirs.map((dir) => ({ dir, tc: readMetadata(join(dir, 'metadata')) }));
+  const dirs = findTraceDirsWithRoots(paths);
+  const loaded = dirs.map(({ dir, rel }) => ({ dir, rel, tc: readMetadata(join(dir, 'metadata')) }));
   // group same-UUID traces (babeltrace2 merges them into one trace)
   const groups: Array<typeof loaded> = [];
   const byUuid = new Map<string, typeof loaded>();
@@ -189,6 +197,8 @@ export function loadTraces(paths: readonly string[]): CtfTrace[] {
     );
     streamGroups.sort((a, b) => (a[0]!.file < b[0]!.file ? -1 : a[0]!.file > b[0]!.file ? 1 : 0));
     const clocks = new Map<object, ClockConverter>();
+    const host = typeof env.hostname === 'string' ? env.hostname : '';
+    const traceName = host && winner.rel ? `${host}/${winner.rel}` : host || winner.rel;
     let nextStreamId = 0;
     const streams: StreamDescriptor[] = streamGroups.map((l) => {
       const first = l[0]!;
@@ -199,7 +209,7 @@ export function loadTraces(paths: readonly string[]): CtfTrace[] {
         clock = clocks.get(sc.defaultClock) ?? new ClockConverter(sc.defaultClock);
         clocks.set(sc.defaultClock, clock);
       }
-      return { info: new StreamInfo(info, sc.id, id, first.file, clock, streamOrder++), streamClass: sc, files: l.map((p) => p.file) };
+      return { info: new StreamInfo(info, sc.id, id, first.file, clock, streamOrder++, traceName, tc.uuid), streamClass: sc, files: l.map((p) => p.file) };
     });
     traces.push({ info, metadata: tc, dirs: group.map((t) => t.dir), streams, decoders, quirks: quirksOf(env), uuidBytes: ub });
   }

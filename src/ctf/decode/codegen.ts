@@ -29,6 +29,10 @@ export interface CodegenHelpers {
   readonly u64: typeof bits.u64;
   readonly s64: typeof bits.s64;
   readonly str: (b: Buffer, s: number, e: number) => string;
+  /** Null-terminated string in UTF-16/32 from byte `s`; sets lebOut.next past the terminator. */
+  readonly strUnits: (st: DecodeState, b: Buffer, s: number, limit: number, encoding: string) => string;
+  /** `n` bytes of UTF-16/32 text from byte `s`, up to the first NUL code unit. */
+  readonly strFixed: (b: Buffer, s: number, n: number, encoding: string) => string;
   readonly bytes: (b: Buffer, s: number, n: number) => number[];
   /** Compares the 16 bytes at byte offset `i` with the trace UUID. */
   readonly checkUuid: (st: DecodeState, i: number) => void;
@@ -230,12 +234,20 @@ class FunctionBuilder {
         return fc.inIr ? v : null;
       }
       case 'string':
+        if (fc.encoding && fc.encoding !== 'utf-8') {
+          this.align(8);
+          const v = this.tmp();
+          this.emit(`const ${v} = H.strUnits(st, b, p >>> 3, end >>> 3, ${q(fc.encoding)});`);
+          this.emit(`p = H.lebOut.next * 8;`);
+          this.forgetBelowBytes();
+          return fc.inIr ? v : null;
+        }
         return this.nullTerminatedString(fc.inIr, what);
       case 'static-string':
-        return this.fixedText(`${fc.length}`, fc.inIr, what, true);
+        return this.fixedText(`${fc.length}`, fc.inIr, what, true, fc.encoding);
       case 'dynamic-string': {
         const n = this.load(fc.lengthField!.storeSlot, 'n');
-        return this.fixedText(n, fc.inIr, what, false);
+        return this.fixedText(n, fc.inIr, what, false, fc.encoding);
       }
       case 'blob':
         return this.blob(fc, what, opts.uuidCheck === true);
@@ -343,10 +355,13 @@ class FunctionBuilder {
   private varint(fc: VarIntClass, _what: string): string | null {
     this.align(8);
     const v = this.tmp();
-    this.emit(`const ${v} = H.readLeb128(b, p >>> 3, end >>> 3, ${fc.signed}, H.lebOut);`);
+    const start = this.tmp('s');
+    this.emit(`const ${start} = p >>> 3;`);
+    this.emit(`const ${v} = H.readLeb128(b, ${start}, end >>> 3, ${fc.signed}, H.lebOut);`);
     this.emit(`p = H.lebOut.next * 8;`);
     this.forgetBelowBytes();
-    if (fc.mappedClock) this.emit(`st.updateClock(${v}, 64);`);
+    // CTF 2 §6.3: a variable-length timestamp of S bytes updates the low 7·S bits
+    if (fc.mappedClock) this.emit(`st.updateClock(${v}, Math.min(64, 7 * (H.lebOut.next - ${start})));`);
     if (fc.role !== null) {
       const target = ROLE_TARGET[fc.role];
       if (target) this.emit(`st.${target} = ${v};`);
@@ -370,14 +385,16 @@ class FunctionBuilder {
   }
 
   /** `n` bytes of text, up to the first NUL (static-length strings, text arrays). */
-  private fixedText(n: string, inIr: boolean, what: string, staticLen: boolean): string | null {
+  private fixedText(n: string, inIr: boolean, what: string, staticLen: boolean, encoding?: string): string | null {
     this.align(8);
     const s = this.tmp('s');
     const e = this.tmp('e');
     const v = this.tmp();
     if (!staticLen) this.emit(`if (typeof ${n} !== 'number' || ${n} * 8 > end - p) H.badLength(st, p, ${n}, ${q(what)});`);
     else this.emit(`if (p + ${n} * 8 > end) H.overrun(st, p, ${q(what)});`);
-    if (inIr) {
+    if (inIr && encoding && encoding !== 'utf-8') {
+      this.emit(`const ${v} = H.strFixed(b, p >>> 3, ${n}, ${q(encoding)});`);
+    } else if (inIr) {
       this.emit(`const ${s} = p >>> 3; let ${e} = ${s}; const ${e}lim = ${s} + ${n};`);
       this.emit(`while (${e} < ${e}lim && b[${e}] !== 0) ${e}++;`);
       this.emit(`const ${v} = H.str(b, ${s}, ${e});`);

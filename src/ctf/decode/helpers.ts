@@ -3,6 +3,7 @@
  * extraction, UUID checks, and the errors raised on damaged data, each naming the data
  * stream file and the byte offset.
  */
+import { TextDecoder } from 'node:util';
 import { FormatError } from '../../base/errors.js';
 import * as bits from './bits.js';
 import type { CodegenHelpers } from './codegen.js';
@@ -41,6 +42,33 @@ export function str(b: Buffer, s: number, e: number): string {
   return v;
 }
 
+const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
+
+/** Text in a UTF-16/32 encoding; UTF-32 is decoded by hand (TextDecoder lacks it). */
+function decodeUnits(b: Buffer, s: number, e: number, encoding: string): string {
+  if (encoding === 'utf-16le' || encoding === 'utf-16be') {
+    let d = decoders.get(encoding);
+    if (!d) decoders.set(encoding, (d = new TextDecoder(encoding)));
+    return d.decode(b.subarray(s, e));
+  }
+  const le = encoding === 'utf-32le';
+  let out = '';
+  for (let i = s; i + 4 <= e; i += 4) {
+    const cp = le ? b.readUInt32LE(i) : b.readUInt32BE(i);
+    out += cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
+  }
+  return out;
+}
+
+function unitSize(encoding: string): number {
+  return encoding.startsWith('utf-32') ? 4 : encoding.startsWith('utf-16') ? 2 : 1;
+}
+
+function isNulUnit(b: Buffer, i: number, unit: number): boolean {
+  for (let k = 0; k < unit; k++) if (b[i + k] !== 0) return false;
+  return true;
+}
+
 function bytes(b: Buffer, s: number, n: number): number[] {
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) out[i] = b[s + i]!;
@@ -61,6 +89,21 @@ export const helpers: CodegenHelpers = {
   u64: bits.u64,
   s64: bits.s64,
   str,
+  strUnits(st, b, s, limit, encoding) {
+    const unit = unitSize(encoding);
+    let i = s;
+    while (i + unit <= limit && !isNulUnit(b, i, unit)) i += unit;
+    if (i + unit > limit) throw new FormatError(st.file, st.packetOffset + s, 'string runs past the end of the packet content');
+    helpers.lebOut.next = i + unit;
+    return decodeUnits(b, s, i, encoding);
+  },
+  strFixed(b, s, n, encoding) {
+    const unit = unitSize(encoding);
+    let i = s;
+    const lim = s + n;
+    while (i + unit <= lim && !isNulUnit(b, i, unit)) i += unit;
+    return decodeUnits(b, s, i, encoding);
+  },
   bytes,
   checkUuid(st, i) {
     const u = st.uuidBytes;

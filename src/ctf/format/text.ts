@@ -226,8 +226,13 @@ export class TextFormatter {
       }
       this.lastNs = ts;
     }
-    const host = ev.trace.env.hostname;
-    if (typeof host === 'string') out += `${host} `;
+    // babeltrace2's default trace fields: hostname, procname and vpid from the environment
+    const env = ev.trace.env;
+    const items: string[] = [];
+    if (typeof env.hostname === 'string') items.push(env.hostname);
+    if (typeof env.procname === 'string') items.push(env.procname);
+    if (typeof env.vpid === 'number') items.push(`(${env.vpid})`);
+    if (items.length) out += `${items.join(':')} `;
     out += `${ev.name}: `;
     const info = ev.eventClass;
     const sc = info.streamClass;
@@ -249,9 +254,8 @@ export class TextFormatter {
     const what = d.kind === 'discarded_events' ? 'event' : 'packet';
     const count = d.count === null ? `Tracer may have discarded ${what}s` : `Tracer discarded ${d.count} ${what}${d.count === 1 ? '' : 's'}`;
     const range = d.begin !== null && d.end !== null ? `between [${this.timeOfDay(d.begin)}] and [${this.timeOfDay(d.end)}]` : '(unknown time range)';
-    const t = d.trace;
-    const host = typeof t.env.hostname === 'string' ? `${t.env.hostname}/` : '';
-    const traceName = `${host}${t.path.split('/').pop()}`;
-    return `WARNING: ${count} ${range} in trace "${traceName}" within stream "${d.stream.name}" (stream class ID: ${d.stream.streamClassId}, stream ID: ${d.streamId}).\n`;
+    const s = d.stream;
+    const uuid = s.traceUuid ? `(UUID: ${s.traceUuid})` : '(no UUID)';
+    return `WARNING: ${count} ${range} in trace "${s.traceName}" ${uuid} within stream "${s.name}" (stream class ID: ${s.streamClassId}, stream ID: ${d.streamId}).\n`;
   }
 }

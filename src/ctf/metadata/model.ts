@@ -106,15 +106,20 @@ export interface BitArrayClass extends FieldClassBase {
   byteOrder: ByteOrder;
 }
 
+/** Character encoding of a string field (CTF 1.8 strings are UTF-8). */
+export type StringEncoding = 'utf-8' | 'utf-16be' | 'utf-16le' | 'utf-32be' | 'utf-32le';
+
 /** Null-terminated string. */
 export interface StringClass extends FieldClassBase {
   readonly kind: 'string';
+  encoding?: StringEncoding;
 }
 
 /** CTF 2 static-length string: `length` bytes, text up to the first NUL. */
 export interface StaticStringClass extends FieldClassBase {
   readonly kind: 'static-string';
   length: number;
+  encoding?: StringEncoding;
 }
 
 /** CTF 2 dynamic-length string: byte count taken from another field. */
@@ -122,6 +127,7 @@ export interface DynamicStringClass extends FieldClassBase {
   readonly kind: 'dynamic-string';
   lengthRef: FieldRef;
   lengthField: LengthFieldClass | null;
+  encoding?: StringEncoding;
 }
 
 /** CTF 2 BLOB: bytes, decoded as an array of byte values. */

@@ -52,6 +52,9 @@ export class StreamInfo {
     readonly clock: ClockConverter | null,
     /** Position in the collection, for deterministic tie-breaking. */
     readonly order: number,
+    /** babeltrace2's trace name: host name, then the trace directory relative to the input path. */
+    readonly traceName: string = '',
+    readonly traceUuid: string | null = null,
   ) {}
 }
 
