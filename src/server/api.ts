@@ -23,7 +23,7 @@ import type { UiDataset } from './dataset.js';
 import { HttpError, Router } from './http-server.js';
 import type { ProgressTracker } from './progress.js';
 import type { EventQuery } from './event-index.js';
-import { addAnalysisRoutes } from './analysis-api.js';
+import { addAnalysisRoutes, flowSides } from './analysis-api.js';
 
 const MAX_PAGE = 2000;
 
@@ -172,7 +172,17 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
 
   r.get('/api/packets/marks', () => {
     const pk = requireReady(d.packets, 'packets');
-    return { t: Array.from(pk.time.subarray(0, pk.count)), stream: Array.from(pk.stream.subarray(0, pk.count)), flags: Array.from(pk.tcpFlags.subarray(0, pk.count)), expert: Array.from(pk.expert.subarray(0, pk.count), (e) => (e ? 1 : 0)) };
+    // Info text only for captures small enough to ship whole (tooltips); big ones fetch rows.
+    const withInfo = pk.count <= 200_000;
+    return {
+      t: Array.from(pk.time.subarray(0, pk.count)),
+      no: Array.from(pk.no.subarray(0, pk.count)),
+      stream: Array.from(pk.stream.subarray(0, pk.count)),
+      flags: Array.from(pk.tcpFlags.subarray(0, pk.count)),
+      expert: Array.from(pk.expert.subarray(0, pk.count), (e) => (e ? 1 : 0)),
+      info: withInfo ? pk.info.slice(0, pk.count) : [],
+      sorted: pk.sorted,
+    };
   });
 
   r.get('/api/packets/:id', async (p) => {
@@ -185,6 +195,17 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
   });
 
   r.get('/api/conversations', () => ({ conversations: d.packets?.conversations ?? [] }));
+
+  r.get('/api/flow/:stream', (p) => {
+    const pk = requireReady(d.packets, 'packets');
+    const stream = Number(p.stream);
+    const conv = pk.conversations.find((c) => c.stream === stream);
+    if (!conv) throw new HttpError(404, `no TCP stream ${p.stream}`);
+    const packets = [];
+    for (let i = 0; i < pk.count; i++) if (pk.stream[i] === stream && pk.cap[i] === conv.capture) packets.push(pk.row(i));
+    const side = flowSides(d, conv);
+    return { conversation: conv, hostA: side.hostA, hostB: side.hostB, packets, steps: side.steps };
+  });
 
   addAnalysisRoutes(r, d);
   return r;
