@@ -1,0 +1,227 @@
+/**
+ * The UI server's JSON API against the reference tools: the packet list against tshark
+ * (pcap-oracle), the Events table against Babeltrace 2 (ctf-oracle), the display filter,
+ * the detail tree, paging, and the HTTP layer's guards (Host check, methods, static
+ * files). No root needed: it reads the shared traces and captures.
+ */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ctfOracle, pcapOracle, runCli, runCommand, sharedCaptures, sharedTraces, needsCommands } from '../support/env.js';
+import { startUiServer, type UiServer } from '../../src/server/index.js';
+
+interface OracleFrame {
+  frame: number;
+  ts: string;
+  len: number;
+  src: string | null;
+  dst: string | null;
+  sport: number | null;
+  dport: number | null;
+  tcp: null | { stream: number; flags: number; seq: number; ack: number | null; payload: number; analysis: string[] };
+}
+
+async function oracleLines<T>(tool: string, path: string): Promise<T[]> {
+  const r = await runCommand(tool, [path], { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  // Keep big integers exact: the oracles write ns timestamps beyond 2^53 as JSON numbers.
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l.replace(/"ts": ?(\d{16,})/, '"ts": "$1"')) as T);
+}
+
+async function api<T>(ui: UiServer, path: string): Promise<T> {
+  const res = await fetch(new URL(path, ui.url));
+  const body = (await res.json()) as T & { error?: string };
+  assert.equal(res.status, 200, `${path}: ${body.error}`);
+  return body;
+}
+
+/** A raw HTTP request (fetch cannot forge the Host header). */
+function raw(ui: UiServer, method: string, path: string, host?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: ui.port, method, path, headers: host ? { host } : {} }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE'];
+
+describe('packets API vs tshark', { skip: needsCommands('tshark') }, () => {
+  const capture = join(sharedCaptures, 'public', 'dns_tcp.pcap');
+  let ui: UiServer;
+  let oracle: OracleFrame[];
+
+  before(async () => {
+    ui = await startUiServer([capture]);
+    await ui.loaded;
+    assert.equal(ui.progress.snapshot().error, null);
+    oracle = await oracleLines<OracleFrame>(pcapOracle, capture);
+  });
+  after(() => ui?.close());
+
+  test('every frame is listed with tshark’s addresses, TCP flags, stream and relative seq/ack', async () => {
+    const page = await api<{ total: number; rows: Array<{ id: number; no: number; src: string; dst: string; flags: string[]; stream: number; info: string; len: number; t: number }> }>(ui, '/api/packets?offset=0&limit=2000');
+    assert.equal(page.total, oracle.length);
+    assert.equal(page.rows.length, oracle.length);
+    const t0 = Number(oracle[0]!.ts.split('.')[0]) * 1e9 + Number(oracle[0]!.ts.split('.')[1]!.padEnd(9, '0'));
+    for (const [i, o] of oracle.entries()) {
+      const r = page.rows[i]!;
+      assert.equal(r.no, o.frame);
+      assert.equal(r.len, o.len);
+      if (o.src) assert.equal(r.src, o.src, `frame ${o.frame} src`);
+      if (o.dst) assert.equal(r.dst, o.dst, `frame ${o.frame} dst`);
+      const ts = Number(o.ts.split('.')[0]) * 1e9 + Number(o.ts.split('.')[1]!.padEnd(9, '0'));
+      assert.ok(Math.abs(r.t - (ts - t0)) < 2000, `frame ${o.frame} time`);
+      if (o.tcp) {
+        assert.equal(r.stream, o.tcp.stream, `frame ${o.frame} stream`);
+        const names = FLAG_NAMES.filter((_, b) => o.tcp!.flags & (1 << b));
+        assert.deepEqual([...r.flags].sort(), names.sort(), `frame ${o.frame} flags`);
+        assert.match(r.info, new RegExp(`Seq=${o.tcp.seq}\\b`), `frame ${o.frame} seq`);
+        if (o.tcp.ack !== null && o.tcp.flags & 16) assert.match(r.info, new RegExp(`Ack=${o.tcp.ack}\\b`), `frame ${o.frame} ack`);
+      }
+    }
+  });
+
+  test('the display filter selects the frames tshark’s fields say it should', async () => {
+    const syn = await api<{ total: number; rows: Array<{ no: number }> }>(ui, `/api/packets?limit=500&filter=${encodeURIComponent('tcp.flags.syn == 1')}`);
+    const expected = oracle.filter((o) => o.tcp && o.tcp.flags & 2).map((o) => o.frame);
+    assert.deepEqual(syn.rows.map((r) => r.no), expected);
+    const bad = await fetch(new URL(`/api/packets?filter=${encodeURIComponent('tcp.flags.syn ==')}`, ui.url));
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /filter/);
+  });
+
+  test('the detail tree of a SYN has the frame, IP and TCP layers with their fields', async () => {
+    const syn = oracle.find((o) => o.tcp && o.tcp.flags & 2)!;
+    const d = await api<{ tree: Array<{ label: string; children?: Array<{ label: string; field?: string; children?: unknown[] }> }>; bytes: string }>(ui, `/api/packets/${syn.frame - 1}`);
+    const labels = d.tree.map((n) => n.label);
+    assert.match(labels[0]!, new RegExp(`^Frame ${syn.frame}: ${syn.len} bytes on wire`));
+    const tcp = d.tree.find((n) => n.label.startsWith('Transmission Control Protocol'))!;
+    assert.ok(tcp, labels.join(' | '));
+    assert.match(tcp.label, new RegExp(`Src Port: ${syn.sport}, Dst Port: ${syn.dport}, Seq: 0`));
+    const fields = new Set(JSON.stringify(tcp).match(/"field":"[^"]+"/g));
+    for (const f of ['tcp.srcport', 'tcp.dstport', 'tcp.stream', 'tcp.flags']) assert.ok(fields.has(`"field":"${f}"`), `${f} in the TCP subtree`);
+    assert.equal(d.bytes.length / 2, syn.len);
+  });
+
+  test('the packet nearest a time and the histogram agree with the list', async () => {
+    const all = await api<{ rows: Array<{ t: number }> }>(ui, '/api/packets?limit=2000');
+    const k = Math.floor(all.rows.length / 2);
+    const at = await api<{ position: number }>(ui, `/api/packets/at?t=${all.rows[k]!.t}`);
+    assert.equal(all.rows[at.position]!.t, all.rows[k]!.t);
+    const s = await api<{ start: number; end: number }>(ui, '/api/summary');
+    const h = await api<{ packets: number[] }>(ui, `/api/histogram?t0=${s.start}&t1=${s.end + 1}&n=50`);
+    assert.equal(h.packets.reduce((a, b) => a + b, 0), oracle.length);
+  });
+});
+
+describe('events API vs Babeltrace 2', { skip: needsCommands('babeltrace2') }, () => {
+  const trace = join(sharedTraces, 'lttng', 'many-threads');
+  let ui: UiServer;
+  let oracle: Array<{ ts?: number | string; event?: string; cpu?: number | null; context?: Record<string, unknown> }>;
+
+  before(async () => {
+    ui = await startUiServer([trace]);
+    await ui.loaded;
+    assert.equal(ui.progress.snapshot().error, null);
+    oracle = (await oracleLines<(typeof oracle)[number]>(ctfOracle, trace)).filter((r) => r.event !== undefined);
+  });
+  after(() => ui?.close());
+
+  test('the event count, names and per-name counts are Babeltrace 2’s', async () => {
+    const s = await api<{ base: string; events: { count: number; names: Array<{ name: string; count: number }> } }>(ui, '/api/summary');
+    assert.equal(s.events.count, oracle.length);
+    const counts = new Map<string, number>();
+    for (const r of oracle) counts.set(r.event!, (counts.get(r.event!) ?? 0) + 1);
+    assert.deepEqual(new Map(s.events.names.map((n) => [n.name, n.count])), counts);
+    assert.equal(BigInt(s.base), BigInt(oracle[0]!.ts!));
+  });
+
+  test('a page deep in the table has Babeltrace 2’s events, times and CPUs, in its order', async () => {
+    const s = await api<{ base: string }>(ui, '/api/summary');
+    const base = BigInt(s.base);
+    for (const offset of [0, 123_457, oracle.length - 7]) {
+      const page = await api<{ rows: Array<{ i: number; t: number; name: string; cpu: number; tid: number }> }>(ui, `/api/events?offset=${offset}&limit=7`);
+      page.rows.forEach((r, k) => {
+        const o = oracle[offset + k]!;
+        assert.equal(r.i, offset + k);
+        assert.equal(r.name, o.event);
+        assert.equal(BigInt(r.t) + base, BigInt(o.ts!));
+        assert.equal(r.cpu, o.cpu ?? -1);
+      });
+    }
+  });
+
+  test('filters by name, by thread and by field select what Babeltrace 2 shows', async () => {
+    const byName = await api<{ total: number; rows: Array<{ i: number }> }>(ui, '/api/events?names=sched_switch&limit=5');
+    const expected = oracle.flatMap((r, i) => (r.event === 'sched_switch' ? [i] : []));
+    assert.equal(byName.total, expected.length);
+    assert.deepEqual(byName.rows.map((r) => r.i), expected.slice(0, 5));
+    const field = await api<{ total: number }>(ui, `/api/events?names=sched_switch&q=${encodeURIComponent('next_tid=0')}&limit=1`);
+    const expectedField = oracle.filter((r) => r.event === 'sched_switch' && (r as { payload?: { next_tid?: number } }).payload?.next_tid === 0).length;
+    assert.equal(field.total, expectedField);
+    const prefix = await api<{ total: number }>(ui, '/api/events?names=sched_*&limit=1');
+    assert.equal(prefix.total, oracle.filter((r) => r.event!.startsWith('sched_')).length);
+  });
+
+  test('one event’s fields are Babeltrace 2’s payload', async () => {
+    const i = 4242;
+    const d = await api<{ payload: Record<string, unknown>; row: { name: string } }>(ui, `/api/events/${i}`);
+    const o = oracle[i] as { event: string; payload: Record<string, unknown> };
+    assert.equal(d.row.name, o.event);
+    assert.deepEqual(d.payload, o.payload);
+  });
+});
+
+describe('HTTP guards and the CLI', () => {
+  let ui: UiServer;
+  before(async () => {
+    ui = await startUiServer([join(sharedCaptures, 'seed-ncat.pcapng')]);
+    await ui.loaded;
+  });
+  after(() => ui?.close());
+
+  test('binds to 127.0.0.1 on a free port by default', () => {
+    assert.equal(ui.host, '127.0.0.1');
+    assert.ok(ui.port > 0);
+    assert.equal(ui.url, `http://127.0.0.1:${ui.port}/`);
+  });
+
+  test('refuses foreign Host headers (DNS rebinding), other methods, unknown endpoints and paths outside the app', async () => {
+    assert.equal((await raw(ui, 'GET', '/api/summary', 'evil.example:80')).status, 403);
+    assert.equal((await raw(ui, 'GET', '/api/summary', `localhost:${ui.port}`)).status, 200);
+    assert.equal((await raw(ui, 'POST', '/api/summary')).status, 405);
+    const missing = await raw(ui, 'GET', '/api/nothing-here');
+    assert.equal(missing.status, 404);
+    assert.match(JSON.parse(missing.body).error as string, /no API endpoint/);
+    const traversal = await raw(ui, 'GET', '/../../package.json');
+    assert.ok(traversal.status === 403 || !traversal.body.includes('"devDependencies"'));
+    assert.equal((await raw(ui, 'GET', '/api/packets/99999')).status, 404);
+    assert.equal((await raw(ui, 'GET', '/api/events')).status, 404, 'no kernel trace among the inputs');
+  });
+
+  test('progress ends ready, also as an event stream', async () => {
+    const s = await api<{ ready: boolean; tasks: Array<{ id: string; state: string }> }>(ui, '/api/status');
+    assert.equal(s.ready, true);
+    assert.deepEqual(s.tasks.map((t) => [t.id, t.state]), [['packets', 'done']]);
+    const sse = await raw(ui, 'GET', '/api/progress');
+    assert.match(sse.body, /^data: \{"ready":true/);
+  });
+
+  test('bad inputs and flags are one line on stderr and exit status 2', async () => {
+    for (const args of [['ui'], ['ui', '/nonexistent/trace'], ['ui', join(sharedCaptures, 'seed-ncat.pcapng'), '--port', 'x'], ['ui', join(sharedCaptures, 'seed-ncat.pcapng'), '--bogus'], ['ui', join(sharedTraces, 'babeltrace', 'fail', 'metadata-syntax-error')]]) {
+      const r = await runCli(args, { timeoutMs: 30_000 });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /^tracewire: /);
+    }
+  });
+});
