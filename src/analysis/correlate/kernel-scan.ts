@@ -1,0 +1,84 @@
+/**
+ * One streaming pass over a kernel trace feeding several collectors (socket buffers,
+ * sockets, blocked intervals…) with each event and the context tracker that says where
+ * it ran. Events no collector needs are skipped after one map lookup per event name.
+ */
+import type { MessageOptions, TraceCollection } from '../../ctf/index.js';
+import type { TraceEvent } from '../../model/trace-event.js';
+import { ContextTracker } from './context.js';
+import { eventRole, syscallOf, type EventRole } from './event-names.js';
+
+/** A consumer of the pass. */
+export interface KernelCollector {
+  /**
+   * Called for every event with a role or a syscall name. For entry-type events (syscall
+   * entry, IRQ/softirq entry) the tracker already includes the new context; for every
+   * other event it still shows the context before the event.
+   */
+  onEvent(ev: TraceEvent, role: EventRole | undefined, syscall: SyscallName | null, tracker: ContextTracker): void;
+  /** Called once after the last event. */
+  finish?(tracker: ContextTracker): void;
+}
+
+export interface SyscallName {
+  readonly name: string;
+  readonly entry: boolean;
+}
+
+interface NameInfo {
+  readonly role: EventRole | undefined;
+  readonly syscall: SyscallName | null;
+  readonly relevant: boolean;
+  readonly entryLike: boolean;
+}
+
+export interface ScanResult {
+  readonly tracker: ContextTracker;
+  readonly events: number;
+  readonly discarded: number;
+  readonly firstTs: bigint | null;
+  readonly lastTs: bigint | null;
+}
+
+/**
+ * Reads every message of `kernel` (within `opts`) once, in time order, and hands the
+ * relevant ones to `collectors`. Returns the tracker (threads, IRQ and softirq runs) and
+ * counts. Throws what the CTF reader throws on damaged data.
+ */
+export function scanKernel(kernel: TraceCollection, collectors: readonly KernelCollector[], opts: MessageOptions = {}): ScanResult {
+  const tracker = new ContextTracker();
+  const names = new Map<string, NameInfo>();
+  let events = 0;
+  let discarded = 0;
+  let firstTs: bigint | null = null;
+  let lastTs: bigint | null = null;
+  for (const m of kernel.messages(opts)) {
+    if (m.kind !== 'event') {
+      discarded += m.count ?? 1;
+      continue;
+    }
+    events++;
+    const ev = m as TraceEvent;
+    let info = names.get(ev.name);
+    if (!info) {
+      const role = eventRole(ev.name);
+      const syscall = role ? null : syscallOf(ev.name);
+      const entryLike = syscall?.entry === true || role === 'irq_entry' || role === 'softirq_entry';
+      info = { role, syscall, relevant: role !== undefined || syscall !== null, entryLike };
+      names.set(ev.name, info);
+    }
+    if (!info.relevant) continue;
+    const ts = ev.ts;
+    if (firstTs === null) firstTs = ts;
+    lastTs = ts;
+    if (info.entryLike) {
+      tracker.update(ev, info.role, info.syscall);
+      for (const c of collectors) c.onEvent(ev, info.role, info.syscall, tracker);
+    } else {
+      for (const c of collectors) c.onEvent(ev, info.role, info.syscall, tracker);
+      tracker.update(ev, info.role, info.syscall);
+    }
+  }
+  for (const c of collectors) c.finish?.(tracker);
+  return { tracker, events, discarded, firstTs, lastTs };
+}

@@ -1,0 +1,556 @@
+/**
+ * Sockets as kernel events reveal them, and which process and file descriptor held each
+ * one when. This is what packet attribution needs: from a frame's 4-tuple to the socket
+ * (inet_sock_set_state carries the socket's address and 4-tuple), and from the socket to
+ * `pid`/`fd`:
+ *
+ * - `listen(fd)` / `connect(fd)`: the CLOSE → LISTEN / CLOSE → SYN_SENT change happens
+ *   inside the syscall, on the calling thread;
+ * - `accept(fd)` returning n: the oldest established child of fd's listening socket that
+ *   no accept returned yet (children are the LISTEN → SYN_RECV changes on the listener's
+ *   port);
+ * - `sock_send_length` / `sock_recv_length` inside a syscall on fd name the socket;
+ * - `socket()` creates the fd before any of these (merged when the socket shows up);
+ * - the state dump's fds (`socket:[inode]`) and tracewire's socket table for sockets
+ *   older than the trace; `dup*`, `fcntl(F_DUPFD)`, `fork` and `close` follow the fds.
+ */
+import { formatIpv4At, formatIpv6At } from '../../dissect/bytes.js';
+import { fieldNumber, type FieldValue, type TraceEvent } from '../../model/trace-event.js';
+import type { ContextTracker } from './context.js';
+import { TCP_CLOSE, TCP_LISTEN, TCP_SYN_RECV, type EventRole } from './event-names.js';
+import type { KernelCollector, SyscallName } from './kernel-scan.js';
+import { addressText } from './skb-journeys.js';
+import { eventRefOf, type Endpoint, type EventRef, type FdBinding, type SocketRecord } from './types.js';
+
+const AF_UNIX = 1;
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/** Syscalls whose `fd` argument is the socket a sock_send/recv_length inside them is about. */
+const IO_SYSCALLS = new Set(['sendto', 'sendmsg', 'sendmmsg', 'recvfrom', 'recvmsg', 'recvmmsg', 'read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'send', 'recv', 'splice', 'sendfile64', 'sendfile']);
+
+function bytesOf(v: FieldValue | undefined): Uint8Array | null {
+  if (!Array.isArray(v)) return null;
+  return Uint8Array.from(v.map((x) => fieldNumber(x as FieldValue) & 0xff));
+}
+
+/** An address from `saddr`/`saddr_v6`-style fields, v4-mapped IPv6 shown as IPv4. */
+export function addressFromFields(family: number, v4: FieldValue | undefined, v6: FieldValue | undefined): string | null {
+  if (family === AF_INET) {
+    const b = bytesOf(v4);
+    return b && b.length >= 4 ? formatIpv4At(b, 0) : null;
+  }
+  if (family === AF_INET6) {
+    const b = bytesOf(v6);
+    if (!b || b.length < 16) return null;
+    if (b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return formatIpv4At(b, 12);
+    return formatIpv6At(b, 0);
+  }
+  return null;
+}
+
+/** A `struct sockaddr_in/in6` stored as bytes (tcp_probe, tcp_send_reset): address and port. */
+export function sockaddrFromBytes(v: FieldValue | undefined): Endpoint | null {
+  const b = bytesOf(v);
+  if (!b || b.length < 8) return null;
+  const family = b[0]! | (b[1]! << 8);
+  const port = (b[2]! << 8) | b[3]!;
+  if (family === AF_INET) return { addr: formatIpv4At(b, 4), port };
+  if (family === AF_INET6 && b.length >= 24) {
+    if (b.slice(8, 18).every((x) => x === 0) && b[18] === 0xff && b[19] === 0xff) return { addr: formatIpv4At(b, 20), port };
+    return { addr: formatIpv6At(b, 8), port };
+  }
+  return null;
+}
+
+export function endpointText(e: Endpoint | null): string {
+  if (!e) return '?';
+  return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
+}
+
+export function tupleKey(local: Endpoint, remote: Endpoint): string {
+  return `${local.addr}|${local.port}|${remote.addr}|${remote.port}`;
+}
+
+function protocolName(family: number, type: number, proto: number): string {
+  if (family === AF_UNIX) return 'unix';
+  if (family !== AF_INET && family !== AF_INET6) return 'other';
+  const t = type & 0xf;
+  if (proto === 6 || (t === 1 && proto === 0)) return 'tcp';
+  if (proto === 17 || (t === 2 && proto === 0)) return 'udp';
+  if (t === 3) return 'raw';
+  return 'other';
+}
+
+interface FdEntry {
+  binding: FdBinding;
+  socket: SocketRecord;
+  /** Closed by execve (SOCK_CLOEXEC, accept4/dup3 O_CLOEXEC, F_DUPFD_CLOEXEC). */
+  cloexec: boolean;
+}
+
+const O_CLOEXEC = 0x80000;
+
+/** Whether an fd-only record (from socket()) can be the socket `s` revealed later. */
+function compatible(fdOnly: SocketRecord, s: SocketRecord): boolean {
+  if (fdOnly.family && s.family && fdOnly.family !== s.family) {
+    // AF_INET6 sockets carry IPv4 traffic too.
+    if (!(fdOnly.family === AF_INET6 && s.family === AF_INET)) return false;
+  }
+  return fdOnly.protocol === s.protocol || fdOnly.protocol === 'other' || s.protocol === 'other';
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+export class SocketTracker implements KernelCollector {
+  readonly sockets: SocketRecord[] = [];
+  private readonly bySk = new Map<string, SocketRecord>();
+  private readonly skHistory = new Map<string, SocketRecord[]>();
+  private readonly byInode = new Map<number, SocketRecord>();
+  private readonly byTuple = new Map<string, SocketRecord[]>();
+  private readonly fdTables = new Map<number, Map<number, FdEntry>>();
+  private readonly merged = new Set<number>();
+  /** LTTng ≥ 2.12 state dumps link fds to processes by file table address. */
+  private readonly fileTables = new Map<string, number>();
+  /** Socket ids some accept() already returned. */
+  private readonly accepted = new Set<number>();
+
+  private create(ts: bigint, family: number, protocol: string): SocketRecord {
+    const s: SocketRecord = {
+      id: this.sockets.length,
+      skaddr: null,
+      family,
+      protocol,
+      local: null,
+      remote: null,
+      state: -1,
+      states: [],
+      listener: null,
+      acceptedTs: null,
+      owners: [],
+      inode: null,
+      firstTs: ts,
+      lastTs: ts,
+      events: [],
+    };
+    this.sockets.push(s);
+    return s;
+  }
+
+  private setSk(s: SocketRecord, sk: string): void {
+    s.skaddr = sk;
+    this.bySk.set(sk, s);
+    const h = this.skHistory.get(sk) ?? [];
+    h.push(s);
+    this.skHistory.set(sk, h);
+  }
+
+  /** The socket that had address `sk` at `ts` (addresses are reused), after the scan. */
+  socketAtSk(sk: string, ts: bigint): SocketRecord | null {
+    let best: SocketRecord | null = null;
+    for (const s of this.skHistory.get(sk) ?? []) if (!this.merged.has(s.id) && (best === null || s.firstTs <= ts)) best = s;
+    return best;
+  }
+
+  private setTuple(s: SocketRecord, local: Endpoint | null, remote: Endpoint | null): void {
+    if (local && (!s.local || s.local.port === 0 || WILDCARDS.has(s.local.addr))) s.local = local;
+    if (remote && remote.port !== 0 && (!s.remote || s.remote.port === 0)) s.remote = remote;
+    if (s.local && s.remote && s.remote.port !== 0) {
+      const k = tupleKey(s.local, s.remote);
+      const list = this.byTuple.get(k) ?? [];
+      if (!list.includes(s)) list.push(s);
+      this.byTuple.set(k, list);
+    }
+  }
+
+  private table(pid: number): Map<number, FdEntry> {
+    let t = this.fdTables.get(pid);
+    if (!t) this.fdTables.set(pid, (t = new Map()));
+    return t;
+  }
+
+  /**
+   * Records that `pid` holds `s` as `fd` from `ts`. `fresh` says the fd was just created
+   * (socket, accept, dup): an older binding of that number is stale (closed without our
+   * seeing it, e.g. close-on-exec). Otherwise (listen, connect, I/O) the fd existed, and
+   * an fd-only record from socket() is this same socket, merged into it.
+   */
+  private bind(pid: number, fd: number, s: SocketRecord, ts: bigint, how: string, comm: string | null, event: EventRef | null, fresh = false, cloexec = false): void {
+    const t = this.table(pid);
+    const cur = t.get(fd);
+    if (cur && cur.socket === s) return;
+    if (cur) {
+      if (!fresh && cur.socket.skaddr === null && !this.merged.has(cur.socket.id) && s !== cur.socket && compatible(cur.socket, s)) {
+        // The fd's socket() record was this socket all along.
+        this.merge(s, cur.socket);
+        return;
+      }
+      cur.binding.to = ts;
+    }
+    const binding: FdBinding = { pid, fd, comm, from: ts, to: null, how, event };
+    s.owners.push(binding);
+    t.set(fd, { binding, socket: s, cloexec });
+  }
+
+  private unbind(pid: number, fd: number, ts: bigint): void {
+    const t = this.fdTables.get(pid);
+    const cur = t?.get(fd);
+    if (!cur) return;
+    cur.binding.to = ts;
+    t!.delete(fd);
+  }
+
+  /** Folds `from` (an fd-only record from socket()) into `into`. */
+  private merge(into: SocketRecord, from: SocketRecord): void {
+    if (into === from) return;
+    this.merged.add(from.id);
+    if (!into.family) into.family = from.family;
+    if (into.protocol === 'other') into.protocol = from.protocol;
+    if (from.firstTs < into.firstTs) into.firstTs = from.firstTs;
+    into.owners.unshift(...from.owners);
+    into.events.unshift(...from.events);
+    if (into.inode === null) into.inode = from.inode;
+    for (const t of this.fdTables.values()) for (const e of t.values()) if (e.socket === from) e.socket = into;
+  }
+
+  /** The live record of a socket address, or null. */
+  socketOfSk(sk: string): SocketRecord | null {
+    return this.bySk.get(sk) ?? null;
+  }
+
+  /** The socket `pid` holds as `fd` now (during the scan). */
+  socketOfFd(pid: number, fd: number): SocketRecord | null {
+    return this.fdTables.get(pid)?.get(fd)?.socket ?? null;
+  }
+
+  private pidOf(ev: TraceEvent, tracker: ContextTracker): { tid: number | null; pid: number | null; comm: string | null } {
+    const tid = tracker.taskOf(ev);
+    const pid = tracker.pidOf(tid) ?? tid;
+    return { tid, pid, comm: tracker.commOf(tid) };
+  }
+
+  onEvent(ev: TraceEvent, role: EventRole | undefined, syscall: SyscallName | null, tracker: ContextTracker): void {
+    if (syscall) {
+      if (!syscall.entry) this.onSyscallExit(ev, tracker);
+      return;
+    }
+    const p = ev.payload;
+    switch (role) {
+      case 'sock_set_state':
+        this.onStateChange(ev, tracker);
+        return;
+      case 'sock_send_length':
+      case 'sock_recv_length': {
+        const sk = addressText(p.sk);
+        if (!sk) return;
+        const { pid, comm, tid } = this.pidOf(ev, tracker);
+        let s = this.bySk.get(sk);
+        const family = fieldNumber(p.family);
+        if (!s) {
+          s = this.create(ev.ts, family, protocolName(family, 0, fieldNumber(p.protocol)));
+          this.setSk(s, sk);
+        }
+        s.lastTs = ev.ts;
+        const sc = tid === null ? null : tracker.threads.get(tid)?.syscall;
+        if (pid !== null && sc && IO_SYSCALLS.has(sc.name)) {
+          const fd = fieldNumber(sc.args.fd);
+          if (!Number.isNaN(fd)) this.bind(pid, fd, s, sc.entryTs, 'io', comm, eventRefOf(ev.ts, ev.name, ev.cpu, tid));
+        }
+        return;
+      }
+      case 'tcp_probe': {
+        const sk = addressText(p.skaddr);
+        const s = sk ? this.bySk.get(sk) : undefined;
+        if (s && (!s.local || !s.remote)) this.setTuple(s, sockaddrFromBytes(p.saddr), sockaddrFromBytes(p.daddr));
+        return;
+      }
+      case 'tcp_receive_reset':
+      case 'tcp_send_reset':
+      case 'tcp_destroy_sock':
+      case 'tcp_retransmit':
+      case 'tcp_retransmit_synack': {
+        const sk = addressText(p.skaddr);
+        const s = sk ? this.bySk.get(sk) : undefined;
+        if (!s) return;
+        s.events.push(eventRefOf(ev.ts, ev.name, ev.cpu, tracker.taskOf(ev)));
+        s.lastTs = ev.ts;
+        if (role === 'tcp_destroy_sock') this.bySk.delete(sk);
+        return;
+      }
+      case 'sched_process_fork': {
+        const parentPid = fieldNumber(p.parent_pid);
+        const childPid = fieldNumber(p.child_pid);
+        const childTid = fieldNumber(p.child_tid);
+        const parent = Number.isNaN(parentPid) ? tracker.pidOf(fieldNumber(p.parent_tid)) : parentPid;
+        const child = Number.isNaN(childPid) ? childTid : childPid;
+        if (parent === null || Number.isNaN(child) || parent === child) return;
+        const t = this.fdTables.get(parent);
+        if (!t) return;
+        const comm = typeof p.child_comm === 'string' ? p.child_comm : null;
+        for (const [fd, e] of t) this.bind(child, fd, e.socket, ev.ts, 'inherited', comm, null, true, e.cloexec);
+        return;
+      }
+      case 'sched_process_exit': {
+        const tid = fieldNumber(p.tid);
+        const pid = tracker.pidOf(tid) ?? tid;
+        if (pid !== tid) return;
+        const t = this.fdTables.get(pid);
+        if (!t) return;
+        for (const e of t.values()) e.binding.to = ev.ts;
+        this.fdTables.delete(pid);
+        return;
+      }
+      case 'sched_process_exec': {
+        // execve closes the close-on-exec descriptors.
+        const tid = tracker.taskOf(ev);
+        const pid = tracker.pidOf(tid) ?? tid;
+        const t = pid === null ? undefined : this.fdTables.get(pid);
+        if (!t) return;
+        for (const [fd, e] of [...t]) if (e.cloexec) this.unbind(pid!, fd, ev.ts);
+        return;
+      }
+      case 'statedump_process': {
+        const fta = p.file_table_address;
+        if (fta !== undefined) this.fileTables.set(addressText(fta), fieldNumber(p.pid));
+        return;
+      }
+      case 'statedump_fd':
+        this.onStatedumpFd(ev, tracker);
+        return;
+      case 'statedump_inet_sock':
+        this.onStatedumpSock(ev);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onStateChange(ev: TraceEvent, tracker: ContextTracker): void {
+    const p = ev.payload;
+    const sk = addressText(p.skaddr);
+    if (!sk) return;
+    const from = fieldNumber(p.oldstate);
+    const to = fieldNumber(p.newstate);
+    const family = fieldNumber(p.family);
+    const proto = fieldNumber(p.protocol);
+    const local = { addr: addressFromFields(family, p.saddr, p.saddr_v6) ?? '?', port: fieldNumber(p.sport) };
+    const remote = { addr: addressFromFields(family, p.daddr, p.daddr_v6) ?? '?', port: fieldNumber(p.dport) };
+    let s = this.bySk.get(sk);
+    // Socket addresses are reused: a socket leaving CLOSE, or a child cloned from a
+    // listener (LISTEN → SYN_RECV), is a new socket even at a known address.
+    const isNew = !s || (from === TCP_CLOSE && (s.state === TCP_CLOSE || s.protocol !== 'tcp')) || (from === TCP_LISTEN && to === TCP_SYN_RECV && s.state !== TCP_LISTEN);
+    if (!s || isNew) {
+      s = this.create(ev.ts, family, proto === 6 || Number.isNaN(proto) ? 'tcp' : protocolName(family, 0, proto));
+      this.setSk(s, sk);
+      if (from === TCP_LISTEN && to === TCP_SYN_RECV) s.listener = this.findListener(local)?.id ?? null;
+    }
+    this.setTuple(s, local, to === TCP_LISTEN ? null : remote);
+    const ctx = tracker.contextOf(ev);
+    const event = eventRefOf(ev.ts, ev.name, ev.cpu, ctx.tid);
+    s.states.push({ ts: ev.ts, from, to, event, ctx });
+    s.events.push(event);
+    s.state = to;
+    s.lastTs = ev.ts;
+    // listen() and connect() change the state inside the syscall: that names the fd.
+    const sc = ctx.kind === 'task' ? ctx.syscall : null;
+    if (sc && (sc.name === 'listen' || sc.name === 'connect') && ctx.tid !== null) {
+      const fd = fieldNumber(sc.args.fd);
+      const pid = ctx.pid ?? ctx.tid;
+      if (!Number.isNaN(fd)) this.bind(pid, fd, s, sc.entryTs, sc.name, ctx.comm, event);
+    }
+  }
+
+  private findListener(local: Endpoint): SocketRecord | null {
+    let wildcard: SocketRecord | null = null;
+    for (const s of this.bySk.values()) {
+      if (s.state !== TCP_LISTEN || !s.local || s.local.port !== local.port) continue;
+      if (s.local.addr === local.addr) return s;
+      if (WILDCARDS.has(s.local.addr)) wildcard = s;
+    }
+    return wildcard;
+  }
+
+  private onSyscallExit(ev: TraceEvent, tracker: ContextTracker): void {
+    const tid = tracker.taskOf(ev);
+    if (tid === null) return;
+    const sc = tracker.threads.get(tid)?.syscall;
+    if (!sc) return;
+    const ret = fieldNumber(ev.payload.ret);
+    if (Number.isNaN(ret) || ret < 0) return;
+    const pid = tracker.pidOf(tid) ?? tid;
+    const comm = tracker.commOf(tid);
+    const a = sc.args;
+    const event = eventRefOf(ev.ts, ev.name, ev.cpu, tid);
+    switch (sc.name) {
+      case 'socket': {
+        const family = fieldNumber(a.family);
+        const type = fieldNumber(a.type);
+        const s = this.create(sc.entryTs, family, protocolName(family, type, fieldNumber(a.protocol)));
+        s.events.push(event);
+        this.bind(pid, ret, s, ev.ts, 'socket', comm, event, true, (type & O_CLOEXEC) !== 0);
+        return;
+      }
+      case 'accept':
+      case 'accept4': {
+        const lfd = fieldNumber(a.fd);
+        const listener = this.socketOfFd(pid, lfd);
+        let child: SocketRecord | null = null;
+        if (listener) {
+          for (const s of this.sockets) {
+            if (s.listener === listener.id && !this.accepted.has(s.id) && !this.merged.has(s.id) && s.state !== TCP_SYN_RECV) {
+              child = s;
+              break;
+            }
+          }
+        }
+        if (!child) {
+          // No state events (older LTTng): what the syscall itself says (LTTng decodes the peer address).
+          const family = fieldNumber(ev.payload.family);
+          child = this.create(ev.ts, listener?.family ?? (Number.isNaN(family) ? 0 : family), listener?.protocol ?? 'other');
+          if (listener) child.listener = listener.id;
+          if (listener?.local) child.local = listener.local;
+          const peer = addressFromFields(family, ev.payload.v4addr, ev.payload.v6addr);
+          const port = fieldNumber(ev.payload.sport);
+          if (peer && !Number.isNaN(port)) this.setTuple(child, null, { addr: peer, port });
+        }
+        this.accepted.add(child.id);
+        child.acceptedTs = ev.ts;
+        child.events.push(event);
+        this.bind(pid, ret, child, ev.ts, 'accept', comm, event, true, sc.name === 'accept4' && (fieldNumber(a.flags) & O_CLOEXEC) !== 0);
+        return;
+      }
+      case 'connect':
+      case 'bind': {
+        // LTTng decodes the sockaddr of connect/bind (family, port, address).
+        const s = this.socketOfFd(pid, fieldNumber(a.fd));
+        if (!s) return;
+        s.events.push(event);
+        const family = fieldNumber(a.family);
+        const addr = addressFromFields(family, a.v4addr, a.v6addr);
+        const port = fieldNumber(sc.name === 'connect' ? a.dport : a.sport);
+        if (addr && !Number.isNaN(port)) this.setTuple(s, sc.name === 'bind' ? { addr, port } : null, sc.name === 'connect' ? { addr, port } : null);
+        return;
+      }
+      case 'listen':
+      case 'shutdown':
+      case 'setsockopt':
+      case 'getsockopt':
+      case 'getsockname':
+      case 'getpeername': {
+        const s = this.socketOfFd(pid, fieldNumber(a.fd));
+        s?.events.push(event);
+        return;
+      }
+      case 'close': {
+        const fd = fieldNumber(a.fd);
+        const s = this.socketOfFd(pid, fd);
+        if (s) {
+          s.events.push(event);
+          s.lastTs = ev.ts;
+        }
+        this.unbind(pid, fd, ev.ts);
+        return;
+      }
+      case 'dup':
+      case 'dup2':
+      case 'dup3':
+      case 'fcntl': {
+        if (sc.name === 'fcntl') {
+          const cmd = fieldNumber(a.cmd);
+          if (cmd !== 0 && cmd !== 1030) return;
+        }
+        const oldfd = fieldNumber(a.fildes ?? a.oldfd ?? a.fd);
+        const s = this.socketOfFd(pid, oldfd);
+        const cloexec = (sc.name === 'fcntl' && fieldNumber(a.cmd) === 1030) || (sc.name === 'dup3' && (fieldNumber(a.flags) & O_CLOEXEC) !== 0);
+        if (s && ret !== oldfd) this.bind(pid, ret, s, ev.ts, 'dup', comm, event, true, cloexec);
+        else if (!s && ret !== oldfd) this.unbind(pid, ret, ev.ts);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private onStatedumpFd(ev: TraceEvent, _tracker: ContextTracker): void {
+    const p = ev.payload;
+    const name = typeof p.filename === 'string' ? p.filename : '';
+    const m = /^socket:\[(\d+)\]$/.exec(name);
+    if (!m) return;
+    let pid = fieldNumber(p.pid);
+    if (Number.isNaN(pid) && p.file_table_address !== undefined) pid = this.fileTables.get(addressText(p.file_table_address)) ?? NaN;
+    if (Number.isNaN(pid)) return;
+    const inode = Number(m[1]);
+    let s = this.byInode.get(inode);
+    if (!s) {
+      s = this.create(ev.ts, 0, 'other');
+      s.inode = inode;
+      this.byInode.set(inode, s);
+    }
+    const flags = fieldNumber(p.flags);
+    this.bind(pid, fieldNumber(p.fd), s, ev.ts, 'statedump', null, eventRefOf(ev.ts, ev.name, ev.cpu, null), true, !Number.isNaN(flags) && (flags & O_CLOEXEC) !== 0);
+  }
+
+  private onStatedumpSock(ev: TraceEvent): void {
+    const p = ev.payload;
+    const inode = fieldNumber(p.inode);
+    const family = fieldNumber(p.family);
+    const proto = fieldNumber(p.protocol);
+    let s = this.byInode.get(inode);
+    if (!s) {
+      s = this.create(ev.ts, family, protocolName(family, 0, proto));
+      s.inode = inode;
+      if (inode) this.byInode.set(inode, s);
+    }
+    s.family = family;
+    s.protocol = protocolName(family, 0, proto);
+    const state = fieldNumber(p.state);
+    if (!Number.isNaN(state)) s.state = state;
+    const sk = p.skaddr !== undefined ? addressText(p.skaddr) : '';
+    if (sk && sk !== '0x0') this.setSk(s, sk);
+    const local = { addr: addressFromFields(family, p.saddr, p.saddr_v6) ?? '?', port: fieldNumber(p.sport) };
+    const remote = { addr: addressFromFields(family, p.daddr, p.daddr_v6) ?? '?', port: fieldNumber(p.dport) };
+    this.setTuple(s, local, remote.port ? remote : null);
+  }
+
+  private fdHistory: Map<string, Array<{ b: FdBinding; s: SocketRecord }>> | null = null;
+
+  /** The socket `pid` held as `fd` at `ts` (after the scan). */
+  socketOfFdAt(pid: number, fd: number, ts: bigint): SocketRecord | null {
+    if (!this.fdHistory) {
+      this.fdHistory = new Map();
+      for (const s of this.result()) {
+        for (const b of s.owners) {
+          const k = `${b.pid}/${b.fd}`;
+          const l = this.fdHistory.get(k) ?? [];
+          l.push({ b, s });
+          this.fdHistory.set(k, l);
+        }
+      }
+    }
+    let best: SocketRecord | null = null;
+    for (const { b, s } of this.fdHistory.get(`${pid}/${fd}`) ?? []) if (b.from <= ts && (b.to === null || b.to >= ts)) best = s;
+    return best;
+  }
+
+  /** The sockets (merged records left out), after the scan. */
+  result(): SocketRecord[] {
+    return this.sockets.filter((s) => !this.merged.has(s.id));
+  }
+
+  /** Sockets with this exact local → remote 4-tuple. */
+  byEndpoints(local: Endpoint, remote: Endpoint): readonly SocketRecord[] {
+    return (this.byTuple.get(tupleKey(local, remote)) ?? []).filter((s) => !this.merged.has(s.id));
+  }
+
+  /** Listening sockets (ever) on `local`'s port with its address or a wildcard. */
+  listenersFor(local: Endpoint): SocketRecord[] {
+    return this.sockets.filter((s) => !this.merged.has(s.id) && s.states.some((c) => c.to === TCP_LISTEN) && s.local !== null && s.local.port === local.port && (s.local.addr === local.addr || WILDCARDS.has(s.local.addr)));
+  }
+}
+
+/** The binding of `socket` active at `ts`, or null. */
+export function ownerAt(socket: SocketRecord, ts: bigint): FdBinding | null {
+  let best: FdBinding | null = null;
+  for (const b of socket.owners) if (b.from <= ts && (b.to === null || b.to >= ts)) best = b;
+  return best;
+}

@@ -1,0 +1,62 @@
+/**
+ * Small helpers shared by the correlation modules: context keys and the kernel's skb
+ * drop reasons.
+ */
+import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
+import type { ExecContext } from './context.js';
+
+/**
+ * A key naming one execution context: a softirq run (`s<id>`), an IRQ handler run
+ * (`i<id>`), or a thread inside one syscall (`t<tid>:<syscall id>`, 0 outside syscalls).
+ */
+export function contextKey(ctx: ExecContext): string {
+  if (ctx.kind === 'softirq' && ctx.softirq) return `s${ctx.softirq.id}`;
+  if (ctx.kind === 'irq' && ctx.irq) return `i${ctx.irq.id}`;
+  return `t${ctx.tid ?? '?'}:${ctx.syscall?.id ?? 0}`;
+}
+
+/** SKB_CONSUMED and SKB_DROP_REASON_NOT_SPECIFIED: frees that are not a diagnosed drop. */
+const NOT_A_DROP = new Set(['1', '2', 'SKB_CONSUMED', 'NOT_SPECIFIED', 'CONSUMED']);
+
+let reasonNames: Map<string, string> | null | undefined;
+
+/**
+ * The running kernel's drop-reason names, from tracefs' kfree_skb format (the numbering
+ * changes between kernel versions, so it is only used for traces of this kernel).
+ */
+function runningKernelReasons(): Map<string, string> | null {
+  if (reasonNames !== undefined) return reasonNames;
+  reasonNames = null;
+  for (const root of ['/sys/kernel/tracing', '/sys/kernel/debug/tracing']) {
+    try {
+      const fmt = readFileSync(`${root}/events/skb/kfree_skb/format`, 'utf8');
+      const m = new Map<string, string>();
+      for (const x of fmt.matchAll(/\{\s*(\d+),\s*"([A-Z0-9_]+)"\s*\}/g)) m.set(x[1]!, x[2]!);
+      if (m.size) reasonNames = m;
+      break;
+    } catch {
+      /* not readable here */
+    }
+  }
+  return reasonNames;
+}
+
+let traceRelease: string | null = null;
+
+/** Tells dropReasonName which kernel the trace comes from (bundle host.kernel_release). */
+export function setTraceKernelRelease(r: string | null): void {
+  traceRelease = r;
+}
+
+/**
+ * A kfree_skb reason as a name (`NETFILTER_DROP`, or `reason 12` when the numbering is
+ * unknown), or null when the free is no drop (consumed, not specified, absent).
+ */
+export function dropReasonName(reason: string | undefined): string | null {
+  if (reason === undefined || NOT_A_DROP.has(reason)) return null;
+  if (!/^\d+$/.test(reason)) return reason;
+  const names = traceRelease !== null && traceRelease === release() ? runningKernelReasons() : null;
+  const name = names?.get(reason);
+  return name ? name : `reason ${reason}`;
+}

@@ -1,0 +1,209 @@
+/**
+ * Blocked intervals: a thread switched out in a sleeping state (sched_switch with a
+ * non-running prev_state), the wakeup that made it runnable again (sched_waking, or
+ * sched_wakeup on traces without waking) with the waker's context — CPU, and whether it
+ * was a hard IRQ, a softirq or a thread (in which syscall) — and the switch back in. The
+ * intervals of the wait-type system calls (select, poll, epoll_wait, accept, read,
+ * recvfrom, …) are kept with the syscall they ended.
+ */
+import { fieldNumber, type FieldMap, type TraceEvent } from '../../model/trace-event.js';
+import type { ContextTracker, ExecContext } from '../correlate/context.js';
+import type { EventRole } from '../correlate/event-names.js';
+import type { KernelCollector, SyscallName } from '../correlate/kernel-scan.js';
+import { eventRefOf, type EventRef } from '../correlate/types.js';
+
+/** System calls whose blocked intervals are kept (they wait for I/O, often the network). */
+export const WAIT_SYSCALLS: ReadonlySet<string> = new Set([
+  'select',
+  'pselect6',
+  '_newselect',
+  'poll',
+  'ppoll',
+  'epoll_wait',
+  'epoll_pwait',
+  'epoll_pwait2',
+  'accept',
+  'accept4',
+  'read',
+  'readv',
+  'recvfrom',
+  'recvmsg',
+  'recvmmsg',
+  'recv',
+  'connect',
+  'write',
+  'writev',
+  'sendto',
+  'sendmsg',
+  'send',
+  'wait4',
+  'waitid',
+]);
+
+/** Who made a blocked thread runnable. */
+export interface WakerInfo {
+  readonly event: EventRef;
+  readonly ctx: ExecContext;
+}
+
+export interface BlockedInterval {
+  readonly id: number;
+  readonly tid: number;
+  readonly pid: number | null;
+  readonly comm: string | null;
+  /** The syscall the thread was in (null when it started before the trace). */
+  syscall: { readonly name: string; readonly entryTs: bigint | null; readonly args: FieldMap } | null;
+  /** sched_switch that put it to sleep (null when it was asleep when the trace began). */
+  readonly blockTs: bigint | null;
+  readonly blockCpu: number | null;
+  readonly blockState: number | null;
+  readonly blockEvent: EventRef | null;
+  /** sched_waking (or sched_wakeup) that made it runnable. */
+  waker: WakerInfo | null;
+  /** sched_switch that put it back on a CPU. */
+  runTs: bigint | null;
+  runCpu: number | null;
+  runEvent: EventRef | null;
+  /** True when the syscall returned right after this interval (no other block in between). */
+  endsSyscall: boolean;
+  exitTs: bigint | null;
+  ret: number | null;
+  exitEvent: EventRef | null;
+}
+
+interface ThreadWait {
+  blocked: BlockedInterval | null;
+  /** Intervals of the syscall in progress, completed (switched back in). */
+  inSyscall: BlockedInterval[];
+}
+
+/** Blocked (sleeping) per the task state sched_switch reports: S, D, idle kthreads; not R, R+, Z, X. */
+function isSleeping(state: number): boolean {
+  const s = state & 0xff;
+  return s !== 0 && (s & 0x30) === 0;
+}
+
+export class BlockedIntervalCollector implements KernelCollector {
+  readonly intervals: BlockedInterval[] = [];
+  private readonly threads = new Map<number, ThreadWait>();
+
+  constructor(private readonly keep: (syscall: string | null) => boolean = (s) => s !== null && WAIT_SYSCALLS.has(s)) {}
+
+  private wait(tid: number): ThreadWait {
+    let w = this.threads.get(tid);
+    if (!w) this.threads.set(tid, (w = { blocked: null, inSyscall: [] }));
+    return w;
+  }
+
+  onEvent(ev: TraceEvent, role: EventRole | undefined, syscall: SyscallName | null, tracker: ContextTracker): void {
+    if (syscall) {
+      const tid = tracker.taskOf(ev);
+      if (tid === null) return;
+      const w = this.threads.get(tid);
+      if (!w) return;
+      if (syscall.entry) {
+        w.inSyscall = [];
+        return;
+      }
+      // Exit: the syscall's last interval ended it.
+      const name = syscall.name || tracker.threads.get(tid)?.syscall?.name || '';
+      const last = w.inSyscall[w.inSyscall.length - 1];
+      if (last) {
+        last.endsSyscall = true;
+        last.exitTs = ev.ts;
+        last.exitEvent = eventRefOf(ev.ts, ev.name, ev.cpu, tid);
+        const ret = fieldNumber(ev.payload.ret);
+        last.ret = Number.isNaN(ret) ? null : ret;
+        for (const i of w.inSyscall) if (!i.syscall && name) i.syscall = { name, entryTs: null, args: {} };
+        for (const i of w.inSyscall) if (this.keep(i.syscall?.name ?? null)) this.intervals.push(i);
+      }
+      w.inSyscall = [];
+      return;
+    }
+    switch (role) {
+      case 'sched_switch': {
+        const p = ev.payload;
+        const prev = fieldNumber(p.prev_tid);
+        const next = fieldNumber(p.next_tid);
+        const state = fieldNumber(p.prev_state);
+        if (prev > 0 && isSleeping(state)) {
+          const t = tracker.threads.get(prev);
+          const sc = t?.syscall ?? null;
+          this.wait(prev).blocked = {
+            id: -1,
+            tid: prev,
+            pid: t?.pid ?? null,
+            comm: t?.comm ?? (typeof p.prev_comm === 'string' ? p.prev_comm : null),
+            syscall: sc ? { name: sc.name, entryTs: sc.entryTs, args: sc.args } : null,
+            blockTs: ev.ts,
+            blockCpu: ev.cpu,
+            blockState: state,
+            blockEvent: eventRefOf(ev.ts, ev.name, ev.cpu, prev),
+            waker: null,
+            runTs: null,
+            runCpu: null,
+            runEvent: null,
+            endsSyscall: false,
+            exitTs: null,
+            ret: null,
+            exitEvent: null,
+          };
+        }
+        if (next > 0) {
+          const w = this.threads.get(next);
+          const b = w?.blocked;
+          if (w && b) {
+            b.runTs = ev.ts;
+            b.runCpu = ev.cpu;
+            b.runEvent = eventRefOf(ev.ts, ev.name, ev.cpu, next);
+            (b as { id: number }).id = this.nextId++;
+            w.inSyscall.push(b);
+            w.blocked = null;
+          }
+        }
+        return;
+      }
+      case 'sched_waking':
+      case 'sched_wakeup':
+      case 'sched_wakeup_new': {
+        const target = fieldNumber(ev.payload.tid);
+        if (Number.isNaN(target) || target <= 0) return;
+        const w = this.wait(target);
+        if (!w.blocked) {
+          // ttwu only reports sleeping tasks: it was asleep since before the trace began.
+          if (role === 'sched_wakeup_new') return;
+          const t = tracker.threads.get(target);
+          w.blocked = {
+            id: -1,
+            tid: target,
+            pid: t?.pid ?? null,
+            comm: t?.comm ?? (typeof ev.payload.comm === 'string' ? ev.payload.comm : null),
+            syscall: t?.syscall ? { name: t.syscall.name, entryTs: t.syscall.entryTs, args: t.syscall.args } : null,
+            blockTs: null,
+            blockCpu: null,
+            blockState: null,
+            blockEvent: null,
+            waker: null,
+            runTs: null,
+            runCpu: null,
+            runEvent: null,
+            endsSyscall: false,
+            exitTs: null,
+            ret: null,
+            exitEvent: null,
+          };
+        }
+        // The first waking is the one that made it runnable; sched_wakeup follows it.
+        if (!w.blocked.waker) {
+          const ctx = tracker.contextOf(ev);
+          w.blocked.waker = { event: eventRefOf(ev.ts, ev.name, ev.cpu, ctx.tid), ctx };
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private nextId = 0;
+}
