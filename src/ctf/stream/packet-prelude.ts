@@ -24,6 +24,11 @@ export interface PacketPrelude {
   readonly contentBits: number;
   /** Bit position where the events start. */
   readonly eventsStart: number;
+  /**
+   * Set when the file ends inside this packet: only this many bytes of it exist. The
+   * events that fit are still decoded; then the stream reports the truncation.
+   */
+  readonly truncatedTo: number | null;
 }
 
 function positionInFile(st: DecodeState, off: number): number {
@@ -52,6 +57,7 @@ export function readPacketPrelude(win: FileWindow, off: number, st: DecodeState,
       st.resetPacketRoles();
       if (trace.packetHeader) trace.packetHeader(st);
       if (st.p > st.end) throw new RangeError('header');
+      checkMagicAndUuid(st, file, off);
       const scId = st.streamClassId === -1 ? defaultStreamClass : Number(st.streamClassId);
       decoders = trace.streamClass(scId);
       if (!decoders) throw new FormatError(file, off, `packet header names stream class ${String(st.streamClassId)}, which the metadata does not declare`);
@@ -69,8 +75,6 @@ export function readPacketPrelude(win: FileWindow, off: number, st: DecodeState,
       throw new FormatError(file, off, `truncated packet: its header and context need more than the ${remaining} bytes left in the file`);
     }
   }
-  if (st.magic !== -1 && st.magic !== CTF_MAGIC) throw new FormatError(file, off, `bad packet magic number 0x${Number(st.magic).toString(16)} (expected 0xc1fc1fc1): not a CTF packet, or damaged data`);
-  if (st.uuidMismatch !== -1) throw new FormatError(file, off + st.uuidMismatch, 'packet UUID differs from the trace UUID in the metadata');
   const streamClassId = st.streamClassId === -1 ? defaultStreamClass : Number(st.streamClassId);
 
   let packetBits = st.packetSize;
@@ -82,13 +86,18 @@ export function readPacketPrelude(win: FileWindow, off: number, st: DecodeState,
   if (packetBits === 0 || packetBits % 8 !== 0) throw new FormatError(file, off, `invalid packet size ${packetBits} bits (must be a positive multiple of 8)`);
   if (st.p > contentBits) throw new FormatError(file, positionInFile(st, off), `packet header and context (${st.p} bits) exceed the packet content size (${contentBits} bits)`);
   const packetBytes = packetBits / 8;
-  if (packetBytes > remaining) throw new FormatError(file, off, `packet of ${packetBytes} bytes extends past the end of the file (${remaining} bytes left)`);
   const eventsStart = st.p;
-  idx = win.ensure(off, packetBytes);
-  setView(st, win, idx, packetBytes, off);
+  const available = Math.min(packetBytes, remaining);
+  idx = win.ensure(off, available);
+  setView(st, win, idx, available, off);
   st.p = eventsStart;
-  st.end = contentBits;
-  return { streamClassId, decoders: decoders!, context, packetBytes, contentBits, eventsStart };
+  st.end = Math.min(contentBits, available * 8);
+  return { streamClassId, decoders: decoders!, context, packetBytes, contentBits, eventsStart, truncatedTo: packetBytes > remaining ? remaining : null };
+}
+
+function checkMagicAndUuid(st: DecodeState, file: string, off: number): void {
+  if (st.magic !== -1 && st.magic !== CTF_MAGIC) throw new FormatError(file, off, `bad packet magic number 0x${Number(st.magic).toString(16)} (expected 0xc1fc1fc1): not a CTF packet, or damaged data`);
+  if (st.uuidMismatch !== -1) throw new FormatError(file, off + st.uuidMismatch, 'packet UUID differs from the trace UUID in the metadata');
 }
 
 function setView(st: DecodeState, win: FileWindow, idx: number, len: number, off: number): void {

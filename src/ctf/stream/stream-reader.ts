@@ -48,6 +48,8 @@ export class StreamReader {
   private prevDiscarded: number | bigint = -1;
   private prevSeq: number | bigint = -1;
   private prevEndTs: number | bigint = -1;
+  /** The current packet is cut short by the end of its file: [bytes present, bytes declared]. */
+  private truncated: [number, number] | null = null;
   private lastKeyHi = 0;
   private lastKeyLo = 0;
   private done = false;
@@ -112,13 +114,22 @@ export class StreamReader {
       }
       ev = fn(st, this.packet!);
     } catch (err) {
+      if (this.truncated) this.throwTruncated();
       if (err instanceof RangeError) throw new FormatError(st.file, st.packetOffset + Math.floor(start / 8), 'event runs past the end of the packet');
       throw err;
     }
+    if (st.p > st.end && this.truncated) this.throwTruncated();
+    // an event that takes no room would repeat forever (possible only with damaged metadata/data)
+    if (st.p === start) throw new FormatError(st.file, st.packetOffset + Math.floor(start / 8), 'event of zero bits: the decoder cannot make progress');
     if (st.p > st.end) throw new FormatError(st.file, st.packetOffset + Math.floor(start / 8), `event runs past the end of the packet content (it starts ${Math.floor(start / 8)} bytes into the packet, whose content ends at byte ${st.end / 8})`);
     this.lastKeyHi = ev.nsHi;
     this.lastKeyLo = ev.nsLo;
     return ev;
+  }
+
+  private throwTruncated(): never {
+    const [have, want] = this.truncated!;
+    throw new FormatError(this.st.file, this.st.packetOffset + have, `file ends inside a packet: ${have} of its ${want} bytes are present (truncated trace)`);
   }
 
   /** Opens the next packet; false at the end of the stream. */
@@ -141,6 +152,7 @@ export class StreamReader {
       }
       this.decoders = prelude.decoders;
       this.fileOff = off + prelude.packetBytes;
+      this.truncated = prelude.truncatedTo === null ? null : [prelude.truncatedTo, prelude.packetBytes];
       this.packets++;
       const ctx = prelude.context;
       const cpuValue = ctx ? (ctx as FieldMap)['cpu_id'] : undefined;
@@ -170,6 +182,7 @@ export class StreamReader {
   private endPacket(): void {
     const st = this.st;
     this.inPacket = false;
+    if (this.truncated) this.throwTruncated();
     if (st.endTs !== -1) {
       let update = true;
       if (this.opts.quirks.lttngCrash && st.beginTs !== 0 && st.beginTs !== -1 && st.endTs === 0) update = false;
