@@ -34,7 +34,7 @@ function assertOneLineError(stderr: string, file: string | RegExp): void {
   const lines = stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
   assert.match(lines[0]!, /^tracewire: /);
-  assert.doesNotMatch(lines[0]!, /internal error|    at /);
+  assert.doesNotMatch(lines[0]!, /internal error| {4}at /);
   if (typeof file === 'string') assert.ok(lines[0]!.includes(file), `names ${file}: ${lines[0]}`);
   else assert.match(lines[0]!, file);
 }
