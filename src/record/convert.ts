@@ -22,6 +22,7 @@ import { TaskState, type KnownThread } from '../ftrace/task-state.js';
 import { buildLttngMetadata, uuidBytes, writeLttngMetadata, type MetadataEventClass } from '../ctf/writer/metadata.js';
 import { CtfStreamWriter, DiskFullError, type EventHeaderType } from '../ctf/writer/stream-writer.js';
 import { writePacketIndex } from '../ctf/writer/index-file.js';
+import { ByteWriter } from '../ctf/writer/byte-writer.js';
 import { int, textArray, type CtfField } from '../ctf/writer/types.js';
 import { countRecords, readSpool } from './spool.js';
 import type { StateDump } from './statedump.js';
@@ -298,6 +299,18 @@ export function convertSpool(input: ConvertInput): ConvertResult {
   const notConverted = new Map<number, number>();
   const recorderComm = input.recorder.comm;
 
+  // procname is written for every event: encode each distinct name once.
+  const commCache = new Map<string, Uint8Array>();
+  const commBytes = (comm: string): Uint8Array => {
+    let b = commCache.get(comm);
+    if (!b) {
+      const w = new ByteWriter(16);
+      w.fixedText(comm, 16);
+      b = w.bytes().slice();
+      commCache.set(comm, b);
+    }
+    return b;
+  };
   const rec: { bytes: Uint8Array; view: DataView; at: number; length: number; source: string } = {
     bytes: new Uint8Array(0),
     view: new DataView(new ArrayBuffer(8)),
@@ -354,7 +367,7 @@ export function convertSpool(input: ConvertInput): ConvertResult {
           const out = w.beginEvent(cls.ctfId, src.ts);
           out.i32(tasks.pidOf(tid));
           out.i32(tid);
-          out.fixedText(tasks.commOf(tid, src.cpu), 16);
+          out.raw(commBytes(tasks.commOf(tid, src.cpu)));
           out.u8(src.view.getUint8(src.at + 2));
           out.u8(src.view.getUint8(src.at + 3));
           const writersList = cls.mapped.writers;

@@ -62,7 +62,8 @@ export class SpoolWriter {
   private segment = 0;
   private fd = -1;
   private segmentBytes = 0;
-  private pending: Buffer[] = [];
+  /** Pages waiting to be written, length-prefixed, in one preallocated buffer. */
+  private readonly pending = Buffer.alloc(FLUSH_BYTES + 65536);
   private pendingBytes = 0;
   private pendingRecords = 0;
   private full = false;
@@ -80,9 +81,9 @@ export class SpoolWriter {
       this.droppedRecords += records;
       return;
     }
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(page.length, 0);
-    this.pending.push(len, Buffer.from(page));
+    if (this.pendingBytes + 4 + page.length > this.pending.length) this.flush();
+    this.pending.writeUInt32LE(page.length, this.pendingBytes);
+    this.pending.set(page, this.pendingBytes + 4);
     this.pendingBytes += 4 + page.length;
     this.pendingRecords += records;
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
@@ -96,14 +97,13 @@ export class SpoolWriter {
   flush(): void {
     if (this.pendingBytes === 0 || this.full) return;
     if (this.fd < 0 || this.segmentBytes >= SEGMENT_BYTES) this.nextSegment();
-    const data = Buffer.concat(this.pending, this.pendingBytes);
+    const length = this.pendingBytes;
     const records = this.pendingRecords;
-    this.pending = [];
     this.pendingBytes = 0;
     this.pendingRecords = 0;
     let off = 0;
     try {
-      while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+      while (off < length) off += writeSync(this.fd, this.pending, off, length - off);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
       ftruncateSync(this.fd, this.segmentBytes);
@@ -111,7 +111,7 @@ export class SpoolWriter {
       this.droppedRecords += records;
       throw new DiskFullError(segmentPath(this.dir, this.cpu, this.segment));
     }
-    this.segmentBytes += data.length;
+    this.segmentBytes += length;
   }
 
   close(): void {

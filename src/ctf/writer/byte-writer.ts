@@ -88,8 +88,20 @@ export class ByteWriter {
   /** Copies `len` bytes of `src` from `offset`. */
   copy(src: Uint8Array, offset: number, len: number): void {
     this.reserve(len);
-    this.buf.set(src.subarray(offset, offset + len), this.length);
+    const buf = this.buf;
+    let at = this.length;
+    if (len <= 32) {
+      // Most fields are a few bytes: a loop beats creating a subarray view per field.
+      for (let i = 0; i < len; i++) buf[at++] = src[offset + i]!;
+    } else {
+      buf.set(src.subarray(offset, offset + len), at);
+    }
     this.length += len;
+  }
+
+  /** Appends `bytes` as they are (pre-encoded fixed-size fields). */
+  raw(bytes: Uint8Array): void {
+    this.copy(bytes, 0, bytes.length);
   }
 
   /** `n` zero bytes. */
