@@ -132,3 +132,21 @@ for (const kind of ['ours', 'real'] as const) {
     }
   });
 }
+
+for (const { server, client } of [...PAIRS, { server: 'ours' as const, client: 'ours' as const }]) {
+  test(`TCP: the seed's session — ${server} \`--listen ADDR PORT\`, ${client} client killed — server ends with status 0`, { skip, timeout: 30_000 }, async (t) => {
+    const procs = new Procs(t);
+    const { proc: srv, port } = await procs.listener(server, (p) => ['-v', '--listen', '127.0.0.1', String(p)]);
+    const cli = procs.start(client, ['127.0.0.1', String(port)]);
+    await srv.stderrMatch(/Connection from 127\.0\.0\.1:\d+\.\n/, 10_000);
+    srv.write('Hello\n');
+    await cli.stdoutLength(6, 10_000);
+    cli.write('a line from the client\n');
+    await srv.stdoutLength(23, 10_000);
+    cli.child.kill('SIGKILL');
+    const s = await srv.finished(10_000);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.stdout.toString(), 'a line from the client\n');
+    assert.equal(cli.stdout.toString(), 'Hello\n');
+  });
+}
