@@ -57,8 +57,47 @@ export interface MatcherStats {
   expired: number;
 }
 
-/** Waiting events of one host and key class, in arrival (= time) order. */
-type Waiting = Map<string, bigint>;
+/**
+ * Waiting events of one host and key class: key → time, plus the keys in arrival (=
+ * time) order for expiry. (Iterating a Map from its front after many deletions walks
+ * over every deleted slot, so the order is kept in a queue with lazy removal instead.)
+ */
+class Waiting {
+  readonly byKey = new Map<string, bigint>();
+  private queueKeys: string[] = [];
+  private queueTs: bigint[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  add(key: string, ts: bigint): void {
+    this.byKey.set(key, ts);
+    this.queueKeys.push(key);
+    this.queueTs.push(ts);
+  }
+
+  /** Drops waiting events older than `before`; returns how many. */
+  expire(before: bigint): number {
+    let dropped = 0;
+    while (this.head < this.queueTs.length && this.queueTs[this.head]! < before) {
+      const key = this.queueKeys[this.head]!;
+      // Only if that entry is still the one waiting (not matched, not re-added later).
+      if (this.byKey.get(key) === this.queueTs[this.head]) {
+        this.byKey.delete(key);
+        dropped++;
+      }
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.queueTs.length) {
+      this.queueKeys = this.queueKeys.slice(this.head);
+      this.queueTs = this.queueTs.slice(this.head);
+      this.head = 0;
+    }
+    return dropped;
+  }
+}
 
 export class PacketMatcher {
   /** [direction][host] → key class → waiting events. */
@@ -78,7 +117,7 @@ export class PacketMatcher {
   private table(direction: PacketDirection, host: number, keyClass: string): Waiting {
     const byClass = this.waiting[direction === 'send' ? 0 : 1][host]!;
     let t = byClass.get(keyClass);
-    if (!t) byClass.set(keyClass, (t = new Map()));
+    if (!t) byClass.set(keyClass, (t = new Waiting()));
     return t;
   }
 
@@ -89,13 +128,13 @@ export class PacketMatcher {
     const companion: PacketDirection = o.direction === 'send' ? 'receive' : 'send';
     for (let h = 0; h < this.hostCount; h++) {
       const t = this.table(companion, h, o.keyClass);
-      const ts = t.get(o.key);
+      const ts = t.byKey.get(o.key);
       if (ts === undefined) continue;
       if (h === o.host) {
         this.stats.sameHost++;
         continue;
       }
-      t.delete(o.key);
+      t.byKey.delete(o.key);
       const m: PacketMatch =
         o.direction === 'send'
           ? { keyClass: o.keyClass, key: o.key, sender: o.host, sendTs: o.ts, receiver: h, recvTs: ts }
@@ -106,8 +145,8 @@ export class PacketMatcher {
       return;
     }
     const own = this.table(o.direction, o.host, o.keyClass);
-    if (own.has(o.key)) this.stats.duplicates++;
-    else own.set(o.key, o.ts);
+    if (own.byKey.has(o.key)) this.stats.duplicates++;
+    else own.add(o.key, o.ts);
   }
 
   /**
@@ -136,17 +175,8 @@ export class PacketMatcher {
         if (colEarliest === null || col.recvTs < colEarliest) colEarliest = col.recvTs;
       }
     }
-    if (rowCount === n - 1 && rowEarliest !== null) this.expire(this.table('send', m.sender, m.keyClass), rowEarliest);
-    if (colCount === n - 1 && colEarliest !== null) this.expire(this.table('receive', m.receiver, m.keyClass), colEarliest);
-  }
-
-  /** Drops waiting events older than `before` (they are at the front: insertion = time order). */
-  private expire(t: Waiting, before: bigint): void {
-    for (const [key, ts] of t) {
-      if (ts >= before) break;
-      t.delete(key);
-      this.stats.expired++;
-    }
+    if (rowCount === n - 1 && rowEarliest !== null) this.stats.expired += this.table('send', m.sender, m.keyClass).expire(rowEarliest);
+    if (colCount === n - 1 && colEarliest !== null) this.stats.expired += this.table('receive', m.receiver, m.keyClass).expire(colEarliest);
   }
 
   /** Events still waiting for a partner, per direction. */
