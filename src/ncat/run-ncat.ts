@@ -37,7 +37,7 @@ export async function runNcat(argv: readonly string[], io: NcatIo = processIo())
       return 0;
     }
     const log = new NcatLog(stderr, command.options.verbosity);
-    log.info(bannerText());
+    if (log.verbose) log.user(bannerText());
     const o = checkNcatCommand(command, (line) => log.line(line));
     const targets = o.host !== undefined ? await resolveHost(o.host, o.family, o.noDns) : undefined;
     let source: ResolvedAddress | undefined;

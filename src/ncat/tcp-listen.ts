@@ -69,9 +69,11 @@ export async function runTcpListen(session: Session, addresses: readonly Resolve
   const crlf = o.crlf ? new CrlfTranslator() : undefined;
   const idle = new IdleTimer(session, o.idleTimeoutMs, () => session.fail(NcatExit.quit(`Idle timeout expired (${o.idleTimeoutMs} ms).`)));
   // ncat's select() restarts its timeout after every event, but only waits with one while
-  // a client is connected.
+  // a client is connected. A single client given to -e/-c is served by ncat's relay,
+  // which has no idle timeout at all.
+  const idleApplies = !(o.exec && !o.keepOpen);
   const activity = (): void => {
-    if (connections > 0) idle.refresh();
+    if (connections > 0 && idleApplies) idle.refresh();
     else idle.stop();
   };
 

@@ -167,8 +167,10 @@ export async function runUdpListen(session: Session, addresses: readonly Resolve
   const listening = new Set<Socket>();
   let connections = 0;
   const idle = new IdleTimer(session, o.idleTimeoutMs, () => session.fail(NcatExit.quit(`Idle timeout expired (${o.idleTimeoutMs} ms).`)));
+  // As for TCP: a single peer given to -e/-c is served by a relay without idle timeout.
+  const idleApplies = !(o.exec && !o.keepOpen);
   const activity = (): void => {
-    if (connections > 0) idle.refresh();
+    if (connections > 0 && idleApplies) idle.refresh();
     else idle.stop();
   };
 
