@@ -18,6 +18,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { computeSync, openSyncHosts, parseRational, sub, toDecimal } from './support/sync-api.js';
 import { runCli, sharedTraces } from '../support/env.js';
+import { openTraceCollection } from '../../src/ctf/index.js';
 
 const dir = join(sharedTraces, 'lttng', 'synctraces');
 const src = join(dir, 'scp_src');
@@ -44,6 +45,14 @@ test('scp_dest + scp_src: 46 matches and Trace Compass\'s transform for VM1', ()
   assert.equal(r.pairs.length, 1);
   assert.equal(r.pairs[0]!.state.quality, 'accurate');
   assert.ok(r.pairs[0]!.uncertaintyNs! > 0 && r.pairs[0]!.uncertaintyNs! < 1e6);
+});
+
+test('computeSync also takes a TraceCollection: its traces are split into hosts by hostname', () => {
+  const r = computeSync([openTraceCollection([dir])]);
+  assert.equal(r.matches, 46);
+  assert.deepEqual(r.hosts.map((h) => [h.host.name, h.quality]), [['VM3', 'reference'], ['VM1', 'accurate']]);
+  assert.equal(r.transformFor(src), r.hosts[1]!.transform);
+  assert.equal(r.transformFor(join(dir, 'elsewhere')).slope.n, 1n, 'identity for an unknown trace');
 });
 
 test('tracewire sync: JSON on the synctraces directory (hosts found by hostname) and --reference', async () => {
