@@ -3,15 +3,18 @@
 // one network namespace, an ncat client connecting from another, "Hello" typed on the
 // server side, a line typed on the client side, then the client disconnects.
 //
-//   node seed-workload.mjs SERVER_NS CLIENT_NS SERVER_ADDR PORT
+//   node seed-workload.mjs SERVER_NS CLIENT_NS SERVER_ADDR PORT [NCAT...]
 //
+// NCAT is the ncat command line to run (default: Debian's `ncat`); the UI tests pass
+// `node bin/tracewire.js ncat`, whose server accepts with accept4 like the seed's.
 // Bounded: every step has a deadline and the whole run stops after 20 s. Both ncat
 // processes are ours (tracked by PID) and are killed on every path.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setTimeout } from 'node:timers';
 
-const [serverNs, clientNs, addr, port] = process.argv.slice(2);
+const [serverNs, clientNs, addr, port, ...ncatCmd] = process.argv.slice(2);
+const ncat = ncatCmd.length ? ncatCmd : ['ncat'];
 if (!serverNs || !clientNs || !addr || !port) {
   process.stderr.write('usage: seed-workload.mjs SERVER_NS CLIENT_NS SERVER_ADDR PORT\n');
   process.exit(2);
@@ -27,7 +30,7 @@ setTimeout(() => {
 }, 20_000).unref();
 
 function start(ns, args) {
-  const c = spawn('ip', ['netns', 'exec', ns, 'ncat', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const c = spawn('ip', ['netns', 'exec', ns, ...ncat, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(c);
   c.out = '';
   c.stdout.on('data', (d) => (c.out += d));

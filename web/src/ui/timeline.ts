@@ -77,12 +77,18 @@ export class Timeline {
   private drag: { x0: number; y0: number; t0: number; tStart: number; mode: 'pan' | 'range'; moved: boolean; view0: number; view1: number } | null = null;
   private hover: { x: number; y: number } | null = null;
   error: string | null = null;
+  /** The rows as text for screen readers and tests (the canvas itself has no text). */
+  private readonly a11y: HTMLUListElement;
 
   constructor(
     readonly container: HTMLElement,
     private readonly opts: TimelineOptions,
   ) {
     this.canvas = new AutoCanvas(container, (ctx, w, h) => this.draw(ctx, w, h));
+    this.canvas.canvas.setAttribute('role', 'img');
+    this.a11y = document.createElement('ul');
+    this.a11y.className = 'sr-only';
+    container.append(this.a11y);
     this.installMouse();
     store.on((changed) => {
       if (changed.has('t0') || changed.has('t1') || changed.has('cursor') || changed.has('range') || changed.has('selection') || changed.has('linkedTids') || changed.has('linkedEvents') || changed.has('theme') || changed.has('linkedPackets')) this.canvas.redraw();
@@ -98,6 +104,8 @@ export class Timeline {
       y += r.height ?? ROW_H;
     }
     this.totalH = y;
+    this.a11y.replaceChildren(...rows.map((r) => Object.assign(document.createElement('li'), { textContent: `${r.label}${r.sub ? ` ${r.sub}` : ''}`, dataset: { row: r.id } })));
+    this.canvas.canvas.setAttribute('aria-label', `time graph with ${rows.length} rows`);
     this.scrollY = Math.min(this.scrollY, Math.max(0, this.totalH - this.viewH()));
     this.canvas.redraw();
   }

@@ -114,6 +114,9 @@ export class PacketsView {
       if (ch.has('linkedPackets')) this.table.setLinked(st.linkedPackets);
       if (ch.has('cursor') && st.cursor !== null && !this.ignoreCursor && st.selection?.kind !== 'packet') void this.scrollToTime(st.cursor);
     });
+    // A link that opens with a packet selected shows its detail at once.
+    const sel = store.get().selection;
+    if (sel?.kind === 'packet') void this.showDetail(sel.id);
   }
 
   async reload(): Promise<void> {
