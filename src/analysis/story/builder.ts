@@ -1,0 +1,854 @@
+/**
+ * Builds the story of one connection from the correlation, the wakeup chains and the
+ * subject process's system calls: numbered steps in time order, each citing its kernel
+ * events and frames, with the latencies that matter (SYN → accept return, send → on the
+ * wire, wire → read return).
+ *
+ * The steps follow one process (the server when the trace holds the accept, else the
+ * client): its system calls on the connection's sockets and on its standard streams, each
+ * blocking wait with what woke it, and what the kernel did meanwhile without it — the
+ * SYN's arrival, the SYN-ACK the kernel answers alone, the handshake completing, the
+ * peer's ACKs, retransmissions, the teardown.
+ */
+import type { DatasetFrame } from '../../bundle/types.js';
+import type { DatasetAnalysis } from '../correlate/index.js';
+import { softirqName, tcpStateName, TCP_LISTEN } from '../correlate/event-names.js';
+import { endpointText } from '../correlate/socket-tracker.js';
+import type { EventRef, FrameCorrelation, SkbHop, SocketRecord } from '../correlate/types.js';
+import type { WakeupChain } from '../wakeup/types.js';
+import { WAIT_SYSCALLS } from '../wakeup/blocked-intervals.js';
+import { listConnections, pickConnection, type ConnectionInfo } from './connections.js';
+import { limitationsOf } from './limitations.js';
+import { assignSeedItems } from './seed-map.js';
+import { collectSubjectActivity, type SubjectActivity, type SyscallRecord } from './subject.js';
+import { callText, returnText } from './syscall-text.js';
+import type { Story, StoryFilter, StoryStep, StoryStepKind, StorySubject } from './types.js';
+
+const SYN = 0x02;
+const ACK = 0x10;
+const FIN = 0x01;
+const RST = 0x04;
+
+/** Syscalls that only wait for readiness (their "return" means "something is ready"). */
+const POLL_LIKE = new Set(['select', 'pselect6', '_newselect', 'poll', 'ppoll', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2']);
+const MAX_CITED_EVENTS = 16;
+
+/** A step before numbering. */
+interface Item {
+  ts: bigint;
+  order: number;
+  kind: StoryStepKind;
+  title: string;
+  text: string;
+  tid?: number;
+  cpu?: number;
+  events: EventRef[];
+  frames: number[];
+  latencyNs?: bigint;
+  latencyLabel?: string;
+  /** For the seed mapping. */
+  tag?: string;
+  syscall?: SyscallRecord;
+  frame?: DatasetFrame;
+}
+
+function us(ns: bigint): string {
+  const v = Number(ns) / 1000;
+  return `${v.toFixed(Math.abs(v) >= 100 ? 1 : 3)} µs`;
+}
+
+function dur(ns: bigint): string {
+  const v = Number(ns);
+  if (Math.abs(v) < 1_000_000) return us(ns);
+  if (Math.abs(v) < 1_000_000_000) return `${(v / 1e6).toFixed(3)} ms`;
+  return `${(v / 1e9).toFixed(3)} s`;
+}
+
+function cpuText(cpu: number | null | undefined): string {
+  return cpu === null || cpu === undefined ? '' : ` on CPU ${cpu}`;
+}
+
+function flagsOf(f: DatasetFrame): number {
+  return f.tcp?.flags ?? 0;
+}
+
+function frameLabel(f: DatasetFrame): string {
+  const t = f.tcp;
+  const ends = `${f.src}:${f.sport} → ${f.dst}:${f.dport}`;
+  if (!t) return `frame #${f.number} ${ends} ${f.transport.toUpperCase()}`;
+  return `frame #${f.number} ${ends} [${t.flagText}] seq ${t.seq}${t.flags & ACK ? ` ack ${t.ack}` : ''} len ${Math.max(t.payload, 0)}`;
+}
+
+/**
+ * The device-level path of a packet: for a sent one its queue and xmit (the peer's
+ * receive events of a veth/loopback crossing belong to the other end), for a received one
+ * the events of the softirq (or IRQ) run that processed it.
+ */
+function hopChain(hops: readonly SkbHop[], anchor: SkbHop | null, sent: boolean): string {
+  const names: string[] = [];
+  const run = anchor?.ctx.softirq ?? null;
+  for (const h of hops) {
+    if (sent) {
+      if (h.kind === 'queue' || h.kind === 'xmit') names.push(h.event.name);
+      continue;
+    }
+    if (h.kind === 'queue' || h.kind === 'xmit') continue;
+    if (run ? h.ctx.softirq !== run && h.kind !== 'rx' && h.kind !== 'gro' : anchor && h.ts > anchor.ts) continue;
+    names.push(h.event.name);
+  }
+  return names.join(' → ');
+}
+
+/** Everything the builder shares between helpers. */
+class StoryContext {
+  readonly subjectTids: Set<number>;
+  readonly bindings: Array<{ fd: number; from: bigint; to: bigint | null; socket: SocketRecord }>;
+
+  constructor(
+    readonly a: DatasetAnalysis,
+    readonly conn: ConnectionInfo | null,
+    readonly pid: number | null,
+    readonly activity: SubjectActivity | null,
+  ) {
+    this.subjectTids = new Set(activity?.tids ?? []);
+    if (pid !== null) this.subjectTids.add(pid);
+    this.bindings = [];
+    if (pid !== null) {
+      for (const s of a.correlation.sockets) for (const b of s.owners) if (b.pid === pid) this.bindings.push({ fd: b.fd, from: b.from, to: b.to, socket: s });
+    }
+  }
+
+  get comm(): string {
+    return this.activity?.exec?.filename.split('/').pop() ?? this.bindings[0]?.socket.owners.find((o) => o.pid === this.pid)?.comm ?? (this.pid !== null ? (this.a.threads.get(this.pid)?.comm ?? 'process') : 'process');
+  }
+
+  socketOfFd(fd: number, ts: bigint): SocketRecord | null {
+    let best: SocketRecord | null = null;
+    for (const b of this.bindings) if (b.fd === fd && b.from <= ts && (b.to === null || b.to >= ts)) best = b.socket;
+    return best;
+  }
+
+  isConnSocket(s: SocketRecord | null): boolean {
+    return !!s && !!this.conn && this.conn.sockets.includes(s);
+  }
+
+  stateAt(s: SocketRecord, ts: bigint): number {
+    let st = -1;
+    for (const c of s.states) if (c.ts <= ts) st = c.to;
+    return st;
+  }
+
+  /** `3 = listen 10.0.0.1:5000`, `4 = 10.0.0.2:48464`, `0 = stdin`. */
+  fdText(fd: number, ts: bigint): string {
+    if (Number.isNaN(fd)) return '?';
+    const s = this.socketOfFd(fd, ts);
+    const std = ['stdin', 'stdout', 'stderr'][fd];
+    const named = this.activity?.fdNames.get(fd);
+    if (std && (!s || !this.isConnSocket(s))) {
+      const what = s ? (s.protocol === 'unix' ? 'unix socket' : `${s.protocol} socket`) : named;
+      return what ? `${fd} = ${std} (${what})` : `${fd} = ${std}`;
+    }
+    if (s) {
+      if (this.stateAt(s, ts) === TCP_LISTEN || (s.states.some((c) => c.to === TCP_LISTEN) && s.local && !s.remote)) return `${fd} = listen ${endpointText(s.local)}`;
+      if (s.remote && s.remote.port) return `${fd} = ${endpointText(s.remote)}`;
+      if (s.protocol === 'unix') return `${fd} = unix socket`;
+      if (s.local) return `${fd} = ${s.protocol} ${endpointText(s.local)}`;
+      return `${fd} = ${s.protocol === 'other' ? 'socket' : `${s.protocol} socket`}`;
+    }
+    return named ? `${fd} = ${named}` : String(fd);
+  }
+
+  fdSetText(nfds: number, ts: bigint): string {
+    const known: string[] = [];
+    for (let fd = 0; fd < nfds && fd < 1024; fd++) {
+      if (fd === 1 || fd === 2) continue;
+      const s = this.socketOfFd(fd, ts);
+      if (s || (fd === 0 && nfds > 1)) known.push(this.fdText(fd, ts));
+    }
+    return known.length ? `fds < ${nfds}, of which ${known.join(', ')}` : `fds < ${nfds}`;
+  }
+
+  frame(n: number): DatasetFrame | undefined {
+    return this.a.dataset.frames[n - 1];
+  }
+
+  fc(n: number): FrameCorrelation | undefined {
+    return this.a.correlation.frames.get(n);
+  }
+}
+
+/**
+ * Builds the story of the connection `filter` selects (or the most interesting one) from
+ * an analysed dataset. Throws UsageError when the filter matches nothing.
+ */
+export function buildStoryFromAnalysis(a: DatasetAnalysis, filter: StoryFilter = {}): Story {
+  const all = listConnections(a);
+  const { chosen, others } = pickConnection(all, filter);
+  const pid = filter.pid ?? chosen?.ref.processes.find((p) => p.role === 'server')?.pid ?? chosen?.ref.processes[0]?.pid ?? null;
+  const activity = a.dataset.kernel && pid !== null ? collectSubjectActivity(a.dataset.kernel, pid) : null;
+  const sc = new StoryContext(a, chosen, pid, activity);
+  const items: Item[] = [];
+  let order = 0;
+  const push = (it: Omit<Item, 'order'>) => items.push({ ...it, order: order++ });
+  const latencies: Record<string, bigint> = {};
+  const extraLimits: string[] = [];
+
+  // Frames at the subject's end of the link.
+  const frames = subjectFrames(sc);
+  const sentBySyscall = new Map<SyscallRecord, number[]>();
+  const shown = activity ? chooseSyscalls(sc, activity, frames) : [];
+  const shownSet = new Set(shown);
+
+  // Sent frames produced by a shown syscall are told inside that syscall's step.
+  const coveredFrames = new Set<number>();
+  for (const n of frames) {
+    const fc = sc.fc(n);
+    const o = fc?.origin;
+    if (o?.kind !== 'syscall' || o.tid === null || !sc.subjectTids.has(o.tid)) continue;
+    const rec = shown.find((s) => s.tid === o.tid && s.entryTs === o.entryTs);
+    if (!rec) continue;
+    const l = sentBySyscall.get(rec) ?? [];
+    l.push(n);
+    sentBySyscall.set(rec, l);
+    coveredFrames.add(n);
+  }
+
+  if (activity?.exec) {
+    const e = activity.exec;
+    const hidden = activity.syscalls.filter((s) => (s.entryTs ?? s.exitTs ?? 0n) < e.ts).length;
+    push({
+      ts: e.ts,
+      kind: 'syscall',
+      title: `exec: ${e.filename || sc.comm} starts (pid ${pid})`,
+      text: `execve() replaces the program of process ${pid} with ${e.filename || sc.comm}${hidden ? ` (${hidden} earlier syscalls belong to the program it replaced)` : ''}.`,
+      tid: e.tid,
+      cpu: e.event.cpu ?? undefined,
+      events: [e.event],
+      frames: [],
+      tag: 'exec',
+    });
+  }
+
+  // System calls (with their blocks and wakeups).
+  const chainsBySyscall = indexChains(a.wakeups, sc);
+  let startupHidden: SyscallRecord[] = [];
+  let firstShownTs: bigint | null = null;
+  for (const s of activity?.syscalls ?? []) {
+    const ts = s.entryTs ?? s.exitTs ?? 0n;
+    if (activity?.exec && ts < activity.exec.ts) continue;
+    if (!shownSet.has(s)) {
+      if (firstShownTs === null && s.name !== 'execve') startupHidden.push(s);
+      continue;
+    }
+    if (firstShownTs === null) {
+      firstShownTs = ts;
+      if (startupHidden.length) {
+        push(noteForHidden(startupHidden, sc));
+        startupHidden = [];
+      }
+    }
+    const chains = chainsBySyscall.get(`${s.tid}/${s.entryTs ?? s.exitTs}`) ?? [];
+    for (const it of syscallItems(sc, s, chains, sentBySyscall.get(s) ?? [], latencies, frames)) push(it);
+  }
+
+  // What the kernel did with the connection's packets on its own.
+  const coveredChanges = new Set<unknown>();
+  for (const it of items) for (const e of it.events) coveredChanges.add(`${e.ts}/${e.name}`);
+  for (const n of frames) {
+    if (coveredFrames.has(n)) continue;
+    const it = frameItem(sc, n, latencies);
+    if (it) {
+      push(it);
+      for (const e of it.events) coveredChanges.add(`${e.ts}/${e.name}`);
+    }
+  }
+  // TCP state changes no frame or syscall step told (no capture, timers, TIME_WAIT…).
+  for (const s of chosen?.sockets ?? []) {
+    if (!s.owners.some((o) => o.pid === pid) && pid !== null && s.listener === null && !s.states.some((c) => c.to === TCP_LISTEN)) continue;
+    for (const c of s.states) {
+      if (coveredChanges.has(`${c.event.ts}/${c.event.name}`)) continue;
+      if (pid !== null && !s.owners.some((o) => o.pid === pid) && s.listener === null) continue;
+      push(stateItem(sc, s, c));
+    }
+  }
+  // Retransmissions the capture did not show.
+  for (const r of a.correlation.retransmissions) {
+    if (r.frame !== null && frames.includes(r.frame)) continue;
+    if (!chosen || r.socketId === null || !chosen.sockets.some((s) => s.id === r.socketId)) continue;
+    const where = r.ctx.kind === 'softirq' && r.ctx.softirq ? `softirq ${softirqName(r.ctx.softirq.vec)}${cpuText(r.ctx.cpu)}` : `${r.ctx.comm ?? 'thread'} ${r.ctx.tid ?? ''}${cpuText(r.ctx.cpu)}`;
+    push({
+      ts: r.event.ts,
+      kind: 'packet',
+      title: `the kernel retransmits a segment (${r.event.name})`,
+      text: `${r.event.name} for ${endpointText(r.local)} → ${endpointText(r.remote)} from ${where}${r.frame !== null ? `, captured as frame #${r.frame}` : ', not captured at this end'}.`,
+      cpu: r.event.cpu ?? undefined,
+      events: [r.event],
+      frames: r.frame !== null ? [r.frame] : [],
+      tag: 'retransmit',
+    });
+  }
+  if (activity?.exit && !items.some((i) => i.tag === 'exit')) {
+    push({ ts: activity.exit.ts, kind: 'exit', title: `${sc.comm} exits`, text: `sched_process_exit: process ${pid} is gone.`, tid: activity.exit.tid, cpu: activity.exit.event.cpu ?? undefined, events: [activity.exit.event], frames: [], tag: 'exit' });
+  }
+  if (!activity && a.dataset.kernel && pid === null && chosen) extraLimits.push('No process of this connection is in the trace (its syscalls were not traced, or it ran before the trace): only what the kernel did with its packets is shown.');
+  if (activity && POLL_LIKE.size && shown.some((s) => POLL_LIKE.has(s.name))) extraLimits.push('select/poll fd sets are user-space pointers the trace does not hold: which descriptor was ready is told by the call that follows.');
+  if (!chosen && all.length === 0) extraLimits.push('No connection or socket activity found in this dataset.');
+  const unmatched = a.correlation.unmatchedFrames.filter((u) => frames.includes(u.frame));
+  if (unmatched.length) extraLimits.push(`${unmatched.length} frame(s) of this connection have no kernel event: ${unmatched.slice(0, 3).map((u) => `#${u.frame} (${u.reason})`).join(', ')}${unmatched.length > 3 ? ', …' : ''}.`);
+
+  items.sort((x, y) => (x.ts < y.ts ? -1 : x.ts > y.ts ? 1 : x.order - y.order));
+  const originTs = items[0]?.ts ?? null;
+  const seed = assignSeedItems(items.map((i) => ({ tag: i.tag, title: i.title })));
+  const steps: StoryStep[] = items.map((it, i) => {
+    const events = dedupeEvents(it.events);
+    const step: StoryStep = {
+      n: i + 1,
+      ts: it.ts,
+      relNs: originTs === null ? 0n : it.ts - originTs,
+      kind: it.kind,
+      title: it.title,
+      text: it.text,
+      events: events.length > MAX_CITED_EVENTS ? [...events.slice(0, MAX_CITED_EVENTS - 1), events[events.length - 1]!] : events,
+      frames: [...new Set(it.frames)],
+      ...(it.tid !== undefined ? { tid: it.tid } : {}),
+      ...(it.cpu !== undefined ? { cpu: it.cpu } : {}),
+      ...(it.latencyNs !== undefined ? { latencyNs: it.latencyNs, latencyLabel: it.latencyLabel } : {}),
+      ...(seed[i] !== undefined ? { seedItem: seed[i] } : {}),
+    };
+    return step;
+  });
+  const subject: StorySubject | null = pid === null ? null : { pid, comm: sc.comm, tids: [...sc.subjectTids].sort((x, y) => x - y), exe: activity?.exec?.filename ?? null };
+  return {
+    connection: chosen?.ref ?? null,
+    steps,
+    otherConnections: others.map((o) => o.ref),
+    limitations: limitationsOf(a, extraLimits),
+    subject,
+    source: { paths: a.dataset.paths, originTs, kernel: a.dataset.kernel !== null, capture: a.dataset.capturePath !== null },
+    latencies,
+  };
+}
+
+function dedupeEvents(events: readonly EventRef[]): EventRef[] {
+  const seen = new Set<string>();
+  const out: EventRef[] = [];
+  for (const e of events) {
+    const k = `${e.ts}/${e.cpu}/${e.name}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(e);
+  }
+  return out.sort((x, y) => (x.ts < y.ts ? -1 : x.ts > y.ts ? 1 : 0));
+}
+
+/** The connection's frames as captured at the subject's end (one copy of each packet). */
+function subjectFrames(sc: StoryContext): number[] {
+  const conn = sc.conn;
+  if (!conn) return [];
+  const pid = sc.pid;
+  const mine = conn.frames.filter((n) => {
+    const fc = sc.fc(n);
+    if (!fc) return false;
+    if (pid !== null && fc.owner?.pid === pid) return true;
+    return fc.socketId !== null && conn.sockets.some((s) => s.id === fc.socketId && s.owners.some((o) => o.pid === pid));
+  });
+  if (mine.length) {
+    // Keep the frames of the vantage point(s) where the subject's frames were captured.
+    const vantages = new Set(mine.map((n) => vantageOf(sc.frame(n)!)));
+    return conn.frames.filter((n) => vantages.has(vantageOf(sc.frame(n)!)) && keepCopy(sc, n, pid));
+  }
+  // No owner known (capture only, or the subject not traced): one vantage point.
+  const first = sc.frame(conn.frames[0]!);
+  if (!first) return [];
+  const v = vantageOf(first);
+  return conn.frames.filter((n) => vantageOf(sc.frame(n)!) === v && keepCopy(sc, n, pid));
+}
+
+function vantageOf(f: DatasetFrame): string {
+  return `${f.interfaceId}/${f.device ?? ''}`;
+}
+
+/** On loopback both copies (out and in) are captured: keep the one at the subject's socket. */
+function keepCopy(sc: StoryContext, n: number, pid: number | null): boolean {
+  const f = sc.frame(n)!;
+  if (f.hatype !== 772 || f.direction === null) return true;
+  const fc = sc.fc(n);
+  if (pid !== null && fc?.owner) return fc.owner.pid === pid;
+  return f.direction === 'in';
+}
+
+/** Blocked intervals of the subject, by `tid/syscall entry ts`. */
+function indexChains(chains: readonly WakeupChain[], sc: StoryContext): Map<string, WakeupChain[]> {
+  const m = new Map<string, WakeupChain[]>();
+  for (const c of chains) {
+    if (!sc.subjectTids.has(c.tid)) continue;
+    const key = `${c.tid}/${c.syscall?.entryTs ?? c.exitTs}`;
+    const l = m.get(key) ?? [];
+    l.push(c);
+    m.set(key, l);
+  }
+  return m;
+}
+
+/**
+ * The syscalls the story shows: those on the connection's sockets (and their creation),
+ * reads and writes of the standard streams while the connection lives, the waits between
+ * them, and the process's exit.
+ */
+function chooseSyscalls(sc: StoryContext, act: SubjectActivity, frames: readonly number[]): SyscallRecord[] {
+  const conn = sc.conn;
+  const isConnFd = (fd: number, ts: bigint) => sc.isConnSocket(sc.socketOfFd(fd, ts));
+  const relevant = (s: SyscallRecord): boolean => {
+    const ts = s.entryTs ?? s.exitTs ?? 0n;
+    const fd = Number(s.args.fd);
+    if (s.name === 'exit_group' || s.name === 'exit') return true;
+    if (s.name === 'socket' && s.ret !== null && s.ret >= 0 && s.exitTs !== null && isConnFd(s.ret, s.exitTs)) return true;
+    if ((s.name === 'accept' || s.name === 'accept4') && s.ret !== null && s.ret >= 0 && s.exitTs !== null && isConnFd(s.ret, s.exitTs)) return true;
+    if (Number.isFinite(fd) && isConnFd(fd, ts)) return true;
+    if (!conn && Number.isFinite(fd) && sc.socketOfFd(fd, ts)) return true;
+    return false;
+  };
+  const base = act.syscalls.filter(relevant);
+  if (!base.length) return [];
+  // The connection's life for this process.
+  const tsOf = (s: SyscallRecord) => s.entryTs ?? s.exitTs ?? 0n;
+  const connFirst = tsOf(base[0]!);
+  let connLast = base.filter((s) => s.name !== 'exit_group' && s.name !== 'exit').reduce((m, s) => (tsOf(s) > m ? tsOf(s) : m), connFirst);
+  for (const n of frames) {
+    const f = sc.frame(n);
+    if (f && f.ts > connLast) connLast = f.ts;
+  }
+  const accepted = base.find((s) => (s.name === 'accept' || s.name === 'accept4') && s.ret !== null && s.ret >= 0);
+  const dataFrom = accepted?.exitTs ?? base.find((s) => s.name === 'connect')?.entryTs ?? connFirst;
+  const out = new Set(base);
+  const byTid = new Map<number, SyscallRecord[]>();
+  for (const s of act.syscalls) {
+    const l = byTid.get(s.tid) ?? [];
+    l.push(s);
+    byTid.set(s.tid, l);
+  }
+  for (const list of byTid.values()) {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      const ts = tsOf(s);
+      if (ts < connFirst || ts > connLast + 1_000_000_000n) continue;
+      const fd = Number(s.args.fd);
+      // Standard streams the program relays to and from the connection (ncat's stdin/stdout).
+      if (ts >= dataFrom && ts <= connLast && (s.name === 'read' || s.name === 'write') && fd >= 0 && fd <= 2) out.add(s);
+      // Waits that lead to a shown call (or end with the connection's packet).
+      if (WAIT_SYSCALLS.has(s.name) && POLL_LIKE.has(s.name)) {
+        let j = i + 1;
+        while (j < list.length && POLL_LIKE.has(list[j]!.name)) j++;
+        const next = list[j];
+        const nextFd = next ? Number(next.args.fd) : NaN;
+        if (next && (out.has(next) || relevant(next) || ((next.name === 'read' || next.name === 'write') && nextFd >= 0 && nextFd <= 2 && tsOf(next) >= dataFrom))) out.add(s);
+      }
+    }
+  }
+  return act.syscalls.filter((s) => out.has(s));
+}
+
+function noteForHidden(hidden: readonly SyscallRecord[], sc: StoryContext): Omit<Item, 'order'> {
+  const counts = new Map<string, number>();
+  for (const s of hidden) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
+  const top = [...counts.entries()].sort((x, y) => y[1] - x[1]).slice(0, 6).map(([n, c]) => `${n} ×${c}`);
+  const first = hidden[0]!;
+  return {
+    ts: first.entryTs ?? first.exitTs ?? 0n,
+    kind: 'note',
+    title: `${sc.comm} starts up: ${hidden.length} system calls before its first socket`,
+    text: `Loading the program and its libraries: ${top.join(', ')}${counts.size > 6 ? ', …' : ''}.`,
+    tid: first.tid,
+    cpu: first.cpu ?? undefined,
+    events: [first.entryEvent ?? first.exitEvent!].filter(Boolean),
+    frames: [],
+    tag: 'startup',
+  };
+}
+
+/** Items for one shown syscall: the call (or its block, wakeup and return). */
+function syscallItems(sc: StoryContext, s: SyscallRecord, chains: readonly WakeupChain[], sent: readonly number[], lat: Record<string, bigint>, frames: readonly number[]): Array<Omit<Item, 'order'>> {
+  const ts = s.entryTs ?? s.exitTs ?? 0n;
+  const call = callText(s.name, s.args, (fd) => sc.fdText(fd, ts), (n) => sc.fdSetText(n, ts));
+  const ret = returnText(s.ret);
+  const events = [s.entryEvent, s.exitEvent].filter((e): e is EventRef => e !== null);
+  const out: Array<Omit<Item, 'order'>> = [];
+  const base = { tid: s.tid, cpu: s.cpu ?? undefined, syscall: s };
+  const detail = syscallDetail(sc, s, sent, lat, frames);
+  if (chains.length) {
+    const first = chains[0]!;
+    const last = chains[chains.length - 1]!;
+    if (first.blockTs !== null) {
+      out.push({
+        ...base,
+        ts: s.entryTs ?? first.blockTs,
+        kind: 'block',
+        title: `${call} blocks`,
+        text: `${sc.comm} finds nothing ready and sleeps: sched_switch${cpuText(first.blockCpu)} (prev_state ${first.blockState}) takes it off the CPU.${detail.before ? ` ${detail.before}` : ''}`,
+        events: [...(s.entryEvent ? [s.entryEvent] : []), ...(first.blockEvent ? [first.blockEvent] : [])],
+        frames: [],
+        tag: `block:${s.name}`,
+      });
+    }
+    for (const c of chains) {
+      if (!c.waker) continue;
+      const cause = c.cause;
+      const run = c.runTs !== null ? ` ${sc.comm} runs again${cpuText(c.runCpu)} ${c.wakeToRunNs !== null ? `${us(c.wakeToRunNs)} later` : ''} (sched_switch).` : '';
+      const wokeFrames = cause.frame !== null ? [cause.frame, ...(sc.fc(cause.frame)?.sameSkbFrames ?? [])] : [];
+      const f = cause.frame !== null ? sc.frame(cause.frame) : undefined;
+      const what = f ? ` — ${frameLabel(f)}` : '';
+      out.push({
+        tid: s.tid,
+        cpu: c.waker.ctx.cpu ?? undefined,
+        ts: c.waker.event.ts,
+        kind: 'wakeup',
+        title: `wakeup: ${cause.text}`,
+        text: `${c.waker.event.name} for ${sc.comm} (tid ${c.tid}) from ${wakerText(c)}${what}.${run}`,
+        events: [c.waker.event, ...(c.runEvent ? [c.runEvent] : [])],
+        frames: wokeFrames,
+        tag: `wakeup:${s.name}:${cause.frame !== null ? flagTag(sc.frame(cause.frame)) : cause.kind}`,
+      });
+    }
+    const blocked = first.blockTs !== null && last.runTs !== null ? last.runTs - first.blockTs : null;
+    out.push({
+      ...base,
+      cpu: last.runCpu ?? base.cpu,
+      ts: s.exitTs ?? last.runTs ?? ts,
+      kind: 'syscall',
+      title: `${s.name} returns ${ret.replace(/^= /, '')}${detail.titleSuffix}`,
+      text: `${blocked !== null ? `After ${dur(blocked)} asleep, ` : ''}${call} ${ret}.${detail.after ? ` ${detail.after}` : ''}`,
+      events: s.exitEvent ? [s.exitEvent, ...detail.events] : detail.events,
+      frames: detail.frames,
+      latencyNs: detail.latencyNs,
+      latencyLabel: detail.latencyLabel,
+      tag: `return:${s.name}`,
+    });
+    return out;
+  }
+  const kind: StoryStepKind = s.name === 'exit_group' || s.name === 'exit' ? 'exit' : s.name === 'close' || s.name === 'shutdown' ? 'teardown' : 'syscall';
+  out.push({
+    ...base,
+    ts,
+    kind,
+    title: `${detail.title ?? `${call} ${ret}`}${detail.titleSuffix}`,
+    text: `${detail.before ? `${detail.before} ` : ''}${detail.after ?? ''}`.trim() || `${call} ${ret}.`,
+    events: [...events, ...detail.events],
+    frames: detail.frames,
+    latencyNs: detail.latencyNs,
+    latencyLabel: detail.latencyLabel,
+    tag: s.name === 'exit_group' || s.name === 'exit' ? 'exit' : `call:${s.name}`,
+  });
+  return out;
+}
+
+function flagTag(f: DatasetFrame | undefined): string {
+  const fl = f ? flagsOf(f) : 0;
+  if (fl & RST) return 'rst';
+  if (fl & FIN) return 'fin';
+  if (fl & SYN) return 'syn';
+  if ((f?.tcp?.payload ?? 0) > 0) return 'data';
+  return 'ack';
+}
+
+function wakerText(c: WakeupChain): string {
+  const ctx = c.waker!.ctx;
+  if (ctx.kind === 'softirq' && ctx.softirq) {
+    const si = ctx.softirq;
+    return `softirq ${softirqName(si.vec)}${cpuText(ctx.cpu)} (running in ${si.comm ?? 'a task'}${si.tid !== null ? ` ${si.tid}` : ''}'s time${raiserText(si.raisedBy)})`;
+  }
+  if (ctx.kind === 'irq' && ctx.irq) return `hard IRQ ${ctx.irq.irq} ${ctx.irq.name}${cpuText(ctx.cpu)}`;
+  return `${ctx.comm ?? 'thread'} (tid ${ctx.tid ?? '?'}${ctx.syscall ? `, in ${ctx.syscall.name}()` : ''})${cpuText(ctx.cpu)}`;
+}
+
+function raiserText(r: import('../correlate/context.js').SoftirqRaiser | null): string {
+  if (!r) return '';
+  if (r.kind === 'irq') return `, raised by hard IRQ ${r.irq.irq} ${r.irq.name}`;
+  if (r.kind === 'softirq') return `, raised by softirq ${softirqName(r.softirq.vec)}`;
+  return `, raised by ${r.comm ?? 'a task'}${r.tid !== null ? ` ${r.tid}` : ''}${r.syscall ? ` in ${r.syscall}()` : ''} — no hard IRQ: a virtual device (veth/loopback) hands the packet over in the sender's context`;
+}
+
+interface Detail {
+  title?: string;
+  titleSuffix: string;
+  before?: string;
+  after?: string;
+  events: EventRef[];
+  frames: number[];
+  latencyNs?: bigint;
+  latencyLabel?: string;
+}
+
+/** What a syscall did to the connection: state changes, packets sent or read, latencies. */
+function syscallDetail(sc: StoryContext, s: SyscallRecord, sent: readonly number[], lat: Record<string, bigint>, frames: readonly number[]): Detail {
+  const d: Detail = { titleSuffix: '', events: [], frames: [] };
+  const ts = s.entryTs ?? s.exitTs ?? 0n;
+  const end = s.exitTs ?? ts;
+  const fd = Number(s.args.fd);
+  const sock = Number.isFinite(fd) ? sc.socketOfFd(fd, ts) : null;
+  // State changes inside the syscall (listen, connect, close, shutdown).
+  const changes: string[] = [];
+  for (const so of sc.conn?.sockets ?? []) {
+    for (const c of so.states) {
+      if (c.ctx.kind !== 'task' || c.ctx.tid !== s.tid || c.ts < ts || c.ts > end) continue;
+      changes.push(`${tcpStateName(c.from)} → ${tcpStateName(c.to)}`);
+      d.events.push(c.event);
+    }
+  }
+  const stateText = changes.length ? `inet_sock_set_state: ${changes.join(', ')}.` : '';
+  switch (s.name) {
+    case 'socket':
+      d.after = `${sc.comm} creates a ${sock?.protocol && sock.protocol !== 'other' ? sock.protocol.toUpperCase() + ' ' : ''}socket: file descriptor ${s.ret}.`;
+      break;
+    case 'bind':
+      d.title = `bind(${fd}) ${returnText(s.ret)}${sock?.local ? ` → ${endpointText(sock.local)}` : ''}`;
+      d.after = sock?.local ? `fd ${fd} is bound to ${endpointText(sock.local)} (the address comes from the socket's later state change: bind's sockaddr is a user-space pointer).` : `bind's address is a user-space pointer the trace does not hold.`;
+      break;
+    case 'listen':
+      d.after = `${stateText || 'The socket starts listening.'} From now on the kernel answers SYNs on ${endpointText(sock?.local ?? null)} by itself; accept() only collects finished handshakes.`;
+      break;
+    case 'accept':
+    case 'accept4': {
+      if (s.ret !== null && s.ret >= 0 && s.exitTs !== null) {
+        const child = sc.socketOfFd(s.ret, s.exitTs);
+        d.title = `${s.name}(${sc.fdText(fd, ts)}) → ${child ? sc.fdText(s.ret, s.exitTs) : s.ret}`;
+        if (child) {
+          const est = child.states.find((c) => c.to === 1);
+          const synFrame = frames.map((n) => sc.frame(n)!).find((f) => f && flagsOf(f) & SYN && !(flagsOf(f) & ACK) && f.dport === child.local?.port && f.sport === child.remote?.port);
+          d.after = `The kernel takes the established connection off the listening socket's queue: socket ${child.skaddr ?? '?'} (${endpointText(child.local)} ↔ ${endpointText(child.remote)})${est ? `, ESTABLISHED since ${dur(s.exitTs - est.ts)} before` : ''}.`;
+          if (synFrame) {
+            d.latencyNs = s.exitTs - synFrame.ts;
+            d.latencyLabel = `SYN (frame #${synFrame.number}) → ${s.name} return`;
+            lat.syn_to_accept_ns = d.latencyNs;
+            d.after += ` SYN (frame #${synFrame.number}) → ${s.name} return: ${dur(d.latencyNs)}.`;
+            d.frames.push(synFrame.number);
+          }
+          if (est) d.events.push(est.event);
+        }
+      }
+      break;
+    }
+    case 'connect':
+      d.after = `${stateText} The kernel sends the SYN from inside connect().`.trim();
+      break;
+    case 'close':
+      if (sock && sock.states.some((c) => c.to === TCP_LISTEN) && !sock.remote) d.after = `${sc.comm} closes its listening socket${stateText ? ` (${stateText.replace(/\.$/, '')})` : ''}: no more connections will be accepted.`;
+      else d.after = `${stateText}${sock ? ` The socket ${sock.skaddr ?? ''} is released${sock.events.some((e) => e.name === 'tcp_destroy_sock' && e.ts >= ts && e.ts <= end) ? ' (tcp_destroy_sock)' : ''}.` : ''}`.trim();
+      for (const e of sock?.events ?? []) if (e.name === 'tcp_destroy_sock' && e.ts >= ts && e.ts <= end) d.events.push(e);
+      break;
+    case 'shutdown':
+      d.after = stateText;
+      break;
+    case 'read':
+    case 'recvfrom':
+    case 'recv':
+    case 'recvmsg':
+    case 'readv': {
+      const copies = sc.a.hops.filter((h) => h.kind === 'copy' && h.ctx.tid === s.tid && h.ts >= ts && h.ts <= end);
+      const fromFrames: number[] = [];
+      for (const h of copies) {
+        d.events.push(h.event);
+        const j = sc.a.correlation.journeys[h.journey];
+        for (const n of j?.frames ?? []) if (frames.includes(n)) fromFrames.push(n);
+      }
+      if (s.ret !== null && s.ret < 0) {
+        const reset = sock?.events.find((e) => e.name === 'tcp_receive_reset' && e.ts <= ts);
+        d.after = s.ret === -104 ? `The connection was reset by the peer${reset ? ` (tcp_receive_reset at ${reset.ts})` : ''}: the read fails with ECONNRESET.` : `The read fails.`;
+        if (reset) d.events.push(reset);
+      } else if (s.ret === 0 && sock) {
+        d.after = 'End of stream: the peer closed its side (FIN).';
+      } else if (fromFrames.length) {
+        const f = sc.frame(fromFrames[fromFrames.length - 1]!)!;
+        d.frames.push(...fromFrames);
+        d.titleSuffix = ` ← frame #${f.number}`;
+        if (s.exitTs !== null) {
+          d.latencyNs = s.exitTs - f.ts;
+          d.latencyLabel = `frame #${f.number} on the wire → ${s.name} return`;
+          if (lat.wire_to_recv_ns === undefined) lat.wire_to_recv_ns = d.latencyNs;
+        }
+        d.after = `${s.ret} bytes copied to user space from the buffer of frame #${f.number} (skb_copy_datagram_iovec)${d.latencyNs !== undefined ? `; on the wire → ${s.name} return: ${dur(d.latencyNs)}` : ''}.`;
+      } else if (fd >= 0 && fd <= 2 && !sc.isConnSocket(sock)) d.after = `${s.ret} bytes read from ${sc.fdText(fd, ts)}.`;
+      else if (sock) d.after = `${s.ret} bytes read from the socket.`;
+      break;
+    }
+    case 'write':
+    case 'sendto':
+    case 'send':
+    case 'sendmsg':
+    case 'writev': {
+      if (sent.length) {
+        const fs = sent.map((n) => sc.frame(n)!).filter(Boolean);
+        const f = fs[0]!;
+        const fc = sc.fc(f.number)!;
+        const hops = fc.journey?.hops ?? [];
+        d.titleSuffix = ` → ${hopChain(hops, fc.anchor, true)} → frame #${f.number} [${f.tcp?.flagText ?? f.transport}]${f.tcp ? ` len ${Math.max(f.tcp.payload, 0)}` : ''}${fs.length > 1 ? ` (+${fs.length - 1} more)` : ''}`;
+        for (const x of fs) {
+          d.frames.push(x.number, ...(sc.fc(x.number)?.sameSkbFrames ?? []));
+          d.events.push(...(sc.fc(x.number)?.journey?.hops.filter((h) => h.kind === 'queue' || h.kind === 'xmit').map((h) => h.event) ?? []));
+        }
+        if (s.entryTs !== null) {
+          d.latencyNs = f.ts - s.entryTs;
+          d.latencyLabel = `${s.name} entry → frame #${f.number} on the wire`;
+          if (lat.send_to_wire_ns === undefined) lat.send_to_wire_ns = d.latencyNs;
+        }
+        const xmit = hops.find((h) => h.kind === 'xmit');
+        const peer = fc.sameSkbFrames.length ? ` It arrives at the other end as frame #${fc.sameSkbFrames.join(', #')}.` : '';
+        d.after = `Inside ${s.name}${cpuText(s.cpu)} the kernel builds the segment and hands it to ${fc.anchor?.dev ?? 'the device'}: net_dev_queue (skb ${fc.anchor?.skb}, ${fc.anchor?.len} bytes)${xmit ? `, net_dev_xmit ${us(xmit.ts - fc.anchor!.ts)} later` : ''}; captured as ${frameLabel(f)}. ${s.name} entry → on the wire: ${d.latencyNs !== undefined ? dur(d.latencyNs) : '?'}.${peer}`;
+      } else if (fd >= 0 && fd <= 2 && !sc.isConnSocket(sock)) d.after = `${s.ret} bytes written to ${sc.fdText(fd, ts)}.`;
+      else if (sock) d.after = `${s.ret} bytes handed to the socket${sc.a.dataset.capturePath ? ' (no frame captured for them at this end)' : ''}.`;
+      break;
+    }
+    case 'fcntl':
+    case 'setsockopt':
+    case 'getsockopt':
+      d.after = stateText;
+      break;
+    case 'exit_group':
+    case 'exit': {
+      d.title = `${s.name}(${Number(s.args.error_code)})`;
+      const ex = sc.activity?.exit;
+      d.after = `${sc.comm} ends with exit code ${Number(s.args.error_code)}${ex ? `; sched_process_exit ${us(ex.ts - ts)} later` : ''}.`;
+      if (ex) d.events.push(ex.event);
+      break;
+    }
+    default:
+      d.after = stateText;
+  }
+  if (s.name !== 'accept' && s.name !== 'accept4' && stateText && !d.after?.includes('inet_sock_set_state')) d.after = `${d.after ?? ''} ${stateText}`.trim();
+  if (s.name === 'pselect6' || s.name === 'select' || POLL_LIKE.has(s.name)) d.after = d.after || '';
+  return d;
+}
+
+/** A step for a frame of the connection the subject did not send itself. */
+function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Omit<Item, 'order'> | null {
+  const f = sc.frame(n);
+  const fc = sc.fc(n);
+  if (!f || !fc) return null;
+  const fl = flagsOf(f);
+  const anchor = fc.anchor;
+  const sent = f.direction === 'out' || anchor?.kind === 'queue';
+  const ts = anchor?.ts ?? f.ts;
+  const peerCopies = fc.sameSkbFrames.length ? ` (captured at the other end as frame #${fc.sameSkbFrames.join(', #')})` : '';
+  const handshakeDone = fc.stateChanges.some((c) => c.change.to === 1 && (c.change.from === 3 || c.change.from === 2));
+  const retrans = f.tcp?.analysis.includes('retransmission') || fc.tcpEvents.some((e) => e.name.startsWith('tcp_retransmit'));
+  let label: string;
+  let kind: StoryStepKind = 'packet';
+  let tag: string;
+  if (fl & RST) {
+    label = sent ? 'the kernel resets the connection (RST)' : 'the peer resets the connection (RST)';
+    kind = 'teardown';
+    tag = 'rst';
+  } else if (fl & FIN) {
+    label = sent ? 'this end closes its side (FIN)' : 'the peer closes its side (FIN)';
+    kind = 'teardown';
+    tag = 'fin';
+  } else if (fl & SYN && !(fl & ACK)) {
+    label = sent ? 'SYN sent' : 'SYN arrives';
+    tag = 'syn';
+  } else if (fl & SYN) {
+    label = sent ? 'the kernel answers SYN-ACK' : 'SYN-ACK arrives';
+    tag = 'synack';
+  } else if (handshakeDone) {
+    label = 'the handshake completes';
+    kind = 'state';
+    tag = 'handshake';
+  } else if ((f.tcp?.payload ?? 0) > 0) {
+    label = sent ? `data sent (${f.tcp!.payload} bytes)` : `data arrives (${f.tcp!.payload} bytes)`;
+    kind = 'data';
+    tag = sent ? 'data-out' : 'data-in';
+  } else {
+    label = sent ? `the kernel acknowledges (ACK ${f.tcp?.ack ?? ''})` : `the peer acknowledges (ACK ${f.tcp?.ack ?? ''})`;
+    tag = sent ? 'ack-out' : 'ack-in';
+  }
+  if (retrans) label = `retransmission: ${label}`;
+  const parts: string[] = [];
+  const events: EventRef[] = [...fc.events];
+  if (!anchor) {
+    parts.push(`${sent ? 'Sent' : 'Received'}${f.device ? ` on ${f.device}` : ''}; no kernel event ties it (${fc.reason ?? 'no kernel trace'}).`);
+  } else if (sent) {
+    const o = fc.origin;
+    const where =
+      o?.kind === 'softirq'
+        ? `softirq ${softirqName(o.softirq.vec)}${cpuText(o.softirq.cpu)} (in ${o.softirq.comm ?? 'a task'} ${o.softirq.tid ?? ''}'s time)`
+        : o?.kind === 'syscall'
+          ? `${o.comm ?? 'a thread'} ${o.pid ?? ''} in ${o.syscall}(${o.fd ?? ''})${cpuText(anchor.cpu)}`
+          : o?.kind === 'irq'
+            ? `hard IRQ ${o.irq.irq} ${o.irq.name}${cpuText(anchor.cpu)}`
+            : `${o?.comm ?? 'a task'}${cpuText(anchor.cpu)}`;
+    const trigger = o?.kind === 'softirq' ? triggerFrame(sc, fc) : null;
+    parts.push(`Sent by ${where}${o?.kind === 'softirq' ? `, with no system call of ${sc.comm}` : ''}${trigger ? ` — the kernel's answer to frame #${trigger}` : ''}: ${hopChain(fc.journey?.hops ?? [], anchor, true)} (skb ${anchor.skb}, ${anchor.len} bytes on ${anchor.dev}); captured ${us(fc.delayNs ?? 0n)} after net_dev_queue${peerCopies}.`);
+    if (trigger) events.push(...(sc.fc(trigger)?.anchor ? [sc.fc(trigger)!.anchor!.event] : []));
+  } else {
+    const si = fc.softirq;
+    const irq = fc.irq ? `Hard IRQ ${fc.irq.irq} (${fc.irq.name})${cpuText(fc.irq.cpu)}, then ` : '';
+    const siText = si ? `${irq}softirq ${softirqName(si.vec)}${cpuText(si.cpu)} (in ${si.comm ?? 'a task'} ${si.tid ?? ''}'s time${fc.irq ? '' : raiserText(si.raisedBy)})` : `${anchor.ctx.kind} context${cpuText(anchor.cpu)}`;
+    parts.push(`Received on ${anchor.dev ?? f.device ?? '?'}${peerCopies}. ${siText} processes it: ${hopChain(fc.journey?.hops ?? [], anchor, false)} (skb ${anchor.skb}, ${anchor.len} bytes).`);
+  }
+  if (fc.stateChanges.length) parts.push(`TCP: ${fc.stateChanges.map((c) => `${tcpStateName(c.change.from)} → ${tcpStateName(c.change.to)}`).join(', ')} (inet_sock_set_state).`);
+  for (const e of fc.tcpEvents) if (e.name !== 'tcp_probe') parts.push(`${e.name}.`);
+  const drop = sc.a.correlation.drops.find((d) => d.frames.includes(n));
+  if (drop) parts.push(`The kernel drops it: kfree_skb reason ${drop.reason}.`);
+  const subjectWoken = fc.woke.filter((w) => sc.subjectTids.has(w.tid));
+  if (subjectWoken.length) parts.push(`It wakes ${sc.comm} (${subjectWoken[0]!.event.name} at the end of this processing).`);
+  else if (!sent && anchor && (tag === 'ack-in' || tag === 'synack' || tag === 'syn')) parts.push(`${sc.comm} is not woken: the kernel handles this alone.`);
+  let latencyNs: bigint | undefined;
+  let latencyLabel: string | undefined;
+  if (tag === 'handshake') {
+    const syn = sc.conn?.frames.map((x) => sc.frame(x)!).find((x) => x && vantage(x) === vantage(f) && flagsOf(x) & SYN && !(flagsOf(x) & ACK));
+    if (syn) {
+      latencyNs = f.ts - syn.ts;
+      latencyLabel = `SYN (frame #${syn.number}) → handshake complete`;
+      lat.handshake_ns = latencyNs;
+      parts.push(`Handshake: ${dur(latencyNs)} after the SYN.`);
+    }
+  }
+  return {
+    ts,
+    kind,
+    title: `${label}: ${frameLabel(f)}`,
+    text: parts.join(' '),
+    cpu: anchor?.cpu ?? undefined,
+    events,
+    frames: [n, ...fc.sameSkbFrames],
+    latencyNs,
+    latencyLabel,
+    tag,
+    frame: f,
+  };
+}
+
+function vantage(f: DatasetFrame): string {
+  return `${f.interfaceId}/${f.device ?? ''}`;
+}
+
+/** The received frame a softirq was processing when it sent `fc`'s frame. */
+function triggerFrame(sc: StoryContext, fc: FrameCorrelation): number | null {
+  const si = fc.softirq;
+  if (!si || !fc.anchor) return null;
+  let best: number | null = null;
+  for (const other of sc.a.correlation.frames.values()) {
+    const h = other.anchor;
+    if (!h || other === fc || h.ctx.softirq !== si || h.kind === 'queue' || h.ts > fc.anchor.ts) continue;
+    const f = sc.frame(other.frame);
+    const me = sc.frame(fc.frame);
+    if (!f || !me || f.src !== me.dst || f.sport !== me.dport) continue;
+    best = other.frame;
+  }
+  return best;
+}
+
+function stateItem(sc: StoryContext, s: SocketRecord, c: SocketRecord['states'][number]): Omit<Item, 'order'> {
+  const ctx = c.ctx;
+  const where = ctx.kind === 'softirq' && ctx.softirq ? `softirq ${softirqName(ctx.softirq.vec)}${cpuText(ctx.cpu)} (in ${ctx.softirq.comm ?? 'a task'}'s time)` : ctx.kind === 'irq' && ctx.irq ? `hard IRQ ${ctx.irq.irq}` : `${ctx.comm ?? 'a thread'} ${ctx.tid ?? ''}${ctx.syscall ? ` in ${ctx.syscall.name}()` : ''}${cpuText(ctx.cpu)}`;
+  const packetHint = ctx.kind === 'softirq' && !sc.a.dataset.capturePath ? ' (a received packet; no capture to show it)' : '';
+  const isClose = c.to === 7;
+  return {
+    ts: c.ts,
+    kind: c.to === 1 ? 'state' : isClose || c.to === 4 || c.to === 8 || c.to === 9 ? 'teardown' : 'state',
+    title: `socket ${endpointText(s.local)}${s.remote ? ` ↔ ${endpointText(s.remote)}` : ''}: ${tcpStateName(c.from)} → ${tcpStateName(c.to)}`,
+    text: `inet_sock_set_state in ${where}${packetHint}.`,
+    cpu: ctx.cpu ?? undefined,
+    events: [c.event],
+    frames: [],
+    tag: c.to === 1 ? 'handshake' : c.to === 10 ? 'listen-state' : isClose ? 'close-state' : `state:${c.to}`,
+  };
+}

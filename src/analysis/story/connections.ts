@@ -1,0 +1,174 @@
+/**
+ * The connections a dataset holds — from the kernel's sockets (4-tuples, owners) and the
+ * capture's TCP streams — and which one a story is about: the one the user named
+ * (`--conn`, `--port`, `--pid`), else the most interesting one (a handshake, data both
+ * ways and a teardown seen, an accept in the trace, packets captured).
+ */
+import { UsageError } from '../../base/errors.js';
+import type { DatasetAnalysis } from '../correlate/index.js';
+import { endpointText } from '../correlate/socket-tracker.js';
+import type { Endpoint, SocketRecord } from '../correlate/types.js';
+import type { ConnectionRef, StoryFilter } from './types.js';
+
+const SYN = 0x02;
+const FIN = 0x01;
+const RST = 0x04;
+
+/** A connection with the material the story needs. */
+export interface ConnectionInfo {
+  ref: ConnectionRef;
+  /** Sockets of both ends (and the listener the server end came from). */
+  readonly sockets: SocketRecord[];
+  /** Frames of the connection, all captures. */
+  readonly frames: number[];
+}
+
+function canonical(a: Endpoint, b: Endpoint): string {
+  const ka = endpointText(a);
+  const kb = endpointText(b);
+  return ka < kb ? `${ka}-${kb}` : `${kb}-${ka}`;
+}
+
+/** Parses `A:P-B:P` (IPv6 in brackets: `[::1]:80-[::1]:5000`). */
+export function parseConnArg(text: string): [Endpoint, Endpoint] {
+  const ep = '(\\[[^\\]]+\\]|[^\\s:\\-\\[\\]]+):(\\d+)';
+  const m = new RegExp(`^${ep}-${ep}$`).exec(text.trim());
+  if (!m) throw new UsageError(`story: --conn needs ADDR:PORT-ADDR:PORT, got '${text}'`);
+  const strip = (s: string) => s.replace(/^\[|\]$/g, '');
+  return [
+    { addr: strip(m[1]!), port: Number(m[2]) },
+    { addr: strip(m[3]!), port: Number(m[4]) },
+  ];
+}
+
+/** Every connection of the dataset, most interesting first. */
+export function listConnections(a: DatasetAnalysis): ConnectionInfo[] {
+  const byKey = new Map<string, ConnectionInfo>();
+  const ds = a.dataset;
+  const corr = a.correlation;
+  const get = (key: string, protocol: string, local: Endpoint | null, remote: Endpoint | null): ConnectionInfo => {
+    let c = byKey.get(key);
+    if (!c) {
+      c = {
+        ref: { id: key, protocol, local, remote, tcpStream: null, frames: 0, processes: [], firstTs: null, lastTs: null, score: 0, summary: '' },
+        sockets: [],
+        frames: [],
+      };
+      byKey.set(key, c);
+    }
+    return c;
+  };
+  // Kernel sockets with a full 4-tuple.
+  for (const s of corr.sockets) {
+    if ((s.protocol === 'tcp' || s.protocol === 'udp') && s.local && s.remote && s.remote.port !== 0 && s.local.addr !== '?') {
+      const c = get(`${s.protocol}:${canonical(s.local, s.remote)}`, s.protocol, s.local, s.remote);
+      c.sockets.push(s);
+      if (s.listener !== null) {
+        const l = corr.sockets.find((x) => x.id === s.listener);
+        if (l && !c.sockets.includes(l)) c.sockets.push(l);
+      }
+    }
+  }
+  // Captured TCP/UDP conversations.
+  for (const f of ds.frames) {
+    if ((f.transport !== 'tcp' && f.transport !== 'udp') || !f.src || !f.dst || f.sport < 0) continue;
+    const src = { addr: f.src, port: f.sport };
+    const dst = { addr: f.dst, port: f.dport };
+    const c = get(`${f.transport}:${canonical(src, dst)}`, f.transport, src, dst);
+    c.frames.push(f.number);
+    if (f.tcp && c.ref.tcpStream === null) c.ref = { ...c.ref, tcpStream: f.tcp.stream };
+  }
+  // Sockets without addresses (AF_UNIX, or a kernel trace without socket events) that a
+  // process used: one "connection" per socket.
+  for (const s of corr.sockets) {
+    if (s.local && s.remote && s.remote.port !== 0) continue;
+    // Netlink, packet and other non-stream sockets are tools' plumbing, not connections.
+    if (s.protocol === 'other' || s.protocol === 'raw') continue;
+    if (s.states.some((c) => c.to === 10)) continue; // listeners alone are not connections
+    const owner = s.owners[0];
+    if (!owner || s.events.length < 2) continue;
+    const label = s.protocol === 'unix' ? 'unix' : s.protocol;
+    const c = get(`${label}:${owner.comm ?? 'pid'}[${owner.pid}]/fd${owner.fd}@${s.firstTs}`, label, s.local, s.remote);
+    c.sockets.push(s);
+  }
+  const out = [...byKey.values()].map((c) => finishRef(c, a));
+  out.sort((x, y) => y.ref.score - x.ref.score || ((x.ref.firstTs ?? 0n) < (y.ref.firstTs ?? 0n) ? -1 : 1));
+  return out;
+}
+
+function finishRef(c: ConnectionInfo, a: DatasetAnalysis): ConnectionInfo {
+  const ds = a.dataset;
+  const frames = c.frames.map((n) => ds.frames[n - 1]!).filter(Boolean);
+  let first: bigint | null = null;
+  let last: bigint | null = null;
+  const see = (t: bigint) => {
+    if (first === null || t < first) first = t;
+    if (last === null || t > last) last = t;
+  };
+  for (const f of frames) see(f.ts);
+  for (const s of c.sockets) {
+    if (s.states.some((x) => x.to === 10) && c.sockets.length > 1) continue;
+    see(s.firstTs);
+    see(s.lastTs);
+  }
+  const processes: Array<{ pid: number; comm: string | null; fd: number; role: 'server' | 'client' | 'peer' }> = [];
+  for (const s of c.sockets) {
+    if (s.states.some((x) => x.to === 10) && s.listener === null && c.sockets.some((o) => o.listener === s.id)) continue;
+    for (const o of s.owners) {
+      if (processes.some((p) => p.pid === o.pid && p.fd === o.fd)) continue;
+      const role = s.listener !== null || o.how === 'accept' ? 'server' : o.how === 'connect' || s.states.some((x) => x.to === 2) ? 'client' : 'peer';
+      processes.push({ pid: o.pid, comm: o.comm, fd: o.fd, role });
+    }
+  }
+  processes.sort((x, y) => (x.role === 'server' ? -1 : 0) - (y.role === 'server' ? -1 : 0));
+  // Interest: a full life seen (handshake, data both ways, teardown), the server side in
+  // the trace, packets tied to kernel events.
+  const flags = frames.reduce((acc, f) => acc | (f.tcp?.flags ?? 0), 0);
+  const payloadDirs = new Set(frames.filter((f) => (f.tcp?.payload ?? 0) > 0).map((f) => `${f.src}:${f.sport}`));
+  let score = Math.min(frames.length, 200) / 10;
+  if (flags & SYN) score += 10;
+  if (flags & (FIN | RST)) score += 10;
+  score += payloadDirs.size * 5;
+  if (processes.some((p) => p.role === 'server')) score += 20;
+  if (processes.length) score += 10;
+  if (c.sockets.some((s) => s.states.length)) score += 5;
+  score += Math.min(c.sockets.reduce((n, s) => n + s.events.length, 0), 50) / 10;
+  const matched = frames.filter((f) => a.correlation.frames.get(f.number)?.matched).length;
+  score += Math.min(matched, 100) / 20;
+  // The subject side: the server's socket when there is one.
+  const server = c.sockets.find((s) => s.listener !== null && s.local && s.remote);
+  const local = server?.local ?? c.ref.local;
+  const remote = server?.remote ?? c.ref.remote;
+  const who = processes.map((p) => `${p.comm ?? '?'}[${p.pid}] fd ${p.fd}${p.role !== 'peer' ? ` (${p.role})` : ''}`).join(', ');
+  const ends = local && remote ? `${endpointText(local)} ↔ ${endpointText(remote)}` : `${c.ref.protocol} socket${local ? ` ${endpointText(local)}` : ''}`;
+  const summary = `${ends} ${c.ref.protocol.toUpperCase()}${c.ref.tcpStream !== null ? ` stream ${c.ref.tcpStream}` : ''}, ${frames.length} frame${frames.length === 1 ? '' : 's'}${who ? `, ${who}` : ''}`;
+  c.ref = { ...c.ref, local, remote, frames: frames.length, processes, firstTs: first, lastTs: last, score: Math.round(score * 10) / 10, summary };
+  return c;
+}
+
+/**
+ * The connection a story should be about, and the others. Throws UsageError when a filter
+ * matches nothing (naming what exists).
+ */
+export function pickConnection(all: ConnectionInfo[], filter: StoryFilter): { chosen: ConnectionInfo | null; others: ConnectionInfo[] } {
+  let candidates = all;
+  if (filter.conn) {
+    const [a, b] = parseConnArg(filter.conn);
+    const key = canonical(a, b);
+    candidates = candidates.filter((c) => c.ref.id.endsWith(`:${key}`));
+    if (!candidates.length) throw new UsageError(`story: no connection ${filter.conn}; connections: ${all.slice(0, 5).map((c) => c.ref.summary).join('; ') || 'none'}`);
+  }
+  if (filter.port !== undefined) {
+    candidates = candidates.filter((c) => c.ref.local?.port === filter.port || c.ref.remote?.port === filter.port);
+    if (!candidates.length) throw new UsageError(`story: no connection with port ${filter.port}`);
+  }
+  if (filter.pid !== undefined) {
+    const withPid = candidates.filter((c) => c.ref.processes.some((p) => p.pid === filter.pid));
+    // A process may have no connection in the trace: its story is still told.
+    if (withPid.length) candidates = withPid;
+    else if (filter.conn || filter.port !== undefined) throw new UsageError(`story: process ${filter.pid} holds no such connection`);
+    else candidates = [];
+  }
+  const chosen = candidates[0] ?? null;
+  return { chosen, others: all.filter((c) => c !== chosen) };
+}

@@ -1,0 +1,58 @@
+/**
+ * What a dataset cannot show, said plainly, with what to enable to see it.
+ */
+import type { DatasetAnalysis } from '../correlate/index.js';
+import { namesOfRole, type EventRole } from '../correlate/event-names.js';
+
+interface Need {
+  readonly roles: readonly EventRole[];
+  readonly what: string;
+  /** `tracewire record --events` item and LTTng command. */
+  readonly enable: string;
+}
+
+const NEEDS: readonly Need[] = [
+  { roles: ['sched_switch'], what: 'when threads block and run (sched_switch)', enable: 'sched_switch (tracewire records it by default; LTTng: lttng enable-event -k sched_switch)' },
+  { roles: ['sched_waking', 'sched_wakeup'], what: 'who wakes a blocked thread (sched_waking/sched_wakeup)', enable: 'sched_waking, sched_wakeup (LTTng: lttng enable-event -k sched_waking,sched_wakeup)' },
+  { roles: ['irq_entry'], what: 'hard interrupts (irq_handler_entry/exit)', enable: 'irq_handler_entry, irq_handler_exit (LTTng: lttng enable-event -k irq_handler_*)' },
+  { roles: ['softirq_entry'], what: 'softirqs such as NET_RX (irq_softirq_entry/exit/raise)', enable: 'irq_softirq_entry, irq_softirq_exit, irq_softirq_raise (LTTng: lttng enable-event -k irq_softirq_*)' },
+  { roles: ['net_queue'], what: 'packets leaving through a device (net_dev_queue)', enable: 'net_dev_queue, net_dev_xmit (LTTng: lttng enable-event -k net_dev_queue,net_dev_xmit)' },
+  { roles: ['net_receive', 'net_rx'], what: 'packets entering the stack (net_if_receive_skb/netif_rx)', enable: 'net_if_receive_skb, netif_rx (LTTng: lttng enable-event -k net_if_receive_skb,netif_rx)' },
+  { roles: ['sock_set_state'], what: "TCP state changes and sockets' addresses (inet_sock_set_state)", enable: 'sock:inet_sock_set_state (tracewire default; not in lttng-modules: record with tracewire)' },
+  { roles: ['skb_copy'], what: 'which received buffer a read returned (skb_copy_datagram_iovec)', enable: 'skb_copy_datagram_iovec (LTTng: lttng enable-event -k skb_copy_datagram_iovec)' },
+  { roles: ['tcp_retransmit'], what: "the kernel's retransmissions (tcp_retransmit_skb)", enable: 'tcp:tcp_retransmit_skb (tracewire default)' },
+];
+
+function has(a: DatasetAnalysis, role: EventRole): boolean {
+  return namesOfRole(role).some((n) => a.dataset.kernelEventNames.has(n));
+}
+
+function hasSyscalls(a: DatasetAnalysis): boolean {
+  for (const n of a.dataset.kernelEventNames) if (n.startsWith('syscall_entry_') || n.startsWith('sys_')) return true;
+  return false;
+}
+
+/** The limitations of `a` for a story (and `extra` situation-specific ones). */
+export function limitationsOf(a: DatasetAnalysis, extra: readonly string[] = []): string[] {
+  const out: string[] = [];
+  const ds = a.dataset;
+  if (!ds.kernel) {
+    out.push('No kernel trace: the story shows packets only — no system calls, interrupts, softirqs or wakeups. Record with `tracewire record` (or LTTng) to see the kernel side.');
+  } else {
+    if (!hasSyscalls(a)) out.push('System calls were not traced: socket/accept/select/read/send cannot be shown. Enable them (tracewire records them by default; LTTng: lttng enable-event -k --syscall -a).');
+    for (const need of NEEDS) {
+      if (!need.roles.some((r) => has(a, r))) out.push(`Not traced: ${need.what}. Enable ${need.enable}.`);
+    }
+    if (a.trace?.discarded) out.push(`The tracer lost ${a.trace.discarded} events (ring buffer overrun): some steps may be missing. Use a larger buffer (--buffer-size) or fewer events.`);
+  }
+  if (!ds.capturePath) {
+    out.push(ds.kernel ? 'No packet capture: frames, flags and sequence numbers are not known; packets appear only as kernel events (device, length, socket buffer). Record a bundle with `tracewire record` to capture them on the same clock.' : 'No capture.');
+  } else {
+    if (ds.bundle?.capture.dropped) out.push(`The capture dropped ${ds.bundle.capture.dropped} packets.`);
+    if (ds.bundle?.capture.error) out.push(`Capture problem: ${ds.bundle.capture.error}.`);
+    if (ds.kernel && !ds.bundle) out.push(`Clocks: ${ds.clockNote}.`);
+  }
+  if (ds.bundle && !ds.bundle.complete) out.push(`The recording did not finish normally (${ds.bundle.stop_reason}${ds.bundle.error ? `: ${ds.bundle.error}` : ''}).`);
+  out.push(...extra);
+  return out;
+}

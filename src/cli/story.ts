@@ -1,0 +1,64 @@
+/**
+ * `tracewire story BUNDLE|TRACE [CAPTURE] [--pid P] [--port N] [--conn A:P-B:P]
+ * [--format text|markdown|json]` — a connection's life, step by step.
+ */
+import { choiceOption, intOption, parseCommandArgs } from '../base/args.js';
+import { UsageError } from '../base/errors.js';
+import { LineWriter } from '../base/output.js';
+import { parseTime } from '../base/time.js';
+import { buildDataset } from '../bundle/index.js';
+import { buildStory, renderStory } from '../analysis/story/index.js';
+
+export const help = `Usage: tracewire story BUNDLE|TRACE [CAPTURE] [--pid P] [--port N] [--conn A:P-B:P]
+                       [--format text|markdown|json] [--clock-offset NS]
+
+Tells the life of a TCP connection the way the kernel lived it, in numbered steps:
+the process's system calls with their file descriptors resolved (accept4(3 = listen
+10.0.0.1:5000) → 4 = 10.0.0.2:48464), each time it blocks and what woke it (hard IRQ,
+softirq NET_RX, a thread — and which packet), the SYN's arrival, the SYN-ACK the
+kernel sends without the application, the handshake completing, data read and sent
+(read(0) → sendto(4) → net_dev_queue → net_dev_xmit → frame #n), the peer's ACKs,
+retransmissions, the teardown (FIN/RST) and the exit. Each step cites its kernel
+events (time, name, CPU) and frame numbers, with times relative to step 1 in µs and
+the latencies SYN → accept return, send → on the wire, wire → read return.
+
+Input: a bundle directory (tracewire record), a kernel trace (LTTng session or
+trace directory: the story is then told from kernel events alone), or a trace and
+a capture file together (assumed on the same clock unless --clock-offset).
+
+Without a filter the most interesting connection is told and the others listed.
+  --pid P            follow process P (its most interesting connection)
+  --port N           a connection with port N on either side
+  --conn A:P-B:P     that connection (either order; IPv6 as [addr]:port)
+  --format F         text (default), markdown, or json (the UI's format)
+  --clock-offset NS  trace time = capture time − NS (trace + capture given apart)
+
+The end of the output says what the dataset cannot show (events not enabled,
+no capture, lost events) and what to enable to see it.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('story', argv, {
+    pid: { type: 'string' },
+    port: { type: 'string' },
+    conn: { type: 'string' },
+    format: { type: 'string' },
+    'clock-offset': { type: 'string' },
+  });
+  if (positionals.length < 1 || positionals.length > 2) throw new UsageError('story: expected BUNDLE, or TRACE [CAPTURE]; see `tracewire story --help`');
+  const format = choiceOption('story', 'format', values.format, ['text', 'markdown', 'json'] as const, 'text');
+  const port = intOption('story', 'port', values.port);
+  if (port !== undefined && port > 65535) throw new UsageError(`story: --port must be 0–65535, got ${port}`);
+  let clockOffsetNs: bigint | undefined;
+  if (values['clock-offset'] !== undefined) {
+    const v = parseTime(values['clock-offset']);
+    if (v === undefined) throw new UsageError(`story: --clock-offset needs nanoseconds, got '${values['clock-offset']}'`);
+    clockOffsetNs = v;
+  }
+  const dataset = buildDataset(positionals, { clockOffsetNs });
+  const story = buildStory(dataset, { pid: intOption('story', 'pid', values.pid), port, conn: values.conn });
+  const out = new LineWriter();
+  out.write(renderStory(story, format));
+  out.flush();
+  return 0;
+}
