@@ -155,7 +155,12 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
     const ids = await pk.filter(q.get('filter') ?? '');
     const total = ids ? ids.length : pk.count;
     const rows = [];
-    for (let k = offset; k < Math.min(total, offset + limit); k++) rows.push(pk.row(ids ? ids[k]! : k));
+    const corr = d.analyses.correlation;
+    for (let k = offset; k < Math.min(total, offset + limit); k++) {
+      const id = ids ? ids[k]! : k;
+      const row = pk.row(id);
+      rows.push(corr ? { ...row, process: corr.processOf(id) } : row);
+    }
     return { total, offset, rows };
   });
 
@@ -191,7 +196,8 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
     if (!Number.isInteger(i)) throw new HttpError(400, 'packet id must be an integer');
     const det = await pk.detail(i);
     if (!det) throw new HttpError(404, `no packet ${p.id}`);
-    return det;
+    const process = d.analyses.correlation?.processOf(i);
+    return process ? { ...det, row: { ...det.row, process } } : det;
   });
 
   r.get('/api/conversations', () => ({ conversations: d.packets?.conversations ?? [] }));
@@ -202,7 +208,8 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
     const conv = pk.conversations.find((c) => c.stream === stream);
     if (!conv) throw new HttpError(404, `no TCP stream ${p.stream}`);
     const packets = [];
-    for (let i = 0; i < pk.count; i++) if (pk.stream[i] === stream && pk.cap[i] === conv.capture) packets.push(pk.row(i));
+    const corr = d.analyses.correlation;
+    for (let i = 0; i < pk.count; i++) if (pk.stream[i] === stream && pk.cap[i] === conv.capture) packets.push({ ...pk.row(i), process: corr?.processOf(i) });
     const side = flowSides(d, conv);
     return { conversation: conv, hostA: side.hostA, hostB: side.hostB, packets, steps: side.steps };
   });
@@ -211,7 +218,8 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
   return r;
 }
 
-function featureFlags(d: UiDataset): { threads: boolean; resources: boolean; sockets: boolean; story: boolean; flow: boolean } {
+function featureFlags(d: UiDataset): { threads: boolean; resources: boolean; sockets: boolean; story: boolean; flow: boolean; links: boolean } {
   const k = d.analyses.kernel !== null;
-  return { threads: k, resources: k, sockets: k, story: d.analyses.story !== null, flow: !!d.packets && d.packets.conversations.length > 0 };
+  const c = d.analyses.correlation !== null;
+  return { threads: k, resources: k, sockets: c && !!d.traces, story: d.analyses.story !== null, flow: !!d.packets && d.packets.conversations.length > 0, links: c && !!d.traces && !!d.packets };
 }

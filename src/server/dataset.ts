@@ -12,7 +12,7 @@ import { EventIndex } from './event-index.js';
 import { classifyInputs, type ClassifiedInputs } from './inputs.js';
 import { PacketTable } from './packet-table.js';
 import type { ProgressTracker } from './progress.js';
-import { loadAnalyses, type Analyses } from './analyses.js';
+import { declareAnalyses, loadAnalyses, type Analyses } from './analyses.js';
 
 export interface UiDataset {
   readonly inputs: ClassifiedInputs;
@@ -60,9 +60,10 @@ export function openUiDataset(paths: readonly string[], progress: ProgressTracke
     if (base !== null) break;
     base = firstPacketTime(c.path, c.offsetNs);
   }
-  const dataset: UiDataset = { inputs, base: base ?? 0n, start: 0, end: 0, traces, events: null, packets: null, analyses: { kernel: null, story: null, notes: [] } };
+  const dataset: UiDataset = { inputs, base: base ?? 0n, start: 0, end: 0, traces, events: null, packets: null, analyses: { kernel: null, story: null, correlation: null, notes: [] } };
   if (traces) progress.add('events', 'Indexing kernel events', 'bytes');
   if (inputs.captures.length) progress.add('packets', 'Analysing packets', 'bytes');
+  declareAnalyses(dataset, progress);
   const load = async () => {
     try {
       if (traces) dataset.events = await EventIndex.build(traces, dataset.base, progress);

@@ -19,6 +19,8 @@ export interface CaptureInput {
 }
 
 export interface ClassifiedInputs {
+  /** The paths as given (resolved), for analyses that open them themselves. */
+  readonly paths: string[];
   /** Paths handed to openTraceCollection (bundle kernel dirs and CTF paths). */
   readonly tracePaths: string[];
   readonly captures: CaptureInput[];
@@ -60,8 +62,10 @@ export function classifyInputs(paths: readonly string[]): ClassifiedInputs {
   const captures: CaptureInput[] = [];
   const bundles: Array<{ path: string; bundle: BundleJson }> = [];
   const labels: string[] = [];
+  const resolved: string[] = [];
   for (const raw of paths) {
     const path = resolve(raw);
+    resolved.push(path);
     if (!existsSync(path)) throw new FormatError(raw, undefined, 'no such file or directory');
     const st = statSync(path);
     if (st.isDirectory()) {
@@ -102,5 +106,5 @@ export function classifyInputs(paths: readonly string[]): ClassifiedInputs {
     }
     throw new FormatError(raw, 0, 'not a pcap/pcapng capture, a CTF metadata file, a trace or a bundle directory');
   }
-  return { tracePaths, captures, bundles, labels };
+  return { paths: resolved, tracePaths, captures, bundles, labels };
 }

@@ -27,6 +27,8 @@ export interface Features {
   sockets: boolean;
   story: boolean;
   flow: boolean;
+  /** Packet ↔ kernel links (correlation) are available. */
+  links: boolean;
 }
 
 export interface Summary {
@@ -197,6 +199,8 @@ export interface SocketRow {
   t0?: number;
   t1?: number;
   stream?: number;
+  protocol: string;
+  how?: string;
 }
 
 export interface FlowReply {

@@ -242,7 +242,7 @@ async function boot(): Promise<void> {
   const story = new StoryView(f.story, summary.notes);
   const threads = f.threads ? new ThreadsView(summary) : null;
   const resources = f.resources ? new ResourcesView(!!summary.packets) : null;
-  const packets = f.packets ? new PacketsView(f.story) : null;
+  const packets = f.packets ? new PacketsView(f.links) : null;
   const events = f.events ? new EventsView(summary) : null;
   const flow = f.flow ? new FlowView() : null;
   const sockets = new SocketsView(f.sockets, summary.notes);
@@ -343,7 +343,7 @@ async function boot(): Promise<void> {
       header.querySelector<HTMLInputElement>('.search input')?.focus();
     } else if (e.key === '?') help.classList.toggle('show');
   });
-  installLinks(story, f.story);
+  installLinks(story, f.links);
 
   // Load the views' data (the visible ones first).
   const loads: Promise<unknown>[] = [overview.load()];
@@ -360,7 +360,7 @@ async function boot(): Promise<void> {
   loads.push(
     story.load().then(() => {
       setCount(bottomTabs[0]!.count, story.story?.steps.length ?? null);
-      refreshLinks(story, f.story);
+      refreshLinks(story, f.links);
     }),
   );
   if (flow) loads.push(flow.load());

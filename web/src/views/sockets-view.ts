@@ -12,6 +12,8 @@ import { formatRel } from '../time.js';
 export class SocketsView {
   readonly el: HTMLDivElement;
   private rows: SocketRow[] = [];
+  /** Only TCP/UDP sockets unless the user asks for all (netlink, packet, …). */
+  private showAll = false;
 
   constructor(private readonly available: boolean, private readonly notes: string[]) {
     this.el = h('div.sockets');
@@ -21,7 +23,7 @@ export class SocketsView {
   }
 
   get count(): number {
-    return this.rows.length;
+    return this.rows.filter((r) => r.protocol === 'tcp' || r.protocol === 'udp').length;
   }
 
   async load(): Promise<void> {
@@ -36,6 +38,13 @@ export class SocketsView {
       this.el.append(h('div.empty-note', null, (err as Error).message));
       return;
     }
+    this.render();
+  }
+
+  private render(): void {
+    clear(this.el);
+    const rows = this.showAll ? this.rows : this.rows.filter((r) => r.protocol === 'tcp' || r.protocol === 'udp');
+    const toggle = h('label', { style: { padding: '6px 8px', display: 'inline-block', color: 'var(--fg2)' } }, h('input', { type: 'checkbox', checked: this.showAll, onchange: () => ((this.showAll = !this.showAll), this.render()) }), ` show every socket (${this.rows.length}; ${rows.length} shown)`);
     const sel = store.get().selection;
     const table = h(
       'table.grid',
@@ -44,7 +53,7 @@ export class SocketsView {
       h(
         'tbody',
         null,
-        ...this.rows.map((r) =>
+        ...rows.map((r) =>
           h(
             'tr',
             {
@@ -69,6 +78,6 @@ export class SocketsView {
         ),
       ),
     );
-    this.el.append(table);
+    this.el.append(toggle, table);
   }
 }
