@@ -14,6 +14,7 @@ import { packetFields } from '../analysis/tcp/packet-fields.js';
 import { PacketRecordEncoder } from '../analysis/tcp/packet-record-encoder.js';
 import { PacketStream, type AnalyzedPacket } from '../analysis/tcp/packet-stream.js';
 import { compileFilter, FILTER_HELP, type CompiledFilter } from '../filter/index.js';
+import { packetProcessColumn } from '../analysis/correlate/annotations.js';
 import { openCapture, type Capture } from '../pcap/index.js';
 
 export const help = `Usage: tracewire packets CAPTURE [--format text|jsonl] [--filter EXPR] [--count N]
@@ -25,7 +26,8 @@ analysed like Wireshark (tcp.stream, relative seq/ack, calculated window, expert
 
 Options:
   --format text    one line per frame like tshark: No. Time Source → Destination
-                   Protocol Length Info (default)
+                   Protocol Length Info (default); for a bundle with a kernel trace,
+                   a Process column (process[pid] fd the frame belongs to)
   --format jsonl   one JSON object per frame, exactly pcap-oracle's record:
                    frame ts len caplen src dst proto sport dport tcp{stream flags seq ack
                    seq_raw ack_raw payload win analysis}
@@ -97,10 +99,14 @@ export async function run(argv: string[]): Promise<number> {
     count: { type: 'string', short: 'c' },
   });
   if (positionals.length !== 1) throw new UsageError('packets: expected one CAPTURE (a pcap/pcapng file or bundle directory); see `tracewire packets --help`');
+  const format = choiceOption('packets', 'format', values.format, ['text', 'jsonl'] as const, 'text');
+  // A bundle's frames get a Process column from the packet ↔ kernel correlation.
+  const processColumn = format === 'text' ? packetProcessColumn(positionals[0]!) : null;
   printPackets(positionals[0]!, {
-    format: choiceOption('packets', 'format', values.format, ['text', 'jsonl'] as const, 'text'),
+    format,
     filter: values.filter,
     count: intOption('packets', 'count', values.count),
+    extraColumns: processColumn ? [processColumn] : undefined,
   });
   return 0;
 }

@@ -628,7 +628,7 @@ function syscallDetail(sc: StoryContext, s: SyscallRecord, sent: readonly number
       break;
     }
     case 'connect':
-      d.after = `${stateText} The kernel sends the SYN from inside connect().`.trim();
+      d.after = sock?.protocol === 'tcp' ? `${stateText} The kernel sends the SYN from inside connect().`.trim() : stateText || `${sc.comm} connects ${sc.fdText(fd, ts)}.`;
       break;
     case 'close':
       if (sock && sock.states.some((c) => c.to === TCP_LISTEN) && !sock.remote) d.after = `${sc.comm} closes its listening socket${stateText ? ` (${stateText.replace(/\.$/, '')})` : ''}: no more connections will be accepted.`;

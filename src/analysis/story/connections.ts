@@ -83,7 +83,7 @@ export function listConnections(a: DatasetAnalysis): ConnectionInfo[] {
   for (const s of corr.sockets) {
     if (s.local && s.remote && s.remote.port !== 0) continue;
     // Netlink, packet and other non-stream sockets are tools' plumbing, not connections.
-    if (s.protocol === 'other' || s.protocol === 'raw') continue;
+    if (s.family === 16 || s.family === 17 || s.protocol === 'raw') continue;
     if (s.states.some((c) => c.to === 10)) continue; // listeners alone are not connections
     const owner = s.owners[0];
     if (!owner || s.events.length < 2) continue;
