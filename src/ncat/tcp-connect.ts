@@ -29,7 +29,10 @@ export function runTcpConnect(session: Session, targets: readonly ResolvedAddres
     socket.pause();
     const undoCleanup = session.defer(() => socket.destroy());
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     const failed = (reason: string): void => {
+      if (settled) return;
+      settled = true;
       if (timer) clearTimeout(timer);
       socket.destroy();
       undoCleanup();
@@ -42,8 +45,10 @@ export function runTcpConnect(session: Session, targets: readonly ResolvedAddres
         session.end(1, !o.zeroIo || session.log.verbose ? `Ncat: ${reason}.` : undefined);
       }
     };
-    socket.once('error', (err) => failed(strerror(err)));
+    socket.on('error', (err) => failed(strerror(err)));
     socket.once('connect', () => {
+      if (settled) return;
+      settled = true;
       if (timer) clearTimeout(timer);
       socket.removeAllListeners('error');
       session.log.info(`Connected to ${formatEndpoint(socket.remoteAddress ?? target.address, socket.remotePort ?? o.port)}.`);
@@ -134,7 +139,7 @@ function connected(session: Session, socket: Socket): void {
       if (o.sendOnly) finishOk();
       else maybeDone();
     });
-    input.once('error', (err) => session.end(1, `Ncat: ${strerror(err)}.`));
+    input.on('error', (err) => session.end(1, `Ncat: ${strerror(err)}.`));
     inputGate.open();
   }
   maybeDone();

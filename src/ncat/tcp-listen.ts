@@ -53,6 +53,8 @@ export async function runTcpListen(session: Session, addresses: readonly Resolve
       throw NcatExit.quit(`bind to ${formatEndpoint(address.address, o.port)}: ${strerror(err)}.`);
     }
     servers.push(server);
+    // A failed accept(2) (e.g. out of descriptors) is not the end of the run, as in ncat.
+    server.on('error', (err) => session.log.debug(`Error in accept: ${strerror(err)}`));
     const bound = server.address();
     const port = bound && typeof bound === 'object' ? bound.port : o.port;
     session.log.info(`Listening on ${formatEndpoint(address.address, port)}`);
@@ -124,7 +126,7 @@ export async function runTcpListen(session: Session, addresses: readonly Resolve
       }
       if (!o.noShutdown) for (const client of clients.keys()) client.end();
     });
-    input.once('error', (err) => {
+    input.on('error', (err) => {
       session.log.debug(`Error reading from stdin: ${strerror(err)}`);
       session.end(1);
     });
@@ -157,6 +159,7 @@ export async function runTcpListen(session: Session, addresses: readonly Resolve
   };
 
   const onConnection = (socket: Socket): void => {
+    socket.on('error', () => {});
     if (session.ended || (!o.keepOpen && acceptedOne)) {
       // Accepted in the same batch as the one client of a run without -k: ncat would have
       // closed its listening socket before accepting it.
@@ -178,7 +181,6 @@ export async function runTcpListen(session: Session, addresses: readonly Resolve
     connections++;
     activity();
     if (o.exec) {
-      socket.on('error', () => {});
       const info = { localAddress: socket.localAddress ?? '', localPort: socket.localPort ?? 0, remoteAddress: remote, remotePort: socket.remotePort ?? 0, proto: 'TCP' as const };
       void relayStreamToProgram(session, o.exec, socket, info).then(() => connectionGone(undefined, 0));
       return;

@@ -156,7 +156,7 @@ export async function runUdpConnect(session: Session, targets: readonly Resolved
       inputOver = true;
       if (inFlight === 0) finishOk();
     });
-    input.once('error', (err) => session.end(1, `Ncat: ${strerror(err)}.`));
+    input.on('error', (err) => session.end(1, `Ncat: ${strerror(err)}.`));
     gate.open();
   }
 }
@@ -258,7 +258,7 @@ export async function runUdpListen(session: Session, addresses: readonly Resolve
     });
     // No end-of-file travels over UDP: end of stdin only stops the sending.
     input.once('end', () => session.log.debug('EOF on stdin'));
-    input.once('error', (err) => session.end(1, `Ncat: ${strerror(err)}.`));
+    input.on('error', (err) => session.end(1, `Ncat: ${strerror(err)}.`));
     gate.open();
   };
 
