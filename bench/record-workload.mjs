@@ -6,6 +6,8 @@
 //
 //   node bench/record-workload.mjs [CYCLES] [PORT]
 import net from 'node:net';
+import { Buffer } from 'node:buffer';
+import { setTimeout, clearTimeout } from 'node:timers';
 
 const cycles = Number(process.argv[2] ?? 20000);
 const port = Number(process.argv[3] ?? 0);

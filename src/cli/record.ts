@@ -59,8 +59,19 @@ function human(bytes: number): string {
   return `${(bytes / (1 << 30)).toFixed(2)} GiB`;
 }
 
+/** `--events -syscalls:*` reads naturally; util.parseArgs takes a value starting with '-' for an option. */
+function joinEventsValue(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') return [...out, ...argv.slice(i)];
+    if (argv[i] === '--events' && i + 1 < argv.length && argv[i + 1]!.startsWith('-') && argv[i + 1] !== '--') out.push(`--events=${argv[++i]}`);
+    else out.push(argv[i]!);
+  }
+  return out;
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('record', argv, {
+  const { values, positionals } = parseCommandArgs('record', joinEventsValue(argv), {
     output: { type: 'string', short: 'o' },
     netns: { type: 'string', multiple: true },
     duration: { type: 'string' },

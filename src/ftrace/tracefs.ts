@@ -38,7 +38,7 @@ export function requireTracefs(): string {
 /** Events the running kernel offers, as `system` → event names. */
 export function availableEvents(root: string): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(join(root, 'available_events'), 'utf8');
   } catch {
@@ -154,7 +154,7 @@ export class TracefsInstance {
   /** The per-CPU `stats` counters (entries, overrun, dropped events, …) as numbers. */
   cpuStats(cpu: number): Record<string, number> {
     const out: Record<string, number> = {};
-    let text = '';
+    let text: string;
     try {
       text = this.read(join('per_cpu', `cpu${cpu}`, 'stats'));
     } catch {

@@ -1,19 +1,24 @@
 /**
  * `--tracer lttng`: recording with LTTng's own kernel tracer when this machine has it
- * (the lttng-modules kernel modules loaded through a root session daemon). The bundle has
- * the same layout; LTTng writes `kernel/` itself and its statedump replaces ours.
+ * (lttng-modules built for the running kernel, used through a root session daemon). The
+ * bundle has the same layout: LTTng writes `kernel/` itself (its statedump included),
+ * tcpdump captures packets as with ftrace, and bundle.json records the same facts (the
+ * lost-event count comes from LTTng's packet index).
  *
- * Most machines (these included) cannot: lttng-modules must be built for the exact
- * running kernel. `lttngAvailability()` says why in one line, and `record` refuses with
- * that line.
+ * Most machines — these included — cannot: lttng-modules must be built for the exact
+ * running kernel. `lttngAvailability()` says why in one line, and `record` refuses with it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
-import { PrivilegeError } from '../base/errors.js';
+import { PrivilegeError, UsageError } from '../base/errors.js';
+import { writeBundle, type BundleJson, type StopReason } from './bundle.js';
+import { CaptureSet, type CaptureResult, type CaptureTarget } from './capture.js';
+import { measureRealtimeOffset, monotonicNow } from './clock.js';
+import { hostInfo } from './host.js';
+import { TOOL_VERSION } from './finish.js';
 import type { RecordOptions, RecordResult } from './index.js';
-import type { BundleJson } from './bundle.js';
 
 export interface LttngAvailability {
   readonly ok: boolean;
@@ -26,34 +31,31 @@ function run(cmd: string, args: string[]): { code: number; out: string } {
   return { code: r.status ?? (r.error ? 127 : 1), out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-function hasLttngModules(release: string): boolean {
-  const dir = `/lib/modules/${release}`;
-  if (!existsSync(dir)) return false;
-  const r = run('modinfo', ['-n', 'lttng-tracer']);
-  return r.code === 0;
-}
-
-/** Whether `lttng list -k` works here, and if not, why. */
+/**
+ * Whether LTTng kernel tracing works here (`lttng list -k`), and if not, why. Starts a
+ * root session daemon only when the kernel modules exist (LTTng needs one to use them).
+ */
 export function lttngAvailability(): LttngAvailability {
   const release = os.release();
   if (run('lttng', ['--version']).code === 127) return { ok: false, reason: 'LTTng is not installed (lttng-tools); use the default --tracer ftrace' };
   if (process.getuid?.() !== 0) return { ok: false, reason: 'LTTng kernel tracing needs root' };
+  if (!existsSync(`/lib/modules/${release}`)) {
+    return { ok: false, reason: `LTTng's kernel tracer needs the lttng-modules kernel modules, and this kernel (${release}) has no modules at all (/lib/modules/${release} is missing); use the default --tracer ftrace` };
+  }
+  if (run('modinfo', ['-n', 'lttng-tracer']).code !== 0) {
+    return { ok: false, reason: `LTTng's kernel tracer is unavailable: lttng-modules is not built for kernel ${release} (modinfo lttng-tracer fails); use the default --tracer ftrace` };
+  }
   let list = run('lttng', ['list', '-k']);
   if (list.code !== 0 && /no session daemon/i.test(list.out)) {
     run('lttng-sessiond', ['--daemonize']);
     list = run('lttng', ['list', '-k']);
   }
-  if (list.code === 0 && !/error/i.test(list.out)) return { ok: true };
-  if (!existsSync(`/lib/modules/${release}`)) {
-    return { ok: false, reason: `LTTng's kernel tracer needs the lttng-modules kernel modules, and this kernel (${release}) has no modules at all (/lib/modules/${release} is missing); use the default --tracer ftrace` };
-  }
-  if (!hasLttngModules(release)) {
-    return { ok: false, reason: `LTTng's kernel tracer is unavailable: lttng-modules is not built for kernel ${release} (modinfo lttng-tracer fails); use the default --tracer ftrace` };
-  }
+  if (list.code === 0) return { ok: true };
   const detail = list.out.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${list.code}`;
   return { ok: false, reason: `\`lttng list -k\` fails: ${detail}; use the default --tracer ftrace` };
 }
 
+/** The events LTTng records (its names; the same set as the ftrace default). */
 const LTTNG_EVENTS = [
   'sched_switch', 'sched_waking', 'sched_wakeup', 'sched_wakeup_new', 'sched_migrate_task', 'sched_process_fork',
   'sched_process_exec', 'sched_process_exit', 'sched_process_free', 'irq_handler_entry', 'irq_handler_exit',
@@ -62,58 +64,139 @@ const LTTNG_EVENTS = [
   'sock_rcvqueue_full', 'sock_exceed_buf_limit', 'lttng_statedump_*',
 ];
 
+/** Sum over streams of the last `events_discarded` in LTTng's packet index files. */
+function lostFromIndex(kernelDir: string): number {
+  const dir = join(kernelDir, 'index');
+  if (!existsSync(dir)) return 0;
+  let lost = 0;
+  for (const f of readdirSync(dir)) {
+    const b = readFileSync(join(dir, f));
+    if (b.length < 16 || b.readUInt32BE(0) !== 0xc1f1dcc1) continue;
+    const entry = b.readUInt32BE(12);
+    const n = Math.floor((b.length - 16) / entry);
+    if (n > 0) lost += Number(b.readBigUInt64BE(16 + (n - 1) * entry + 40));
+  }
+  return lost;
+}
+
 /**
- * Records with LTTng into `bundleDir` (kernel/ + bundle.json; packets are not captured in
- * this mode). Throws PrivilegeError with the reason when LTTng's kernel tracer is unusable.
+ * Records with LTTng into `bundleDir`. Throws PrivilegeError with the reason when LTTng's
+ * kernel tracer is unusable, before creating anything.
  */
 export async function recordWithLttng(options: RecordOptions, bundleDir: string, summarize: (b: BundleJson) => string): Promise<RecordResult> {
   const avail = lttngAvailability();
   if (!avail.ok) throw new PrivilegeError(`--tracer lttng: ${avail.reason}`);
-  if (existsSync(bundleDir) && readdirSync(bundleDir).length) throw new PrivilegeError(`record: output directory ${bundleDir} is not empty`);
-  const name = `tracewire-${process.pid}`;
+  if (options.events) throw new UsageError('record: --events applies to --tracer ftrace only');
+  if (existsSync(bundleDir) && readdirSync(bundleDir).length) throw new UsageError(`record: output directory ${bundleDir} is not empty`);
+  const session = `tracewire-${process.pid}`;
   const out = join(bundleDir, '.lttng');
   const lttng = (...args: string[]) => execFileSync('lttng', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const start = Date.now();
-  lttng('create', name, `--output=${out}`);
+  const host = hostInfo();
+  const clockStart = measureRealtimeOffset();
+  const startMono = monotonicNow();
+  lttng('create', session, `--output=${out}`);
+  let capture: CaptureSet | undefined;
+  let captureError: string | undefined;
+  let stopReason: StopReason = 'command-exited';
+  let error: string | undefined;
+  let child: ChildProcess | undefined;
   let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
   try {
-    lttng('enable-channel', '-k', '-s', name, '--subbuf-size=4M', '--num-subbuf=8', 'chan');
-    lttng('enable-event', '-k', '-s', name, '-c', 'chan', '--syscall', '-a');
-    lttng('enable-event', '-k', '-s', name, '-c', 'chan', LTTNG_EVENTS.join(','));
-    lttng('add-context', '-k', '-s', name, '-c', 'chan', '-t', 'pid', '-t', 'tid', '-t', 'procname');
-    lttng('start', name);
-    if (options.command) {
-      const [cmd, ...args] = options.command;
-      const r = spawnSync(cmd!, args, { stdio: options.commandStdio ?? 'inherit', timeout: options.durationMs });
-      exit = { code: r.status, signal: r.signal };
-    } else if (options.workload) {
-      await options.workload();
-    } else if (options.durationMs) {
-      await new Promise((r) => setTimeout(r, options.durationMs));
+    lttng('enable-channel', '-k', '-s', session, '--subbuf-size=4M', '--num-subbuf=8', 'chan');
+    lttng('enable-event', '-k', '-s', session, '-c', 'chan', '--syscall', '-a');
+    lttng('enable-event', '-k', '-s', session, '-c', 'chan', LTTNG_EVENTS.join(','));
+    lttng('add-context', '-k', '-s', session, '-c', 'chan', '-t', 'pid', '-t', 'tid', '-t', 'procname');
+    lttng('start', session);
+    const targets: CaptureTarget[] = options.capture === false ? [] : [
+      ...(options.captureHost === false ? [] : (options.interfaces?.length ? options.interfaces : ['any']).map((d) => ({ netns: 'host', device: d }))),
+      ...(options.netns ?? []).map((n) => ({ netns: n, device: 'any' })),
+    ];
+    if (targets.length) {
+      try {
+        capture = await CaptureSet.start(targets, bundleDir);
+      } catch (err) {
+        captureError = (err as Error).message;
+      }
+    }
+    await options.onReady?.();
+    await new Promise<void>((resolve) => {
+      const done = (reason: StopReason) => {
+        stopReason = reason;
+        resolve();
+      };
+      if (options.durationMs !== undefined) setTimeout(() => done('duration'), options.durationMs).unref();
+      options.signal?.addEventListener('abort', () => done('signal'), { once: true });
+      if (options.command) {
+        const [cmd, ...args] = options.command;
+        child = spawn(cmd!, args, { stdio: options.commandStdio ?? 'inherit' });
+        child.on('exit', (code, signal) => {
+          exit = { code, signal };
+          done('command-exited');
+        });
+        child.on('error', (err) => {
+          error = err.message;
+          done('command-exited');
+        });
+      } else if (options.workload) {
+        options.workload().then(() => done('command-exited'), (err: unknown) => {
+          error = `workload failed: ${(err as Error)?.message ?? String(err)}`;
+          done('error');
+        });
+      }
+    });
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
     }
   } finally {
+    if (capture) await capture.stopProcesses();
     try {
-      lttng('stop', name);
+      lttng('stop', session);
     } finally {
-      lttng('destroy', name);
+      lttng('destroy', session);
     }
   }
+  const endMono = monotonicNow();
+  const clockEnd = measureRealtimeOffset();
   renameSync(join(out, 'kernel'), join(bundleDir, 'kernel'));
   rmSync(out, { recursive: true, force: true });
-  const end = Date.now();
-  const bundle = {
+  const captured: CaptureResult = capture ? capture.merge() : { file: null, interfaces: [], packets: 0, dropped: 0, error: captureError ?? 'capture disabled' };
+  const startReal = startMono + clockStart.offsetNs;
+  const endReal = endMono + clockEnd.offsetNs;
+  const bundle: BundleJson = {
     format: 'tracewire-bundle',
     version: 1,
-    tool: { name: 'tracewire', version: '0.1.0' },
+    tool: { name: 'tracewire', version: TOOL_VERSION },
     complete: true,
-    stop_reason: 'command-exited',
+    stop_reason: stopReason,
+    ...(error ? { error } : {}),
+    host: { hostname: host.hostname, sysname: host.sysname, kernel_release: host.kernelRelease, kernel_version: host.kernelVersion, machine: host.machine, cpus: os.cpus().length, boot_id: host.bootId },
     tracer: { name: 'lttng', ctf_layout: 'lttng-modules 2.13' },
-    time: { duration_s: (end - start) / 1000 },
-    command: options.command ? { argv: [...options.command], pid: null, exit_code: exit.code, signal: exit.signal } : null,
-    capture: { file: null, tool: null, interfaces: [], packets: 0, dropped: 0, error: 'not captured with --tracer lttng' },
-    events: { enabled: LTTNG_EVENTS, unavailable: [], written: 0, statedump: 0, per_cpu: {} },
-    lost_events: 0,
-  } as unknown as BundleJson;
-  (await import('./bundle.js')).writeBundle(bundleDir, bundle);
-  return { bundleDir, kernelDir: join(bundleDir, 'kernel'), capturePath: null, bundle, summary: summarize(bundle) };
+    clocks: {
+      trace_clock: 'monotonic',
+      ctf_clock_offset_ns: clockStart.offsetNs.toString(),
+      realtime_offset_ns: { start: clockStart.offsetNs.toString(), end: clockEnd.offsetNs.toString() },
+      offset_uncertainty_ns: Math.max(clockStart.uncertaintyNs, clockEnd.uncertaintyNs),
+      capture_clock: 'realtime',
+      pcap_to_trace_offset_ns: '0',
+      pcap_to_trace_offset_end_ns: (clockEnd.offsetNs - clockStart.offsetNs).toString(),
+    },
+    time: {
+      start_monotonic_ns: startMono.toString(),
+      end_monotonic_ns: endMono.toString(),
+      start_realtime_ns: startReal.toString(),
+      end_realtime_ns: endReal.toString(),
+      start_iso: new Date(Number(startReal / 1_000_000n)).toISOString(),
+      end_iso: new Date(Number(endReal / 1_000_000n)).toISOString(),
+      duration_s: Number(endMono - startMono) / 1e9,
+    },
+    events: { enabled: ['syscalls:*', ...LTTNG_EVENTS], unavailable: [], written: 0, statedump: 0, per_cpu: {} },
+    lost_events: lostFromIndex(join(bundleDir, 'kernel')),
+    command: options.command ? { argv: [...options.command], pid: child?.pid ?? null, exit_code: exit.code, signal: exit.signal } : null,
+    netns: [],
+    capture: { file: captured.file, tool: captured.file ? 'tcpdump' : null, interfaces: captured.interfaces, packets: captured.packets, dropped: captured.dropped, ...(captured.error ? { error: captured.error } : {}) },
+    kernel: { path: 'kernel', streams: readdirSync(join(bundleDir, 'kernel')).filter((f) => f.startsWith('chan')).length, clamped_timestamps: 0 },
+  };
+  writeBundle(bundleDir, bundle);
+  return { bundleDir, kernelDir: join(bundleDir, 'kernel'), capturePath: captured.file ? join(bundleDir, captured.file) : null, bundle, summary: summarize(bundle) };
 }

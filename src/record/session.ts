@@ -75,7 +75,7 @@ export function stateFilePath(instance: string): string {
 /** Reads the kernel's saved tid → tgid map (tracefs `saved_tgids`). */
 export function readSavedTgids(root: string): Map<number, number> {
   const out = new Map<number, number>();
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(join(root, 'saved_tgids'), 'utf8');
   } catch {
@@ -178,7 +178,7 @@ export class FtraceSession {
       l.push(e.name);
     }
     for (const [system, names] of bySystem) {
-      let all: string[] = [];
+      let all: string[];
       try {
         all = readdirSync(join(inst.path, 'events', system)).filter((n) => n !== 'enable' && n !== 'filter');
       } catch {

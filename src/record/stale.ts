@@ -50,7 +50,7 @@ export function isStale(instance: string): boolean {
 }
 
 async function stopHelper(pid: number): Promise<boolean> {
-  let comm = '';
+  let comm: string;
   try {
     comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
   } catch {
@@ -109,7 +109,7 @@ function lockCleanup(instance: string): (() => void) | undefined {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
-      let owner = 0;
+      let owner: number;
       try {
         owner = Number(readFileSync(path, 'utf8'));
       } catch {
