@@ -19,8 +19,11 @@ export function decodeIpPayload(d: Dissector, proto: number, b: Uint8Array, off:
       decodeTcp(d, b, off, end, rep, inError, fragmented);
       return;
     case IpProto.UDP:
-    case IpProto.UDPLITE:
       decodeUdp(d, b, off, end, rep, inError);
+      return;
+    case IpProto.UDPLITE:
+      // Same header as UDP, but its own protocol (tshark does not count it as udp).
+      d.s.pushLayer(Proto.UDPLITE, b, off, 8, end, inError);
       return;
     case IpProto.ICMP:
       decodeIcmp(d, b, off, end, rep, inError);

@@ -56,7 +56,10 @@ export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number
   if (version !== 4) {
     // A cooked capture may label an IPv6 packet as IPv4; Wireshark follows the version.
     if (version === 6) decodeIpv6(d, b, off, end, rep, inError);
-    else s.markMalformed(`bogus IPv4 version ${version}`);
+    else {
+      s.pushLayer(Proto.IPV4, b, off, 0, end, inError);
+      s.markMalformed(`bogus IPv4 version ${version}`);
+    }
     return;
   }
   const hlen = (b[off]! & 0x0f) * 4;
@@ -70,17 +73,21 @@ export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number
     s.cutShort('IPv4 header cut short', end, rep);
     return;
   }
-  let totalLength = u16(b, off + 2);
-  if (totalLength < hlen) {
-    s.markMalformed(`bogus IPv4 total length ${totalLength}`);
-    return;
+  // The length field as the defragmenter sees it (Wireshark never clamps it).
+  let ipLen = u16(b, off + 2);
+  if (ipLen < hlen) {
+    if (ipLen !== 0) {
+      s.markMalformed(`bogus IPv4 total length ${ipLen}`);
+      return;
+    }
+    // Zero: TCP segmentation offload left the field empty; use the frame's length (as Wireshark does).
+    ipLen = rep - off;
   }
-  if (totalLength <= rep - off) {
-    rep = off + totalLength;
+  const totalLength = Math.min(ipLen, rep - off);
+  if (ipLen <= rep - off) {
+    rep = off + ipLen;
     if (end > rep) end = rep;
     s.layerEnd[layer] = end;
-  } else {
-    totalLength = rep - off;
   }
   const id = u16(b, off + 4);
   const fragWord = u16(b, off + 6);
@@ -102,7 +109,7 @@ export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number
     s.ipVersion = 4;
     s.ipId = id;
     s.ipTtl = b[off + 8]!;
-    s.ipTotalLength = u16(b, off + 2);
+    s.ipTotalLength = totalLength;
   }
   s.ipProto = proto;
   s.addrFamily = 4;
@@ -116,9 +123,9 @@ export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number
   const payloadLength = rep - payload;
   if (moreFragments || fragOffset) {
     s.ipFragment = true;
-    if (!inError && totalLength > hlen && end - payload >= totalLength - hlen) {
+    if (!inError && ipLen > hlen && end - payload >= ipLen - hlen) {
       const key = `4/${src}/${dst}/${id}/${proto}/${s.vlanId}`;
-      const whole = d.reassembly.add(key, fragOffset, b.subarray(payload, payload + totalLength - hlen), moreFragments);
+      const whole = d.reassembly.add(key, fragOffset, b.subarray(payload, payload + ipLen - hlen), moreFragments);
       if (whole) {
         s.ipFragment = false;
         s.reassembled = true;

@@ -44,8 +44,32 @@ function jumboLength(b: Uint8Array, p: number, end: number): number {
   return 0;
 }
 
+/**
+ * Whether every option of a hop-by-hop / destination-options header at `[p, hdrEnd)` fits
+ * in the packet: Wireshark reads each option's declared length (even past the header's
+ * end) and gives up on the packet when that runs past the data.
+ */
+function optionsFit(b: Uint8Array, p: number, hdrEnd: number, end: number, rep: number): boolean {
+  while (p < hdrEnd) {
+    if (b[p] === 0) {
+      p++;
+      continue;
+    }
+    if (p + 2 > end) return false;
+    const next = p + 2 + b[p + 1]!;
+    if (next > rep || next > end) return false;
+    p = next;
+  }
+  return true;
+}
+
 export function decodeIpv6(d: Dissector, b: Uint8Array, off: number, end: number, rep: number, inError: boolean): void {
   const s = d.s;
+  if (end > off && b[off]! >> 4 !== 6) {
+    // Wireshark's IPv6 dissector refuses the packet: it is shown as data.
+    s.pushLayer(Proto.DATA, b, off, end - off, end, inError);
+    return;
+  }
   const layer = s.pushLayer(Proto.IPV6, b, off, 40, end, inError);
   if (layer < 0) return;
   if (end - off < 40) {
@@ -100,6 +124,10 @@ export function decodeIpv6(d: Dissector, b: Uint8Array, off: number, end: number
         if (s.pushLayer(proto, b, p, len, end, inError) < 0) return;
         if (p + len > end) {
           s.cutShort('IPv6 extension header cut short', end, rep);
+          return;
+        }
+        if ((nxt === Ipv6Next.HOPOPTS || nxt === Ipv6Next.DSTOPTS) && !optionsFit(b, p + 2, p + len, end, rep)) {
+          s.cutShort('IPv6 option runs past the packet', end, rep);
           return;
         }
         nxt = b[p]!;

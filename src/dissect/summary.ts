@@ -30,6 +30,7 @@ export const Proto = {
   SCTP: 20,
   GRE: 21,
   ESP: 22,
+  UDPLITE: 23,
 } as const;
 
 /** Filter/display names of the protocols, indexed by `Proto` id. */
@@ -57,6 +58,7 @@ export const PROTOCOL_NAMES: readonly string[] = [
   'sctp',
   'gre',
   'esp',
+  'udplite',
 ];
 
 export const MAX_LAYERS = 32;
@@ -193,6 +195,16 @@ export class PacketSummary {
   tcpMptcpJoinLength = -1;
   tcpMptcpToken = -1;
   tcpFastOpen = false;
+  /**
+   * A SACK option shorter than one block plus the D-SACK probe (under 10 bytes) was seen.
+   * Whether Wireshark's dissection of it fails depends on the relative ACK number, which
+   * only the TCP analysis knows; the blocks of earlier SACK options are kept for that test.
+   */
+  tcpSackShort = false;
+  tcpSackBlocksBefore = 0;
+  tcpSackRight0 = 0;
+  tcpSackLeft1 = 0;
+  tcpSackRight1 = 0;
 
   udpLength = -1;
   icmpType = -1;
@@ -260,6 +272,8 @@ export class PacketSummary {
     this.tcpMptcpJoinLength = -1;
     this.tcpMptcpToken = -1;
     this.tcpFastOpen = false;
+    this.tcpSackShort = false;
+    this.tcpSackBlocksBefore = 0;
     this.udpLength = -1;
     this.icmpType = -1;
     this.icmpCode = -1;

@@ -105,10 +105,25 @@ function parseOptions(d: Dissector, b: Uint8Array, p: number, optEnd: number, en
       case TcpOption.SACK_PERMITTED:
         if (len === 2) s.tcpSackPermitted = true;
         break;
-      case TcpOption.SACK:
-        s.tcpSackCount = (len - 2) >> 3;
+      case TcpOption.SACK: {
+        if (len < 10) {
+          // Wireshark's D-SACK probe reads 8 bytes of this option; see the analyzer.
+          s.tcpSackShort = true;
+          return true;
+        }
+        const blocks = (len - 2) >> 3;
+        for (let i = 0; i < blocks && s.tcpSackBlocksBefore < 2; i++) {
+          if (s.tcpSackBlocksBefore === 0) s.tcpSackRight0 = u32(b, p + 6 + 8 * i);
+          else {
+            s.tcpSackLeft1 = u32(b, p + 2 + 8 * i);
+            s.tcpSackRight1 = u32(b, p + 6 + 8 * i);
+          }
+          s.tcpSackBlocksBefore++;
+        }
+        s.tcpSackCount = blocks;
         s.tcpSackOffset = p + 2;
         break;
+      }
       case TcpOption.TIMESTAMPS:
         if (len === 10) {
           s.tcpTsVal = u32(b, p + 2);

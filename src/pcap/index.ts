@@ -10,7 +10,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FormatError } from '../base/errors.js';
+import { describeError, FormatError, TracewireError } from '../base/errors.js';
 import { ChunkedFile } from './chunked-file.js';
 import { isPcapMagic, PcapCapture } from './pcap-reader.js';
 import { PcapngCapture } from './pcapng-reader.js';
@@ -45,7 +45,14 @@ export function resolveCapturePath(path: string): string {
  * cannot be opened. Call `frames()` once to stream the packets.
  */
 export function openCapture(path: string): Capture {
-  const file = new ChunkedFile(resolveCapturePath(path));
+  let file: ChunkedFile;
+  try {
+    file = new ChunkedFile(resolveCapturePath(path));
+  } catch (err) {
+    // A missing or unreadable file is bad input (exit 2), not an internal error.
+    if (err instanceof TracewireError || !(err as NodeJS.ErrnoException).code) throw err;
+    throw new TracewireError(describeError(err));
+  }
   try {
     if (!file.ensure(4)) throw new FormatError(file.path, 0, `file too short to be a capture (${file.available} bytes)`);
     const b = file.buf;

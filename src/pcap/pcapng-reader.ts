@@ -366,7 +366,7 @@ export class PcapngCapture implements Capture {
     let caplen = Math.min(len, end - (p + 4));
     if (iface.snapLen > 0) caplen = Math.min(caplen, iface.snapLen);
     const data = b.subarray(p + 4, p + 4 + caplen);
-    return new CapturedFrame(++this.frameNumber, 0, 0, caplen, len, iface.globalId, data, NO_COMMENTS, offset);
+    return new CapturedFrame(++this.frameNumber, 0, 0, caplen, len, iface.globalId, data, NO_COMMENTS, offset, undefined, undefined, -1, -1, undefined, false);
   }
 
   private readObsoletePacket(b: Uint8Array, p: number, end: number, offset: number): CapturedFrame {

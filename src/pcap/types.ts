@@ -103,6 +103,8 @@ export class CapturedFrame {
     readonly tsLow = -1,
     /** Frame-level damage found by the reader (e.g. captured length > wire length). */
     readonly damage?: string,
+    /** False for pcapng simple packet blocks, which carry no time (`ts` is then 0). */
+    readonly hasTimestamp = true,
   ) {}
 
   /** Nanoseconds since the Unix epoch. */

@@ -19,6 +19,13 @@ const FIN = TcpFlag.FIN,
   RST = TcpFlag.RST,
   ACK = TcpFlag.ACK;
 
+/**
+ * Wireshark's dupacknum is a guint32 that its code sets to -1 to "neutralise" a pending
+ * ACKed-unseen-segment; as unsigned it is then ≥ 2, which the fast-retransmission test
+ * sees. Keeping the same value keeps the same verdicts.
+ */
+const NEUTRALISED = 0xffffffff;
+
 /** Wireshark's TCP_MAX_UNACKED_SEGMENTS: beyond this, new segments are not remembered. */
 const MAX_UNACKED_SEGMENTS = 1000;
 
@@ -407,6 +414,7 @@ export class TcpAnalyzer {
     if (s.tcpWindowScale >= 0) fwd.winScale = s.tcpWindowScale;
     if (s.tcpMptcp) this.mptcpOptions(s, conv);
     if (s.tcpStage < TcpStage.COMPLETE) return r;
+    if (s.tcpSackShort && this.dsackProbeFails(s, haveSeglen ? relAck : ack, rev)) return r;
 
     r.analysed = true;
     r.expert = s.inError ? ta & TcpExpert.REUSED_PORTS : ta;
@@ -415,6 +423,24 @@ export class TcpAnalyzer {
 
     if (!s.inError) this.count(conv, frame, r, seglen);
     return r;
+  }
+
+  /**
+   * Whether Wireshark's SACK dissector throws on a short SACK option (it then shows the
+   * frame as malformed and prints no analysis): its D-SACK test — the first block's right
+   * edge at or below the ACK, or inside the second block — reads 8 bytes the option lacks.
+   * Edges are relative to the peer's initial sequence number, the ACK as Wireshark holds it.
+   */
+  private dsackProbeFails(s: PacketSummary, ack: number, rev: TcpFlowState): boolean {
+    const base = rev.baseSeqSet ? rev.baseSeq : 0;
+    const r0 = s.tcpSackBlocksBefore >= 1 ? (s.tcpSackRight0 - base) >>> 0 : 0;
+    if (leSeq(r0, ack)) return true;
+    if (s.tcpSackBlocksBefore >= 2) {
+      const l1 = (s.tcpSackLeft1 - base) >>> 0;
+      const r1 = (s.tcpSackRight1 - base) >>> 0;
+      if (ltSeq(l1, r0) && !ltSeq(r1, r0)) return true;
+    }
+    return false;
   }
 
   /** Wireshark's verify_tcp_window_scaling, run after a SYN's options. */
@@ -543,7 +569,7 @@ export class TcpAnalyzer {
         if (conv.mptcp && conv.mptcp.operations !== fwd.mpOperations) {
           // MPTCP tolerates duplicate ACKs when its options change (RFC 8684 §4).
         } else {
-          fwd.dupAckNum = fwd.dupAckNum === -1 ? 1 : fwd.dupAckNum + 1;
+          fwd.dupAckNum = fwd.dupAckNum === NEUTRALISED ? 1 : (fwd.dupAckNum + 1) >>> 0;
           ta |= TcpExpert.DUPLICATE_ACK;
           r.dupAckNumber = fwd.dupAckNum;
           r.dupAckFrame = fwd.lastNonDupAck;
@@ -562,7 +588,7 @@ export class TcpAnalyzer {
         ta |= TcpExpert.ACK_LOST_SEGMENT;
       } else {
         if (rev.dupAckNum === 0) ta |= TcpExpert.ACK_LOST_SEGMENT;
-        rev.dupAckNum = -1;
+        rev.dupAckNum = NEUTRALISED;
       }
     }
     // RETRANSMISSION / FAST RETRANSMISSION / SPURIOUS / OUT-OF-ORDER

@@ -164,11 +164,13 @@ export class PacketRecordEncoder {
     let p = putBytes(buf, this.pos, K_FRAME);
     p = putUint(buf, p, frame.number);
     p = putBytes(buf, p, K_TS);
-    p = putUint(buf, p, frame.tsSec);
-    buf[p++] = 46;
-    const ns = frame.tsNsec;
-    buf[p++] = 48 + ((ns / 100_000_000) | 0);
-    p = putFixed8(buf, p, ns % 100_000_000);
+    if (frame.hasTimestamp) {
+      p = putUint(buf, p, frame.tsSec);
+      buf[p++] = 46;
+      const ns = frame.tsNsec;
+      buf[p++] = 48 + ((ns / 100_000_000) | 0);
+      p = putFixed8(buf, p, ns % 100_000_000);
+    }
     p = putBytes(buf, p, K_LEN);
     p = putUint(buf, p, frame.len);
     p = putBytes(buf, p, K_CAPLEN);

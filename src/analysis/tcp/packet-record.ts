@@ -92,7 +92,7 @@ export function packetRecordJson(frame: CapturedFrame, s: PacketSummary, t: TcpF
   const proto = oracleProto(s);
   const ports = proto === 'tcp' || proto === 'udp';
   return (
-    `{"frame":${frame.number},"ts":"${epochText(frame.tsSec, frame.tsNsec)}","len":${frame.len},"caplen":${frame.caplen},` +
+    `{"frame":${frame.number},"ts":"${frame.hasTimestamp ? epochText(frame.tsSec, frame.tsNsec) : ''}","len":${frame.len},"caplen":${frame.caplen},` +
     `"src":${str(s.netSrc)},"dst":${str(s.netDst)},"proto":${proto === null ? 'null' : `"${proto}"`},` +
     `"sport":${ports ? s.srcPort : 'null'},"dport":${ports ? s.dstPort : 'null'},` +
     `"tcp":${proto === 'tcp' ? tcpJson(s, t) : 'null'}}`
