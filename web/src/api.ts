@@ -110,14 +110,17 @@ export interface Conversation {
 
 /** A thread of the kernel model (Threads view rows). */
 export interface ThreadInfo {
+  /** Timeline row id (`row:N`): one per thread lifetime. */
+  id: string;
   tid: number;
-  pid: number;
-  ppid: number;
+  pid: number | null;
+  ppid: number | null;
   name: string;
-  start: number;
-  end: number;
-  /** Time spent per state, for sorting (optional). */
-  busy?: number;
+  kernelThread: boolean;
+  start: number | null;
+  end: number | null;
+  /** Owns a TCP connection of the capture: listed first. */
+  focus?: boolean;
 }
 
 /** A Resources row: a CPU, an IRQ line or a softirq vector. */
@@ -125,6 +128,7 @@ export interface ResourceInfo {
   id: string;
   kind: 'cpu' | 'irq' | 'softirq';
   label: string;
+  cpu: number;
 }
 
 /** State intervals of one row, merged by the server to the requested resolution. */
@@ -139,6 +143,10 @@ export interface RowIntervals {
 
 export interface WakeupArrow {
   t: number;
+  /** Row ids of waker and wakee (the server knows thread lifetimes; tids can be reused). */
+  fromRow?: string;
+  toRow?: string;
+  context?: string;
   /** Waker (tid, or -1 when in IRQ/softirq context) and wakee. */
   from: number;
   to: number;

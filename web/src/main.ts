@@ -180,7 +180,7 @@ function buildSearch(summary: Summary, threadsView: ThreadsView | null, story: S
       items.push({ group: 'Packets', text: `Frame ${frame[1]}`, run: () => store.set({ selection: { kind: 'packet', id }, tab: 'packets' }) });
     }
     if (summary.packets && /[.=<>!]|^(tcp|udp|ip|ipv6|icmp|arp)\b/.test(q)) items.push({ group: 'Packets', text: `Display filter: ${q}`, run: () => store.set({ packetFilter: q, tab: 'packets' }) });
-    const threads: { tid: number; pid: number; name: string }[] = threadsView?.threads.length ? threadsView.threads : summary.contextThreads;
+    const threads: { tid: number; pid: number | null; name: string }[] = threadsView?.threads.length ? threadsView.threads : summary.contextThreads;
     const seen = new Set<number>();
     for (const th of threads ?? []) {
       if (items.length > 40) break;
@@ -365,7 +365,8 @@ async function boot(): Promise<void> {
   );
   if (flow) loads.push(flow.load());
   loads.push(sockets.load().then(() => setCount(bottomTabs[4]!.count, f.sockets ? sockets.count : null)));
-  await Promise.allSettled(loads);
+  // A view that cannot load says so on the console (the tests fail on console errors).
+  for (const r of await Promise.allSettled(loads)) if (r.status === 'rejected') console.error('tracewire: a view failed to load:', r.reason);
   // A link with a selection but no view range: show the selection.
   const s = store.get();
   if (fromUrl.t0 === undefined && s.selection?.kind === 'step') {

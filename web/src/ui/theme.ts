@@ -1,20 +1,22 @@
 /** Colours for the canvases, read from the CSS variables of the current theme. */
 
-/** State codes shared with the server (src/server/kernel-adapter.ts). */
+/** State codes: the kernel model's (src/analysis/kernel/states.ts), sent as is by the server. */
 export const STATE = {
   UNKNOWN: 0,
   USER: 1,
   SYSCALL: 2,
-  IRQ: 3,
-  SOFTIRQ: 4,
-  WAIT_CPU: 5,
-  BLOCKED: 6,
-  IDLE: 7,
-  EXITED: 8,
+  KERNEL: 3,
+  IRQ: 4,
+  SOFTIRQ: 5,
+  WAIT_CPU: 6,
+  BLOCKED: 7,
+  IDLE: 8,
   SOFTIRQ_RAISED: 9,
 } as const;
 
-export const STATE_NAMES = ['unknown', 'user mode', 'syscall', 'IRQ', 'softirq', 'waiting for CPU', 'blocked', 'idle', 'exited', 'softirq raised'];
+export const STATE_NAMES = ['unknown', 'user mode', 'syscall', 'kernel thread', 'IRQ', 'softirq', 'waiting for CPU', 'blocked', 'idle', 'softirq raised'];
+/** CSS variable of each state's colour. */
+export const STATE_VARS = ['--st-unknown', '--st-user', '--st-syscall', '--st-kernel', '--st-irq', '--st-softirq', '--st-waitcpu', '--st-blocked', '--st-idle', '--st-raised'];
 
 export interface Palette {
   bg: string;
@@ -62,7 +64,7 @@ export function palette(): Palette {
     grid: v('--grid'),
     highlight: v('--highlight'),
     arrow: v('--arrow'),
-    states: [v('--st-unknown'), v('--st-user'), v('--st-syscall'), v('--st-irq'), v('--st-softirq'), v('--st-waitcpu'), v('--st-blocked'), v('--st-idle'), 'rgba(0,0,0,0)', v('--st-waitcpu')],
+    states: STATE_VARS.map(v),
     pkSyn: v('--pk-syn'),
     pkFin: v('--pk-fin'),
     pkRst: v('--pk-rst'),

@@ -104,7 +104,14 @@ export class Timeline {
       y += r.height ?? ROW_H;
     }
     this.totalH = y;
-    this.a11y.replaceChildren(...rows.map((r) => Object.assign(document.createElement('li'), { textContent: `${r.label}${r.sub ? ` ${r.sub}` : ''}`, dataset: { row: r.id } })));
+    this.a11y.replaceChildren(
+      ...rows.map((r) => {
+        const li = document.createElement('li');
+        li.textContent = `${r.label}${r.sub ? ` ${r.sub}` : ''}`;
+        li.dataset.row = r.id;
+        return li;
+      }),
+    );
     this.canvas.canvas.setAttribute('aria-label', `time graph with ${rows.length} rows`);
     this.scrollY = Math.min(this.scrollY, Math.max(0, this.totalH - this.viewH()));
     this.canvas.redraw();
@@ -312,7 +319,6 @@ export class Timeline {
       const st = d.s[i]!;
       if (st > t1) break;
       const k = d.k[i]!;
-      if (k === STATE.EXITED) continue;
       const x0 = Math.max(LABEL_W - 1, x(st));
       const x1 = Math.min(w + 1, x(d.e[i]!));
       const ww = Math.max(1, x1 - x0);
@@ -325,8 +331,8 @@ export class Timeline {
       if (blockedThin) ctx.fillRect(x0, y + rh / 2 - 2, ww, 4);
       else ctx.fillRect(x0, y, ww, rh);
       const label = d.l?.[i];
-      if (label && ww > 28) {
-        ctx.fillStyle = k === STATE.WAIT_CPU || k === STATE.SOFTIRQ_RAISED ? '#222' : '#fff';
+      if (label && ww > 28 && !blockedThin) {
+        ctx.fillStyle = k === STATE.WAIT_CPU || k === STATE.SOFTIRQ_RAISED || k === STATE.BLOCKED || k === STATE.IDLE ? p.fg : '#fff';
         const maxW = ww - 6;
         let text = label;
         if (ctx.measureText(text).width > maxW) {
@@ -386,9 +392,8 @@ export class Timeline {
     ctx.lineWidth = 1;
     const idIndex = new Map<string, number>();
     this.rows.forEach((r, i) => idIndex.set(r.id, i));
-    const yOf = (tid: number): number | null => {
-      const id = this.opts.arrowRow!(tid);
-      if (id === null) return null;
+    const yOf = (id: string | null | undefined): number | null => {
+      if (!id) return null;
       const i = idIndex.get(id);
       if (i === undefined) return null;
       return RULER_H + this.rowY[i]! - this.scrollY + (this.rows[i]!.height ?? ROW_H) / 2;
@@ -396,9 +401,9 @@ export class Timeline {
     for (const a of arrows) {
       const end = a.t1 ?? a.t;
       if (end < s.t0 || a.t > s.t1) continue;
-      const y1 = yOf(a.to);
+      const y1 = yOf(a.toRow ?? this.opts.arrowRow!(a.to));
       if (y1 === null) continue;
-      const y0 = a.from >= 0 ? yOf(a.from) : null;
+      const y0 = a.from >= 0 ? yOf(a.fromRow ?? this.opts.arrowRow!(a.from)) : null;
       const x0 = x(a.t);
       const x1 = x(end);
       if (y0 === null) {

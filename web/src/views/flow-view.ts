@@ -82,7 +82,7 @@ export class FlowView {
       kind: 'packet',
       aToB: p.src === f.conversation.addressA && (p.info.startsWith(`${f.conversation.portA} `) || p.info.includes(` ${f.conversation.portA} → `)),
       text: p.info.replace(/^(\[.*?\] )?\d+ → \d+ /, '$1'),
-      sub: `#${p.no}${p.iface ? ` ${p.iface}` : ''}`,
+      sub: `#${p.no}${p.iface ? ` captured on ${p.iface}` : ''}${p.process ? ` · ${p.process}` : ''}`,
       packetId: p.id,
       flags: p.flags.reduce((a, x) => a | (FLAG_BITS[x] ?? 0), 0),
     }));
@@ -170,16 +170,13 @@ export class FlowView {
         ctx.lineWidth = 1;
         ctx.fillStyle = p.fg;
         ctx.font = `11px ${p.sans}`;
-        const label = it.text;
+        const label = `#${it.sub.slice(1).split(' ')[0]}  ${it.text}`;
         const maxW = bx - ax - 20;
         let text = label;
         while (text.length > 4 && ctx.measureText(text).width > maxW) text = text.slice(0, -2);
         if (text !== label) text += '…';
         const tw = ctx.measureText(text).width;
         ctx.fillText(text, (ax + bx) / 2 - tw / 2, y - 4);
-        ctx.fillStyle = p.fg2;
-        ctx.font = `10px ${p.sans}`;
-        ctx.fillText(it.sub, it.aToB ? ax + 6 : bx - 6 - ctx.measureText(it.sub).width, y - 4);
       } else {
         const xx = it.aToB ? ax : bx;
         ctx.fillStyle = p.accent;
@@ -251,7 +248,7 @@ export class FlowView {
     c.addEventListener('mousemove', (e) => {
       const it = this.itemAt(this.canvas.pos(e).y);
       if (!it) return hideTooltip();
-      showTooltip(e.clientX, e.clientY, [`**${it.kind === 'packet' ? `Frame ${it.sub}` : it.sub}`, it.text, `\`t = ${formatRel(it.t)} s`]);
+      showTooltip(e.clientX, e.clientY, [`**${it.kind === 'packet' ? `Frame ${it.sub}` : `kernel: ${it.sub}`}`, it.text, `\`t = ${formatRel(it.t)} s`, it.kind === 'packet' ? 'click: select this packet everywhere' : 'click: select this kernel event']);
     });
     c.addEventListener('mouseleave', hideTooltip);
   }

@@ -25,14 +25,17 @@ export class ResourcesView {
         if (r.kind !== 'packets') store.set({ selection: { kind: 'resource', id: r.id } });
       },
     });
-    this.tools = h('span', null, legend([7, 1, 2, 3, 4, 9]));
+    this.tools = h('span', null, legend([8, 1, 2, 4, 5, 9]));
   }
 
   async load(): Promise<void> {
     const r = await getJson<{ rows: ResourceInfo[] }>('/api/resources');
     const rows: TimelineRow[] = [];
     if (this.hasPackets) rows.push({ id: 'packets', label: 'Packets', kind: 'packets' });
-    for (const x of r.rows) rows.push({ id: x.id, label: x.label, kind: x.kind, cpu: x.kind === 'cpu' ? Number(x.id.split(':')[1]) : undefined, indent: x.kind === 'cpu' ? 0 : 0 });
+    // CPUs first, then each CPU's IRQ lines and softirq vectors.
+    const order = { cpu: 0, irq: 1, softirq: 2 };
+    const sorted = [...r.rows].sort((a, b) => order[a.kind] - order[b.kind] || a.cpu - b.cpu || a.label.localeCompare(b.label, 'en', { numeric: true }));
+    for (const x of sorted) rows.push({ id: x.id, label: x.label, kind: x.kind, cpu: x.cpu, indent: x.kind === 'cpu' ? 0 : 1 });
     this.timeline.setRows(rows);
   }
 }
