@@ -12,8 +12,9 @@
  *   address[16], prefix_len } — every IPv4/IPv6 address of every interface;
  * - `tracewire_statedump_inet_sock` { net_ns_inum, inode, protocol (6/17), family (2/10),
  *   state, sport, dport, saddr[4], daddr[4], saddr_v6[16], daddr_v6[16], tx_queue,
- *   rx_queue, uid, skaddr } — one row of /proc/net/{tcp,tcp6,udp,udp6}; field names
- *   follow the ftrace `inet_sock_set_state` event;
+ *   rx_queue, uid, skaddr, sock_cookie } — one row of /proc/net/{tcp,tcp6,udp,udp6}; field
+ *   names follow the ftrace `inet_sock_set_state` event; `sock_cookie` (from `ss -e`) is
+ *   the one tcp_probe, tcp_destroy_sock and tcp_receive_reset events carry;
  * - `tracewire_statedump_unix_sock` { net_ns_inum, inode, type, state, path }.
  *
  * Differences from LTTng, because /proc does not show kernel pointers:
@@ -179,6 +180,7 @@ export const STATEDUMP_CLASSES: ReadonlyArray<{ readonly name: string; readonly 
       { name: 'rx_queue', type: u32 },
       { name: 'uid', type: u32 },
       { name: 'skaddr', type: int.hex64 },
+      { name: 'sock_cookie', type: int.u64 },
     ],
   },
   {
@@ -360,6 +362,7 @@ export function stateDumpEvents(dump: StateDump): SyntheticEvent[] {
         o.u32(s.rxQueue);
         o.u32(s.uid);
         o.u64(s.sk);
+        o.u64(s.cookie);
       });
     }
     for (const u of ns.unixSockets) {

@@ -71,6 +71,8 @@ export interface DumpedInetSocket {
   readonly inode: number;
   /** Kernel socket address when /proc shows it unhashed, else 0n. */
   readonly sk: bigint;
+  /** The socket cookie (as in tcp_probe / tcp_destroy_sock events' `sock_cookie`), 0n if unknown. */
+  readonly cookie: bigint;
 }
 
 export interface DumpedUnixSocket {
@@ -241,6 +243,7 @@ export function parseInetTable(text: string, protocol: 'tcp' | 'udp', family: 4 
       inode: Number(f[9]),
       // %pK prints a hashed value unless kptr_restrict lets root see the real address.
       sk: pointer >= 0xffff_8000_0000_0000n ? pointer : 0n,
+      cookie: 0n,
     });
   }
   return out;
@@ -253,6 +256,17 @@ export function parseUnixTable(text: string): DumpedUnixSocket[] {
     const f = line.trim().split(/\s+/);
     if (f.length < 7) continue;
     out.push({ type: parseInt(f[4]!, 16), state: parseInt(f[5]!, 16), inode: Number(f[6]), path: f.slice(7).join(' ') });
+  }
+  return out;
+}
+
+/** Socket inode → cookie, from `ss -Htuane` (`ino:1060 sk:9d83d`). */
+export function parseSsCookies(text: string): Map<number, bigint> {
+  const out = new Map<number, bigint>();
+  for (const line of text.split('\n')) {
+    const ino = /\bino:(\d+)/.exec(line);
+    const sk = /\bsk:([0-9a-f]+)/.exec(line);
+    if (ino && sk && ino[1] !== '0') out.set(Number(ino[1]), BigInt(`0x${sk[1]}`));
   }
   return out;
 }
@@ -289,7 +303,7 @@ const SEP = '@@tracewire@@';
  */
 function readNetns(nsPath: string | undefined, inum: number, name: string): DumpedNetns {
   const ts = monotonicNow();
-  const script = `cat /proc/net/tcp; echo ${SEP}; cat /proc/net/tcp6; echo ${SEP}; cat /proc/net/udp; echo ${SEP}; cat /proc/net/udp6; echo ${SEP}; cat /proc/net/unix; echo ${SEP}; ip -j addr show`;
+  const script = `cat /proc/net/tcp; echo ${SEP}; cat /proc/net/tcp6; echo ${SEP}; cat /proc/net/udp; echo ${SEP}; cat /proc/net/udp6; echo ${SEP}; cat /proc/net/unix; echo ${SEP}; ip -j addr show; echo ${SEP}; ss -Htuane 2>/dev/null || true`;
   let text: string;
   try {
     const [cmd, args] = nsPath ? ['nsenter', [`--net=${nsPath}`, 'sh', '-c', script]] as const : ['sh', ['-c', script]] as const;
@@ -298,6 +312,7 @@ function readNetns(nsPath: string | undefined, inum: number, name: string): Dump
     return { ts, inum, name, interfaces: [], inetSockets: [], unixSockets: [], error: `cannot read network namespace: ${(err as Error).message.split('\n')[0]}` };
   }
   const parts = text.split(`${SEP}\n`);
+  const cookies = parseSsCookies(parts[6] ?? '');
   return {
     ts,
     inum,
@@ -307,7 +322,7 @@ function readNetns(nsPath: string | undefined, inum: number, name: string): Dump
       ...parseInetTable(parts[1] ?? '', 'tcp', 6),
       ...parseInetTable(parts[2] ?? '', 'udp', 4),
       ...parseInetTable(parts[3] ?? '', 'udp', 6),
-    ],
+    ].map((sock) => (sock.inode && cookies.has(sock.inode) ? { ...sock, cookie: cookies.get(sock.inode)! } : sock)),
     unixSockets: parseUnixTable(parts[4] ?? ''),
     interfaces: parseIpAddr(parts[5] ?? '[]'),
   };
@@ -439,7 +454,7 @@ export function collectStateDump(opts: StateDumpOptions = {}): StateDump {
   };
 }
 
-const BIGINT_KEYS = new Set(['ts', 'start', 'end', 'sk']);
+const BIGINT_KEYS = new Set(['ts', 'start', 'end', 'sk', 'cookie']);
 const BYTES_KEYS = new Set(['localAddress', 'remoteAddress']);
 
 /** The state dump as JSON (bigints as strings, address bytes as arrays), for the spool. */
