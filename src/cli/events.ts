@@ -34,7 +34,7 @@ Options:
   --limit N       stop after N records
   --count         decode every field of every event, print one JSON object:
                   {"events": N, "lost_events": N, "lost_packets": N, "discarded_records": N,
-                   "streams": N, "packets": N, "traces": N, "first_ts": NS, "last_ts": NS}
+                   "traces": N, "streams": N, "first_ts": "NS", "last_ts": "NS"}
   --clock-gmt     text format: print times in UTC (the default when TZ is unset)
   -h, --help      this help
 
@@ -94,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
 
 function firstTimestamp(it: Iterator<{ kind: string; nsHi: number; nsLo: number }>): bigint | undefined {
   const r = it.next();
+  it.return?.();
   if (r.done) return undefined;
   return BigInt(r.value.nsHi) * 4294967296n + BigInt(r.value.nsLo);
 }

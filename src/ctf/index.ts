@@ -17,12 +17,15 @@ import type { TraceInfo, TraceMessage } from '../model/trace-event.js';
 import { createReaders, MergedMessages, type MessageOptions } from './collection.js';
 import type { EventClass, StreamClass, TraceClass } from './metadata/model.js';
 import { loadTraces, type CtfTrace } from './trace-discovery.js';
+import type { StreamInfo } from './stream/messages.js';
+import { packetIndex, type PacketIndex } from './stream/packet-index.js';
 
 export { MergedMessages, type MessageOptions } from './collection.js';
 export type { CtfTrace, StreamDescriptor } from './trace-discovery.js';
 export { CtfEvent, CtfDiscarded, type CtfMessage, EventClassInfo, PacketInfo, StreamInfo, ClockConverter } from './stream/messages.js';
 export type * from './metadata/model.js';
 export { readMetadata, decodeMetadata } from './metadata/metadata-file.js';
+export { packetIndex, readLttngIndex, scanPacketIndex, type PacketIndex, type PacketIndexEntry } from './stream/packet-index.js';
 
 /** Options of openTraceCollection (none are required). */
 export interface OpenOptions {
@@ -52,6 +55,13 @@ export interface TraceCollection {
   eventClass(trace: number | TraceInfo, name: string): EventClass | undefined;
   /** The stream classes of a trace, by id. */
   streamClasses(trace: number | TraceInfo): ReadonlyMap<number, StreamClass>;
+  /**
+   * The packets of each stream of a trace, file by file: from LTTng's `index/*.idx` when
+   * present and consistent with the data, else read from the packet headers (a few bytes
+   * per packet). Times are raw clock values; `stream.clock?.toNs()` converts them.
+   * Throws FormatError on a damaged packet header.
+   */
+  packetIndex(trace: number | TraceInfo): Array<{ readonly stream: StreamInfo; readonly files: PacketIndex[] }>;
 }
 
 /**
@@ -87,6 +97,10 @@ export function openTraceCollection(paths: string[], options: OpenOptions = {}):
       return undefined;
     },
     streamClasses: (trace) => pick(trace).metadata.streamClasses,
+    packetIndex(trace) {
+      const t = pick(trace);
+      return t.streams.map((s) => ({ stream: s.info, files: s.files.map((f) => packetIndex(f, t.decoders, t.uuidBytes, s.streamClass.id)) }));
+    },
   };
 }
 

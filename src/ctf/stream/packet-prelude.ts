@@ -37,10 +37,11 @@ function positionInFile(st: DecodeState, off: number): number {
 
 /**
  * Decodes the header and context of the packet at file offset `off` into `st` (role values
- * land in st.beginTs, st.discarded, …) and returns its layout. On return, `st.b`/`st.dv`
- * cover the whole packet and `st.p` is at the first event. Throws FormatError.
+ * land in st.beginTs, st.discarded, …) and returns its layout. On return, unless
+ * `wholePacket` is false (indexing reads only preludes), `st.b`/`st.dv` cover the whole
+ * packet and `st.p` is at the first event. Throws FormatError.
  */
-export function readPacketPrelude(win: FileWindow, off: number, st: DecodeState, trace: TraceDecoders, defaultStreamClass: number): PacketPrelude {
+export function readPacketPrelude(win: FileWindow, off: number, st: DecodeState, trace: TraceDecoders, defaultStreamClass: number, wholePacket = true): PacketPrelude {
   const file = win.path;
   const remaining = win.size - off;
   let winLen = Math.min(remaining, PRELUDE_BYTES);
@@ -87,12 +88,14 @@ export function readPacketPrelude(win: FileWindow, off: number, st: DecodeState,
   if (st.p > contentBits) throw new FormatError(file, positionInFile(st, off), `packet header and context (${st.p} bits) exceed the packet content size (${contentBits} bits)`);
   const packetBytes = packetBits / 8;
   const eventsStart = st.p;
+  const truncatedTo = packetBytes > remaining ? remaining : null;
+  if (!wholePacket) return { streamClassId, decoders: decoders!, context, packetBytes, contentBits, eventsStart, truncatedTo };
   const available = Math.min(packetBytes, remaining);
   idx = win.ensure(off, available);
   setView(st, win, idx, available, off);
   st.p = eventsStart;
   st.end = Math.min(contentBits, available * 8);
-  return { streamClassId, decoders: decoders!, context, packetBytes, contentBits, eventsStart, truncatedTo: packetBytes > remaining ? remaining : null };
+  return { streamClassId, decoders: decoders!, context, packetBytes, contentBits, eventsStart, truncatedTo };
 }
 
 function checkMagicAndUuid(st: DecodeState, file: string, off: number): void {

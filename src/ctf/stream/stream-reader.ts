@@ -16,6 +16,7 @@ import { EMPTY_FIELDS, type StreamClassDecoders, type TraceDecoders } from '../d
 import type { StreamClass } from '../metadata/model.js';
 import { FileWindow } from './file-window.js';
 import { CtfDiscarded, CtfEvent, PacketInfo, type CtfMessage, type StreamInfo } from './messages.js';
+import { packetIndex } from './packet-index.js';
 import { readPacketPrelude } from './packet-prelude.js';
 
 /** Tracer bugs whose effects babeltrace2 corrects, derived from the trace environment. */
@@ -143,6 +144,8 @@ export class StreamReader {
         this.win = new FileWindow(this.files[this.fileIndex]!, this.opts.windowBytes);
         this.fileOff = 0;
         if (this.win.size === 0) continue;
+        if (this.seekable()) this.fileOff = this.seek(this.win.path);
+        if (this.fileOff >= this.win.size) continue;
       }
       const st = this.st;
       const off = this.fileOff;
@@ -168,15 +171,47 @@ export class StreamReader {
     }
   }
 
+  /** Whether packets may be skipped by their end time (packets have times, no tracer quirk). */
+  private seekable(): boolean {
+    const sc = this.streamClass;
+    return this.opts.skipBeforeNs !== undefined && this.stream.clock !== null && sc.packetsHaveBeginTime && sc.packetsHaveEndTime && !this.opts.quirks.eventAfterPacket;
+  }
+
   /** A packet entirely before the requested begin time need not be decoded. */
   private canSkip(): boolean {
-    const begin = this.opts.skipBeforeNs;
-    const sc = this.streamClass;
-    const clock = this.stream.clock;
-    if (begin === undefined || !clock || !sc.packetsHaveBeginTime || !sc.packetsHaveEndTime || this.opts.quirks.eventAfterPacket) return false;
+    if (!this.seekable()) return false;
     const end = this.st.endTs;
     if (end === -1 || end === 0) return false;
-    return clock.toNs(end) < begin;
+    return this.stream.clock!.toNs(end) < this.opts.skipBeforeNs!;
+  }
+
+  /**
+   * Uses the packet index of `file` (LTTng's index/*.idx, or one built from the packet
+   * headers) to start at the first packet that ends at or after the requested begin
+   * time, without reading the packets before it. The state those packets would have left
+   * (clock, loss counters) is taken from the index entry of the last skipped packet.
+   * Returns the byte offset to read from.
+   */
+  private seek(file: string): number {
+    const index = packetIndex(file, this.trace, this.st.uuidBytes, this.streamClass.id);
+    const clock = this.stream.clock!;
+    const begin = this.opts.skipBeforeNs!;
+    let k = 0;
+    const entries = index.entries;
+    while (k < entries.length) {
+      const e = entries[k]!;
+      if (e.endCycles === null || e.endCycles === 0n || e.streamClassId !== this.streamClass.id || clock.toNs(e.endCycles) >= begin) break;
+      k++;
+    }
+    if (k === 0) return 0;
+    const last = entries[k - 1]!;
+    const raw = (v: bigint | null): number | bigint => (v === null ? -1 : v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+    if (this.streamClass.hasDiscardedEvents) this.prevDiscarded = raw(last.eventsDiscarded);
+    if (this.streamClass.hasPacketSeqNum) this.prevSeq = raw(last.seqNum);
+    this.prevEndTs = raw(last.endCycles);
+    if (this.prevEndTs !== -1) this.st.setClock(this.prevEndTs);
+    this.packets += k;
+    return k < entries.length ? entries[k]!.offset : this.win!.size;
   }
 
   private endPacket(): void {
