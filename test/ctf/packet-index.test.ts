@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { outputDir, runCli, sharedTraces } from '../support/env.js';
-import { openTraceCollection, readLttngIndex, scanPacketIndex } from '../../src/ctf/index.js';
+import { openTraceCollection, readLttngIndex, scanPacketIndex, type PacketIndex, type PacketIndexEntry } from '../../src/ctf/index.js';
 import type { TraceMessage } from '../../src/model/trace-event.js';
 import { writeKitchenSink } from './support/ctf1-synthetic.js';
 
@@ -28,13 +28,13 @@ test("LTTng index files describe exactly the packets our own index reads from th
       for (const s of t.streams) {
         for (const f of s.files) {
           const size = statSync(f).size;
-          const lttng = readLttngIndex(f, size);
-          assert.ok(lttng, `${f}: index present and consistent`);
+          const lttng: PacketIndex | null = readLttngIndex(f, size);
+          if (!lttng) throw new assert.AssertionError({ message: `${f}: index absent or inconsistent` });
           const ours = scanPacketIndex(f, t.decoders, t.uuidBytes, s.streamClass.id);
           assert.equal(ours.entries.length, lttng.entries.length, f);
           for (let k = 0; k < ours.entries.length; k++) {
-            const a = ours.entries[k]!;
-            const b = lttng.entries[k]!;
+            const a: PacketIndexEntry = ours.entries[k]!;
+            const b: PacketIndexEntry = lttng.entries[k]!;
             assert.deepEqual(
               [a.offset, a.packetBytes, a.contentBits, a.beginCycles, a.endCycles, a.eventsDiscarded, a.streamClassId],
               [b.offset, b.packetBytes, b.contentBits, b.beginCycles, b.endCycles, b.eventsDiscarded, b.streamClassId],
