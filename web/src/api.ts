@@ -174,6 +174,8 @@ export interface StoryStep {
   packetIds?: number[];
   /** The cited events with what the timelines need to mark them. */
   refs?: LinkedEvent[];
+  latency?: string;
+  seedItem?: number;
 }
 
 export interface LinkedEvent {
@@ -187,6 +189,8 @@ export interface LinkedEvent {
 export interface StoryReply {
   title: string;
   connection?: string;
+  /** `A:P-B:P` of the story's connection. */
+  conn?: string;
   steps: StoryStep[];
   notes: string[];
   others: { key: string; label: string }[];
