@@ -142,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
       if (b.lost_events) process.stderr.write(`tracewire: warning: the kernel lost ${b.lost_events} events; try a larger --buffer-size or fewer --events\n`);
       if (b.capture.error && values['no-capture'] !== true) process.stderr.write(`tracewire: capture: ${b.capture.error}\n`);
       if (b.error) process.stderr.write(`tracewire: ${b.error}\n`);
+      if (b.command?.error) process.stderr.write(`tracewire: cannot run ${b.command.argv[0]}: ${b.command.error}\n`);
     }
     if (b.command) {
       if (b.command.exit_code !== null) return b.command.exit_code;
