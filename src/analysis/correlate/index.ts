@@ -18,7 +18,7 @@ import { namesOfRole, type EventRole } from './event-names.js';
 import { matchFrames, type MatchResult } from './frame-matcher.js';
 import { scanKernel } from './kernel-scan.js';
 import { SkbJourneyCollector, type TcpKernelEvent } from './skb-journeys.js';
-import { addressFromFields, ownerAt, SocketTracker } from './socket-tracker.js';
+import { addressFromFields, ownerAt, sockaddrFromBytes, SocketTracker } from './socket-tracker.js';
 import { contextKey, dropReasonName } from './util.js';
 import {
   eventKey,
@@ -112,8 +112,10 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
   const slack = BigInt(Math.max(50_000, ds.clockUncertaintyNs * 2 + 20_000));
   const match: MatchResult = matchFrames(ds.frames, journeys.hops, (ns) => (ns ? (devices.get(ns) ?? null) : null), { slackNs: slack, maxDelayNs: 50_000_000n });
 
-  // Indexes by execution context (softirq run, IRQ run, or thread + syscall).
   const socketList = sockets.result();
+  pruneForeignCopies(journeys.journeys, match, ds, sockets);
+
+  // Indexes by execution context (softirq run, IRQ run, or thread + syscall).
   const changesByCtx = new ByContext<{ ts: bigint; socket: SocketRecord; change: SocketStateChange }>();
   for (const s of socketList) for (const c of s.states) changesByCtx.add(contextKey(c.ctx), { ts: c.ts, socket: s, change: c });
   changesByCtx.sort();
@@ -235,6 +237,36 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
   };
 }
 
+/**
+ * A buffer's address is reused once TCP frees it without a tracepoint (most received
+ * segments), so a later copy to user space at that address may be another buffer — a
+ * unix socket's, say. A copy stays in a journey only when its bytes can come from the
+ * packet: a TCP/UDP frame with at least that much payload, read through an inet socket.
+ */
+function pruneForeignCopies(journeys: SkbJourneyCollector['journeys'], match: MatchResult, ds: Dataset, sockets: SocketTracker): void {
+  const frameOf = new Map<SkbHop, DatasetFrame>();
+  for (const [n, h] of match.matches) frameOf.set(h, ds.frames[n - 1]!);
+  for (const j of journeys) {
+    const copyAt = j.hops.findIndex((h) => h.kind === 'copy');
+    if (copyAt < 0) continue;
+    const copy = j.hops[copyAt]!;
+    let payload = -1;
+    for (const h of j.hops) {
+      const f = frameOf.get(h);
+      if (!f) continue;
+      payload = Math.max(payload, f.tcp ? f.tcp.payload : f.transport === 'udp' && f.l3Len > 28 ? f.l3Len - 28 : 0);
+    }
+    const fd = copy.ctx.syscall ? Number(copy.ctx.syscall.args.fd) : NaN;
+    const s = copy.ctx.pid !== null && Number.isFinite(fd) ? sockets.socketOfFdAt(copy.ctx.pid, fd, copy.ts) : null;
+    const foreignSocket = s !== null && s.family !== 2 && s.family !== 10 && s.family !== 0;
+    const tooBig = payload >= 0 && (copy.len ?? 0) > payload;
+    if (foreignSocket || tooBig || (payload === 0 && frameOf.size > 0 && j.hops.some((h) => frameOf.has(h)))) {
+      for (const h of j.hops.slice(copyAt)) h.journey = -1;
+      j.hops.length = copyAt;
+    }
+  }
+}
+
 /** The correlation alone (see analyzeDataset). */
 export function correlate(ds: Dataset): Correlation {
   return analyzeDataset(ds).correlation;
@@ -287,12 +319,23 @@ function describeKernelSide(f: DatasetFrame, fc: FrameCorrelation, hop: SkbHop, 
 /** Whether a TCP event's 4-tuple is this frame's (local = source for sent frames). */
 function tcpEventMatches(e: TcpKernelEvent, f: DatasetFrame, sent: boolean): boolean {
   const p = e.payload;
-  if (p.sport === undefined || p.dport === undefined) return false;
-  const family = Number(p.family);
-  const saddr = addressFromFields(family, p.saddr, p.saddr_v6);
-  const daddr = addressFromFields(family, p.daddr, p.daddr_v6);
-  const sport = Number(p.sport);
-  const dport = Number(p.dport);
+  let saddr: string | null;
+  let daddr: string | null;
+  let sport: number;
+  let dport: number;
+  if (p.sport !== undefined && p.dport !== undefined) {
+    const family = Number(p.family);
+    saddr = addressFromFields(family, p.saddr, p.saddr_v6);
+    daddr = addressFromFields(family, p.daddr, p.daddr_v6);
+    sport = Number(p.sport);
+    dport = Number(p.dport);
+  } else {
+    // tcp_send_reset, tcp_probe: struct sockaddr_in/in6 as bytes.
+    const src = sockaddrFromBytes(p.saddr);
+    const dst = sockaddrFromBytes(p.daddr);
+    if (!src || !dst) return false;
+    [saddr, sport, daddr, dport] = [src.addr, src.port, dst.addr, dst.port];
+  }
   if (sent) return saddr === f.src && sport === f.sport && daddr === f.dst && dport === f.dport;
   return saddr === f.dst && sport === f.dport && daddr === f.src && dport === f.sport;
 }
