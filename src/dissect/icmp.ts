@@ -75,12 +75,12 @@ export const ICMPV6_TYPE_NAMES: Readonly<Record<number, string>> = {
 
 export const ICMPV6_UNREACH_CODE_NAMES: readonly string[] = [
   'no route to destination',
-  'communication with destination administratively prohibited',
-  'beyond scope of source address',
-  'address unreachable',
-  'port unreachable',
-  'source address failed ingress/egress policy',
-  'reject route to destination',
+  'Administratively prohibited',
+  'Beyond scope of source address',
+  'Address unreachable',
+  'Port unreachable',
+  'Source address failed ingress/egress policy',
+  'Reject route to destination',
   'Error in Source Routing Header',
 ];
 
@@ -136,6 +136,8 @@ export function decodeIcmpv6(d: Dissector, b: Uint8Array, off: number, end: numb
     s.icmpCode = b[off + 1]!;
   }
   if (ICMPV6_ERRORS.has(type) && end - off > 8) decodeIpv6(d, b, off + 8, end, rep, true);
+  // Listener and neighbour-discovery messages are parsed field by field: cut short, tshark gives up on them.
+  else if (type >= 130 && type <= 143 && end < rep) s.truncated = true;
 }
 
 export const ICMP_FIELDS: ProtocolFields = {

@@ -123,6 +123,9 @@ export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number
   const payloadLength = rep - payload;
   if (moreFragments || fragOffset) {
     s.ipFragment = true;
+    s.ipFragOffset = fragOffset;
+    s.ipFragMore = moreFragments;
+    s.ipFragNext = proto;
     if (!inError && ipLen > hlen && end - payload >= ipLen - hlen) {
       const key = `4/${src}/${dst}/${id}/${proto}/${s.vlanId}`;
       const whole = d.reassembly.add(key, fragOffset, b.subarray(payload, payload + ipLen - hlen), moreFragments);

@@ -151,6 +151,9 @@ export function decodeIpv6(d: Dissector, b: Uint8Array, off: number, end: number
         if (s.ipLayer === layer) s.ipId = ident;
         if (fragPlen > 0 && (fragOffset !== 0 || more)) {
           s.ipFragment = true;
+          s.ipFragOffset = fragOffset;
+          s.ipFragMore = more;
+          s.ipFragNext = inner;
           if (!inError && end - p >= fragPlen) {
             const key = `6/${b.subarray(off + 8, off + 40).join(',')}/${ident}`;
             const whole = d.reassembly.add(key, fragOffset, b.subarray(p, p + fragPlen), more);

@@ -136,8 +136,11 @@ export class PacketSummary {
   ipTotalLength = 0;
   /** Upper-layer protocol number of the innermost IP layer (after IPv6 extension headers), -1 when none. */
   ipProto = -1;
-  /** The IP datagram is a fragment that was not (yet) reassembled. */
+  /** The IP datagram is a fragment that was not (yet) reassembled; its offset, more-fragments flag and upper protocol. */
   ipFragment = false;
+  ipFragOffset = 0;
+  ipFragMore = false;
+  ipFragNext = -1;
   /** The transport layer was dissected from a reassembled datagram. */
   reassembled = false;
 
@@ -237,6 +240,9 @@ export class PacketSummary {
     this.ipTotalLength = 0;
     this.ipProto = -1;
     this.ipFragment = false;
+    this.ipFragOffset = 0;
+    this.ipFragMore = false;
+    this.ipFragNext = -1;
     this.reassembled = false;
     this.addrFamily = 0;
     this.addrBuf = null;

@@ -1,14 +1,20 @@
 /**
- * `tracewire packets --format jsonl` against pcap-oracle (tshark 4.0), frame by frame, on
- * every shared capture and on captures made here in network namespaces: every field but
- * tcp.analysis must be equal on every frame, and tcp.analysis must agree on ≥ 99% of
- * frames (disagreements are printed as diagnostics).
+ * tracewire against tshark 4.0 on every shared capture and on captures made here in
+ * network namespaces:
+ * - `packets --format jsonl` vs pcap-oracle, frame by frame: every field but tcp.analysis
+ *   equal on every frame, tcp.analysis agreeing on ≥ 99% of frames (disagreements are
+ *   printed as diagnostics);
+ * - `packets` text vs `tshark -r` (identical on our captures, which carry no
+ *   application protocol tracewire does not dissect);
+ * - `conversations` vs `tshark -q -z conv,tcp` and `conv,udp` (identical);
+ * - `follow` (ascii and hex) vs `tshark -q -z follow,tcp,…` (identical);
+ * - `--filter` vs `tshark -Y` (the same frames).
  */
 import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot, needsCommands, outputDir, sharedCaptures } from '../support/env.js';
+import { isRoot, needsCommands, outputDir, runCli, runCommand, sharedCaptures } from '../support/env.js';
 import { compareWithOracle } from './support/oracle.js';
 import { makeCapture, type ScenarioName } from './support/scenarios.js';
 
@@ -31,15 +37,70 @@ async function assertAgreement(t: TestContext, file: string, expectFlags: string
   for (const f of expectFlags) assert.ok((r.flagCounts[f] ?? 0) > 0, `the capture should exercise tcp.analysis.${f} (tshark saw ${JSON.stringify(r.flagCounts)})`);
 }
 
-describe('agreement with pcap-oracle on the shared captures', { skip: needsCommands('tshark') }, () => {
+/** Equality of two long outputs, reporting the first line that differs. */
+function assertSameLines(a: string, b: string, what: string): void {
+  const la = a.split('\n'),
+    lb = b.split('\n');
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+    if (la[i] !== lb[i]) assert.fail(`${what}: line ${i + 1} differs\n  ours   ${la[i]}\n  tshark ${lb[i]}`);
+  }
+}
+
+async function tshark(args: string[]): Promise<string> {
+  const r = await runCommand('tshark', args, { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+async function ours(args: string[]): Promise<string> {
+  const r = await runCli(args, { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+/** Conversations (TCP and UDP) and Follow TCP Stream (first and last stream, ascii and hex) as tshark prints them. */
+async function assertCommands(file: string): Promise<void> {
+  assertSameLines(await ours(['conversations', file, '--type', 'tcp']), await tshark(['-r', file, '-q', '-z', 'conv,tcp']), 'conv,tcp');
+  assertSameLines(await ours(['conversations', file, '--type', 'udp']), await tshark(['-r', file, '-q', '-z', 'conv,udp']), 'conv,udp');
+  const streams = (await ours(['packets', file, '--format', 'jsonl'])).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { tcp: { stream: number | null } | null }).tcp?.stream ?? -1);
+  const max = Math.max(-1, ...streams);
+  for (const n of max >= 0 ? [...new Set([0, max])] : []) {
+    assert.equal(await ours(['follow', file, '--stream', String(n)]), await tshark(['-r', file, '-q', '-z', `follow,tcp,ascii,${n}`]), `follow ascii ${n}`);
+    assert.equal(await ours(['follow', file, '--stream', String(n), '--hex']), await tshark(['-r', file, '-q', '-z', `follow,tcp,hex,${n}`]), `follow hex ${n}`);
+  }
+}
+
+const FILTERS = [
+  'tcp.flags.syn == 1 && tcp.flags.ack == 0',
+  'tcp.analysis.retransmission || tcp.analysis.duplicate_ack',
+  'tcp.len > 100 and not tcp.analysis.flags',
+  'ip.addr == 10.77.0.0/16 && udp',
+  'ipv6 && tcp.port in {40301, 40302, 40000..40100}',
+  'frame.len >= 1000 or icmp or icmpv6',
+  'tcp.stream == 3 || tcp.window_size < 1000',
+  '!tcp && !udp',
+];
+
+async function assertFilters(file: string): Promise<void> {
+  for (const f of FILTERS) {
+    const mine = (await ours(['packets', file, '--format', 'jsonl', '--filter', f])).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { frame: number }).frame);
+    const theirs = (await tshark(['-r', file, '-Y', f, '-T', 'fields', '-e', 'frame.number'])).split('\n').filter(Boolean).map(Number);
+    assert.deepEqual(mine, theirs, `filter ${f}`);
+  }
+}
+
+describe('agreement with tshark on the shared captures', { skip: needsCommands('tshark') }, () => {
   for (const file of capturesIn(sharedCaptures)) {
-    test(file.slice(sharedCaptures.length + 1), async (t) => assertAgreement(t, file));
+    test(file.slice(sharedCaptures.length + 1), async (t) => {
+      await assertAgreement(t, file);
+      await assertCommands(file);
+    });
   }
 });
 
 const labSkip = !isRoot ? 'needs root (network namespaces)' : needsCommands('tshark', 'tcpdump', 'dumpcap', 'nft', 'ip');
 
-describe('agreement with pcap-oracle on captures made here', { skip: labSkip, concurrency: false }, () => {
+describe('agreement with tshark on captures made here', { skip: labSkip, concurrency: false }, () => {
   const dir = join(outputDir, `packets-captures-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,6 +115,9 @@ describe('agreement with pcap-oracle on captures made here', { skip: labSkip, co
     test(title, { timeout: 120_000 }, async (t) => {
       const file = await makeCapture(name, dir);
       await assertAgreement(t, file, flags);
+      assertSameLines(await ours(['packets', file]), await tshark(['-r', file]), 'text output like tshark');
+      await assertCommands(file);
+      await assertFilters(file);
     });
   }
 });

@@ -52,6 +52,13 @@ export function relativeTime(p: AnalyzedPacket, digits: number): string {
   return `${sign}${sec}.${frac}`;
 }
 
+/** A MAC address as tshark shows it (only the broadcast address has a name). */
+function macText(b: Uint8Array, p: number): string {
+  let all = true;
+  for (let i = 0; i < 6; i++) if (b[p + i] !== 0xff) all = false;
+  return all ? 'Broadcast' : formatMac(b, p);
+}
+
 function outerAddress(s: PacketSummary, which: 'src' | 'dst'): string {
   const l = s.ipLayer;
   if (l >= 0) {
@@ -60,8 +67,22 @@ function outerAddress(s: PacketSummary, which: 'src' | 'dst'): string {
     if (s.ipVersion === 4) return s.hasIpv4 ? formatIpv4(which === 'src' ? s.ipv4Src : s.ipv4Dst) : '';
     if (s.layerEnd[l]! - o >= 40) return formatIpv6At(b, o + (which === 'src' ? 8 : 24));
   }
-  const eth = s.findLayer(Proto.ETH);
-  if (eth >= 0 && s.layerEnd[eth]! >= 14) return formatMac(s.layerBuf[eth]!, which === 'src' ? 6 : 0);
+  if (s.layerCount > 0) {
+    const b = s.layerBuf[0]!;
+    const end = s.layerEnd[0]!;
+    switch (s.layerProto[0]) {
+      case Proto.ETH:
+        if (end >= 14) return macText(b, which === 'src' ? 6 : 0);
+        break;
+      case Proto.SLL:
+        // Cooked captures record only the sender's link-layer address.
+        if (which === 'src' && end >= 16 && ((b[4]! << 8) | b[5]!) === 6) return macText(b, 6);
+        break;
+      case Proto.SLL2:
+        if (which === 'src' && end >= 20 && b[11] === 6) return macText(b, 12);
+        break;
+    }
+  }
   return '';
 }
 
@@ -181,6 +202,19 @@ function icmpInfo(s: PacketSummary): string {
   let info = icmpDescription(family, s.icmpType, s.icmpCode);
   const b = s.layerBuf[l]!;
   const o = s.layerOffset[l]!;
+  const end = s.layerEnd[l]!;
+  if (family === 6 && (s.icmpType === 135 || s.icmpType === 136) && end - o >= 24) {
+    // Neighbour discovery: the target, NA flags, and the link-layer address option.
+    if (s.icmpType === 135) info += ` for ${formatIpv6At(b, o + 8)}`;
+    else {
+      const f = b[o + 4]!;
+      const flags = [f & 0x80 ? 'rtr' : '', f & 0x40 ? 'sol' : '', f & 0x20 ? 'ovr' : ''].filter(Boolean).join(', ') || 'none';
+      info += ` ${formatIpv6At(b, o + 8)} (${flags})`;
+    }
+    info += ndLinkOptions(b, o + 24, end);
+  } else if (family === 6 && (s.icmpType === 133 || s.icmpType === 134)) {
+    info += ndLinkOptions(b, o + (s.icmpType === 133 ? 8 : 16), end);
+  }
   const echo = family === 4 ? s.icmpType === 0 || s.icmpType === 8 : s.icmpType === 128 || s.icmpType === 129;
   if (echo && s.layerEnd[l]! - o >= 8) {
     const id = u16(b, o + 4);
@@ -189,6 +223,19 @@ function icmpInfo(s: PacketSummary): string {
     else info += ` id=0x${id.toString(16).padStart(4, '0')}, seq=${seq}, hop limit=${s.ipTtl}`;
   }
   return info;
+}
+
+/** ` from <mac>` / ` is at <mac>` for neighbour-discovery link-layer address options. */
+function ndLinkOptions(b: Uint8Array, p: number, end: number): string {
+  let out = '';
+  while (p + 2 <= end) {
+    const type = b[p]!;
+    const len = b[p + 1]! * 8;
+    if (len === 0 || p + len > end) break;
+    if (len === 8 && (type === 1 || type === 2)) out += `${type === 1 ? ' from' : ' is at'} ${formatMac(b, p + 2)}`;
+    p += len;
+  }
+  return out;
 }
 
 function arpInfo(s: PacketSummary): string {
@@ -216,9 +263,9 @@ export function infoText(p: AnalyzedPacket): string {
   else if (proto === Proto.ARP) info = arpInfo(s);
   else if (proto) info = TOP_NAMES[proto]!;
   else if (s.ipFragment && s.ipVersion === 4) {
-    info = `Fragmented IP protocol (proto=${IP_PROTO_NAMES[s.ipProto] ?? s.ipProto} ${s.ipProto}, ID=${s.ipId.toString(16).padStart(4, '0')})`;
+    info = `Fragmented IP protocol (proto=${IP_PROTO_NAMES[s.ipFragNext] ?? s.ipFragNext} ${s.ipFragNext}, off=${s.ipFragOffset}, ID=${s.ipId.toString(16).padStart(4, '0')})`;
   } else if (s.ipFragment && s.ipVersion === 6) {
-    info = `IPv6 fragment (nxt=${IP_PROTO_NAMES[s.ipProto] ?? s.ipProto} (${s.ipProto}) ident=0x${(s.ipId >>> 0).toString(16).padStart(8, '0')})`;
+    info = `IPv6 fragment (off=${s.ipFragOffset} more=${s.ipFragMore ? 'y' : 'n'} ident=0x${(s.ipId >>> 0).toString(16).padStart(8, '0')} nxt=${s.ipFragNext})`;
   } else info = '';
   if (s.truncated) info += '[Packet size limited during capture]';
   if (s.malformed !== null) info += `${info ? ' ' : ''}[Malformed Packet: ${s.malformed}]`;
