@@ -24,7 +24,8 @@ function startRecorder(args: string[]): { child: ChildProcess; stderr: () => str
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout!.resume();
-  const exited = new Promise<number | null>((r) => child.on('close', (code, signal) => r(code ?? (signal ? -1 : null))));
+  // 'exit', not 'close': after a kill -9 the command keeps the recorder's stdio pipes open.
+  const exited = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? -1 : null))));
   return { child, stderr: () => err, exited };
 }
 
@@ -109,7 +110,8 @@ test('kill -9: the next run removes the stale instance, stops its tcpdump and fi
     removeDir(dir);
   });
   const first = join(dir, 'killed');
-  const rec = startRecorder(['-q', '-o', first, '--', 'sleep', '30']);
+  // A few events only: the stale instance keeps recording until the next run finds it.
+  const rec = startRecorder(['-q', '-o', first, '--events', 'none,sched:sched_switch,sched:sched_process_exit', '--', 'sleep', '30']);
   await waitReady(first);
   const session = JSON.parse(readFileSync(join(first, '.ftrace', 'session.json'), 'utf8')) as { instance: string; command: { pid: number } };
   sleeper = session.command.pid;
@@ -120,7 +122,7 @@ test('kill -9: the next run removes the stale instance, stops its tcpdump and fi
   t.diagnostic(`after kill -9: instance ${left ? 'left behind' : 'already cleaned by another run'}, ${tcpdumpsFor(first).length} tcpdump`);
 
   const second = join(dir, 'next');
-  const r = await runCli(['record', '-q', '-o', second, '--', 'true'], { timeoutMs: 120_000 });
+  const r = await runCli(['record', '-q', '--no-capture', '--events', 'none,sched:sched_switch', '-o', second, '--', 'true'], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
   for (let i = 0; i < 300 && !existsSync(join(first, 'bundle.json')); i++) await new Promise((res) => setTimeout(res, 100));
   assert.ok(!existsSync(join(tracefsDir!, 'instances', session.instance)), 'stale instance removed');
