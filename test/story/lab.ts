@@ -35,8 +35,12 @@ export class StoryLab {
     this.clientAddress = `10.77.${subnet}.2`;
   }
 
-  /** Creates both namespaces, the veth pair and the addresses (loopback up in both). */
-  static create(): StoryLab {
+  /**
+   * Creates both namespaces, the veth pair and the addresses (loopback up in both).
+   * `segments` keeps the veth from sending 64 KiB super-segments (GSO), so a bulk
+   * transfer is many MSS-sized packets, as on a real link.
+   */
+  static create(options: { segments?: boolean } = {}): StoryLab {
     const n = labCounter++;
     const tag = `tw-story-${process.pid}-${n}`;
     const lab = new StoryLab(tag, ((process.pid * 3 + n * 17) % 200) + 30);
@@ -52,6 +56,7 @@ export class StoryLab {
       ] as const) {
         // No IPv6 on the link: router/neighbour solicitations would only add noise.
         execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
+        if (options.segments) ip('-n', ns, 'link', 'set', 'dev', dev, 'gso_max_size', '1500', 'gso_max_segs', '1');
         ip('-n', ns, 'link', 'set', dev, 'up');
         ip('-n', ns, 'link', 'set', 'lo', 'up');
       }

@@ -20,6 +20,7 @@ import { WAIT_SYSCALLS } from '../wakeup/blocked-intervals.js';
 import { listConnections, pickConnection, type ConnectionInfo } from './connections.js';
 import { limitationsOf } from './limitations.js';
 import { assignSeedItems } from './seed-map.js';
+import { condense, type Item } from './condense.js';
 import { collectSubjectActivity, type SubjectActivity, type SyscallRecord } from './subject.js';
 import { callText, returnText } from './syscall-text.js';
 import type { Story, StoryFilter, StoryStep, StoryStepKind, StorySubject } from './types.js';
@@ -32,25 +33,6 @@ const RST = 0x04;
 /** Syscalls that only wait for readiness (their "return" means "something is ready"). */
 const POLL_LIKE = new Set(['select', 'pselect6', '_newselect', 'poll', 'ppoll', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2']);
 const MAX_CITED_EVENTS = 16;
-
-/** A step before numbering. */
-interface Item {
-  ts: bigint;
-  order: number;
-  kind: StoryStepKind;
-  title: string;
-  text: string;
-  tid?: number;
-  cpu?: number;
-  events: EventRef[];
-  frames: number[];
-  latencyNs?: bigint;
-  latencyLabel?: string;
-  /** For the seed mapping. */
-  tag?: string;
-  syscall?: SyscallRecord;
-  frame?: DatasetFrame;
-}
 
 function us(ns: bigint): string {
   const v = Number(ns) / 1000;
@@ -102,6 +84,9 @@ function hopChain(hops: readonly SkbHop[], anchor: SkbHop | null, sent: boolean)
 /** Everything the builder shares between helpers. */
 class StoryContext {
   readonly subjectTids: Set<number>;
+  /** Handshake progress while frames are told in order. */
+  synAckSeen = false;
+  handshakeTold = false;
   readonly bindings: Array<{ fd: number; from: bigint; to: bigint | null; socket: SocketRecord }>;
 
   constructor(
@@ -294,9 +279,10 @@ export function buildStoryFromAnalysis(a: DatasetAnalysis, filter: StoryFilter =
   if (activity && POLL_LIKE.size && shown.some((s) => POLL_LIKE.has(s.name))) extraLimits.push('select/poll fd sets are user-space pointers the trace does not hold: which descriptor was ready is told by the call that follows.');
   if (!chosen && all.length === 0) extraLimits.push('No connection or socket activity found in this dataset.');
   const unmatched = a.correlation.unmatchedFrames.filter((u) => frames.includes(u.frame));
-  if (unmatched.length) extraLimits.push(`${unmatched.length} frame(s) of this connection have no kernel event: ${unmatched.slice(0, 3).map((u) => `#${u.frame} (${u.reason})`).join(', ')}${unmatched.length > 3 ? ', …' : ''}.`);
+  if (unmatched.length && a.dataset.kernel) extraLimits.push(`${unmatched.length} frame(s) of this connection have no kernel event: ${unmatched.slice(0, 3).map((u) => `#${u.frame} (${u.reason})`).join(', ')}${unmatched.length > 3 ? ', …' : ''}.`);
 
   items.sort((x, y) => (x.ts < y.ts ? -1 : x.ts > y.ts ? 1 : x.order - y.order));
+  items.splice(0, items.length, ...condense(items));
   const originTs = items[0]?.ts ?? null;
   const seed = assignSeedItems(items.map((i) => ({ tag: i.tag, title: i.title })));
   const steps: StoryStep[] = items.map((it, i) => {
@@ -403,7 +389,8 @@ function chooseSyscalls(sc: StoryContext, act: SubjectActivity, frames: readonly
     const fd = Number(s.args.fd);
     if (s.name === 'exit_group' || s.name === 'exit') return true;
     if (s.name === 'socket' && s.ret !== null && s.ret >= 0 && s.exitTs !== null && isConnFd(s.ret, s.exitTs)) return true;
-    if ((s.name === 'accept' || s.name === 'accept4') && s.ret !== null && s.ret >= 0 && s.exitTs !== null && isConnFd(s.ret, s.exitTs)) return true;
+    // An accept belongs to the connection it returns (a server accepts many on one fd).
+    if (s.name === 'accept' || s.name === 'accept4') return s.ret !== null && s.ret >= 0 && s.exitTs !== null && isConnFd(s.ret, s.exitTs);
     if (Number.isFinite(fd) && isConnFd(fd, ts)) return true;
     if (!conn && Number.isFinite(fd) && sc.socketOfFd(fd, ts)) return true;
     return false;
@@ -525,6 +512,7 @@ function syscallItems(sc: StoryContext, s: SyscallRecord, chains: readonly Wakeu
     });
     return out;
   }
+  if (POLL_LIKE.has(s.name) && !detail.after) detail.after = `${call} ${ret}: something was ready at once, no block.`;
   const kind: StoryStepKind = s.name === 'exit_group' || s.name === 'exit' ? 'exit' : s.name === 'close' || s.name === 'shutdown' ? 'teardown' : 'syscall';
   out.push({
     ...base,
@@ -713,8 +701,17 @@ function syscallDetail(sc: StoryContext, s: SyscallRecord, sent: readonly number
     default:
       d.after = stateText;
   }
+  // Packets a syscall sent that the cases above did not tell (close → FIN, shutdown…).
+  if (sent.length && !d.titleSuffix) {
+    const fs = sent.map((n) => sc.frame(n)!).filter(Boolean);
+    d.titleSuffix = ` → frame #${fs[0]!.number} [${fs[0]!.tcp?.flagText ?? fs[0]!.transport}]${fs.length > 1 ? ` (+${fs.length - 1} more)` : ''}`;
+    for (const x of fs) {
+      d.frames.push(x.number, ...(sc.fc(x.number)?.sameSkbFrames ?? []));
+      d.events.push(...(sc.fc(x.number)?.journey?.hops.filter((h) => h.kind === 'queue' || h.kind === 'xmit').map((h) => h.event) ?? []));
+    }
+    d.after = `${d.after ?? ''} The kernel sends ${fs.map((x) => frameLabel(x)).join('; ')} from inside ${s.name}().`.trim();
+  }
   if (s.name !== 'accept' && s.name !== 'accept4' && stateText && !d.after?.includes('inet_sock_set_state')) d.after = `${d.after ?? ''} ${stateText}`.trim();
-  if (s.name === 'pselect6' || s.name === 'select' || POLL_LIKE.has(s.name)) d.after = d.after || '';
   return d;
 }
 
@@ -725,11 +722,18 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
   if (!f || !fc) return null;
   const fl = flagsOf(f);
   const anchor = fc.anchor;
-  const sent = f.direction === 'out' || anchor?.kind === 'queue';
+  const local = sc.conn?.ref.local;
+  // "Sent" means sent by the subject's end (the server when the trace has no process).
+  const sent = anchor ? anchor.kind === 'queue' || anchor.kind === 'xmit' : local ? f.src === local.addr && f.sport === local.port : f.direction === 'out';
   const ts = anchor?.ts ?? f.ts;
   const peerCopies = fc.sameSkbFrames.length ? ` (captured at the other end as frame #${fc.sameSkbFrames.join(', #')})` : '';
-  const handshakeDone = fc.stateChanges.some((c) => c.change.to === 1 && (c.change.from === 3 || c.change.from === 2));
-  const retrans = f.tcp?.analysis.includes('retransmission') || fc.tcpEvents.some((e) => e.name.startsWith('tcp_retransmit'));
+  // The handshake completes with the kernel's state change or, without kernel events, with
+  // the first pure ACK that follows the SYN-ACK.
+  let handshakeDone = fc.stateChanges.some((c) => c.change.to === 1 && (c.change.from === 3 || c.change.from === 2));
+  if (fl & SYN && fl & ACK) sc.synAckSeen = true;
+  else if (sc.synAckSeen && !sc.handshakeTold && fl === ACK && (f.tcp?.payload ?? 0) <= 0 && !fc.stateChanges.length && !anchor) handshakeDone = true;
+  if (handshakeDone) sc.handshakeTold = true;
+  const retrans = f.tcp?.analysis.includes('retransmission') || [fc, ...fc.sameSkbFrames.map((o) => sc.fc(o))].some((x) => x?.tcpEvents.some((e) => e.name.startsWith('tcp_retransmit')));
   let label: string;
   let kind: StoryStepKind = 'packet';
   let tag: string;
@@ -760,6 +764,8 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
     tag = sent ? 'ack-out' : 'ack-in';
   }
   if (retrans) label = `retransmission: ${label}`;
+  const notable = (f.tcp?.analysis ?? []).filter((x) => NOTABLE_ANALYSIS.has(x) && !(retrans && x.endsWith('retransmission')));
+  if (notable.length) label += ` [${notable.join(', ')}]`;
   const parts: string[] = [];
   const events: EventRef[] = [...fc.events];
   if (!anchor) {
@@ -784,7 +790,17 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
     parts.push(`Received on ${anchor.dev ?? f.device ?? '?'}${peerCopies}. ${siText} processes it: ${hopChain(fc.journey?.hops ?? [], anchor, false)} (skb ${anchor.skb}, ${anchor.len} bytes).`);
   }
   if (fc.stateChanges.length) parts.push(`TCP: ${fc.stateChanges.map((c) => `${tcpStateName(c.change.from)} → ${tcpStateName(c.change.to)}`).join(', ')} (inet_sock_set_state).`);
-  for (const e of fc.tcpEvents) if (e.name !== 'tcp_probe') parts.push(`${e.name}.`);
+  for (const e of fc.tcpEvents) if (e.name !== 'tcp_probe') parts.push(`${e.name}${e.name === 'tcp_retransmit_skb' ? ': the kernel retransmits this segment' : ''}.`);
+  // The other end's kernel events for the same packet (veth/loopback): who retransmitted or reset it.
+  for (const other of fc.sameSkbFrames) {
+    for (const e of sc.fc(other)?.tcpEvents ?? []) {
+      if (e.name === 'tcp_probe') continue;
+      const ctx = sc.a.correlation.frames.get(other)?.origin;
+      const by = ctx?.kind === 'softirq' ? ` in softirq ${softirqName(ctx.softirq.vec)}${cpuText(ctx.softirq.cpu)}` : ctx?.kind === 'syscall' ? ` in ${ctx.syscall}() of ${ctx.comm ?? '?'} ${ctx.pid ?? ''}` : '';
+      parts.push(`The sender's kernel: ${e.name}${by} (frame #${other}).`);
+      events.push(e);
+    }
+  }
   const drop = sc.a.correlation.drops.find((d) => d.frames.includes(n));
   if (drop) parts.push(`The kernel drops it: kfree_skb reason ${drop.reason}.`);
   const subjectWoken = fc.woke.filter((w) => sc.subjectTids.has(w.tid));
@@ -813,8 +829,12 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
     latencyLabel,
     tag,
     frame: f,
+    special: retrans || notable.length > 0 || fc.stateChanges.length > 0 || !!drop || fc.tcpEvents.some((e) => e.name !== 'tcp_probe') || kind === 'teardown',
   };
 }
+
+/** Wireshark analysis flags worth a step of their own. */
+const NOTABLE_ANALYSIS = new Set(['retransmission', 'fast_retransmission', 'spurious_retransmission', 'duplicate_ack', 'lost_segment', 'ack_lost_segment', 'out_of_order', 'zero_window', 'zero_window_probe', 'window_full']);
 
 function vantage(f: DatasetFrame): string {
   return `${f.interfaceId}/${f.device ?? ''}`;

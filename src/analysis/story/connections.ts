@@ -137,8 +137,10 @@ function finishRef(c: ConnectionInfo, a: DatasetAnalysis): ConnectionInfo {
   score += Math.min(matched, 100) / 20;
   // The subject side: the server's socket when there is one.
   const server = c.sockets.find((s) => s.listener !== null && s.local && s.remote);
-  const local = server?.local ?? c.ref.local;
-  const remote = server?.remote ?? c.ref.remote;
+  // Without a server socket in the trace, the end that received the first SYN is the server.
+  const syn = frames.find((f) => f.tcp && f.tcp.flags & SYN && !(f.tcp.flags & 0x10));
+  const local = server?.local ?? (syn ? { addr: syn.dst!, port: syn.dport } : c.ref.local);
+  const remote = server?.remote ?? (syn ? { addr: syn.src!, port: syn.sport } : c.ref.remote);
   const who = processes.map((p) => `${p.comm ?? '?'}[${p.pid}] fd ${p.fd}${p.role !== 'peer' ? ` (${p.role})` : ''}`).join(', ');
   const ends = local && remote ? `${endpointText(local)} ↔ ${endpointText(remote)}` : `${c.ref.protocol} socket${local ? ` ${endpointText(local)}` : ''}`;
   const summary = `${ends} ${c.ref.protocol.toUpperCase()}${c.ref.tcpStream !== null ? ` stream ${c.ref.tcpStream}` : ''}, ${frames.length} frame${frames.length === 1 ? '' : 's'}${who ? `, ${who}` : ''}`;
