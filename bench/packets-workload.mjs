@@ -4,7 +4,9 @@
 // messages (one packet each way, Nagle off), plus a couple of bulk transfers.
 //
 //   node packets-workload.mjs PORT CONNS ROUNDS
+import { Buffer } from 'node:buffer';
 import net from 'node:net';
+import { setTimeout } from 'node:timers';
 
 const [portText, connsText, roundsText] = process.argv.slice(2);
 const port = Number(portText);

@@ -163,12 +163,12 @@ function parseNumber(text: string): number | undefined {
 }
 
 function parseBytes(text: string): Uint8Array | undefined {
-  if (/^[0-9a-fA-F]{2}([:.\-][0-9a-fA-F]{2})*$/.test(text)) return Uint8Array.from(text.split(/[:.\-]/).map((h) => parseInt(h, 16)));
+  if (/^[0-9a-fA-F]{2}([:.-][0-9a-fA-F]{2})*$/.test(text)) return Uint8Array.from(text.split(/[:.-]/).map((h) => parseInt(h, 16)));
   return undefined;
 }
 
 function parseMac(text: string): Uint8Array | undefined {
-  if (/^[0-9a-fA-F]{2}([:\-][0-9a-fA-F]{2}){5}$/.test(text)) return Uint8Array.from(text.split(/[:\-]/).map((h) => parseInt(h, 16)));
+  if (/^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/.test(text)) return Uint8Array.from(text.split(/[:-]/).map((h) => parseInt(h, 16)));
   if (/^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$/.test(text)) return parseBytes(text.replace(/\./g, '').replace(/(..)(?!$)/g, '$1:'));
   return undefined;
 }
@@ -324,7 +324,6 @@ class Compiler<C> {
       case 'cmp': {
         const f = this.field(n.field, n.pos);
         const other = n.value.kind === 'word' ? this.lookup(n.value.text) : undefined;
-        let m: Matcher;
         if (other && !looksLiteral(f.type, n.value.text)) {
           // field OP field: compare against every value of the other field.
           const otherValues: FieldValue[] = [];
@@ -342,7 +341,7 @@ class Compiler<C> {
           };
           return g;
         }
-        m = this.literal(f.type, n.op, n.value);
+        const m = this.literal(f.type, n.op, n.value);
         if (n.op === '!=') {
           const eq = m;
           return (ctx) => {

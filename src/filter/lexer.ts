@@ -80,8 +80,8 @@ export function tokenize(text: string): Token[] {
       i += op.length;
       continue;
     }
-    if (/[A-Za-z0-9_.:/\-]/.test(c)) {
-      while (i < text.length && /[A-Za-z0-9_.:/\-]/.test(text[i]!)) {
+    if (/[A-Za-z0-9_.:/-]/.test(c)) {
+      while (i < text.length && /[A-Za-z0-9_.:/-]/.test(text[i]!)) {
         // `1..5` is a range, not part of a number.
         if (text.startsWith('..', i)) break;
         i++;

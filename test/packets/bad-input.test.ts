@@ -36,7 +36,7 @@ async function expectFileError(file: string, pattern: RegExp, framesBefore: numb
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `exactly one error line, got: ${r.stderr}`);
   assert.match(lines[0]!, pattern);
-  assert.doesNotMatch(r.stderr, /internal error|    at /);
+  assert.doesNotMatch(r.stderr, /internal error| {4}at /);
   assert.equal(r.stdout.split('\n').filter(Boolean).length, framesBefore, 'the good frames before the damage are printed');
 }
 

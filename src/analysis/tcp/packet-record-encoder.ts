@@ -85,9 +85,9 @@ function putUint(buf: Uint8Array, p: number, n: number): number {
     n = d;
   }
   if (n >= 10) {
-    buf[--q] = PAIRS[(n << 1) + 1]!;
-    buf[--q] = PAIRS[n << 1]!;
-  } else buf[--q] = 48 + n;
+    buf[q - 1] = PAIRS[(n << 1) + 1]!;
+    buf[q - 2] = PAIRS[n << 1]!;
+  } else buf[q - 1] = 48 + n;
   return end;
 }
 

@@ -13,8 +13,10 @@
 //   udp-server HOST PORT COUNT                echo COUNT datagrams
 //   udp-client HOST PORT COUNT CLOSEDPORT     COUNT datagrams of growing size (some need
 //                                             fragmentation) and one to a closed port
-import net from 'node:net';
+import { Buffer } from 'node:buffer';
 import dgram from 'node:dgram';
+import net from 'node:net';
+import { setImmediate, setTimeout } from 'node:timers';
 
 const [mode, host, portText, ...rest] = process.argv.slice(2);
 const port = Number(portText);
