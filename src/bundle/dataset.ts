@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { FormatError, UsageError } from '../base/errors.js';
+import { describeError, FormatError, TracewireError, UsageError } from '../base/errors.js';
 import { openTraceCollection, type TraceCollection } from '../ctf/index.js';
 import { openCapture } from '../pcap/index.js';
 import { BUNDLE_FILE, readBundle, type BundleJson } from '../record/bundle.js';
@@ -54,7 +54,13 @@ export function openDataset(paths: readonly string[], options: OpenDatasetOption
   };
   for (const p0 of paths) {
     const p = resolve(p0);
-    const st = statSync(p);
+    let st;
+    try {
+      st = statSync(p);
+    } catch (err) {
+      // A missing or unreadable input is bad input (one line, exit 2), not an internal error.
+      throw new TracewireError(describeError(err));
+    }
     if (st.isDirectory()) {
       if (existsSync(join(p, BUNDLE_FILE))) {
         if (bundleDir) throw new UsageError(`only one bundle per dataset (got ${bundleDir} and ${p})`);

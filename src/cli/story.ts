@@ -7,7 +7,7 @@ import { UsageError } from '../base/errors.js';
 import { LineWriter } from '../base/output.js';
 import { parseTime } from '../base/time.js';
 import { buildDataset } from '../bundle/index.js';
-import { buildStory, renderStory } from '../analysis/story/index.js';
+import { buildStory, parseConnArg, renderStory } from '../analysis/story/index.js';
 
 export const help = `Usage: tracewire story BUNDLE|TRACE [CAPTURE] [--pid P] [--port N] [--conn A:P-B:P]
                        [--format text|markdown|json] [--clock-offset NS]
@@ -55,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     if (v === undefined) throw new UsageError(`story: --clock-offset needs nanoseconds, got '${values['clock-offset']}'`);
     clockOffsetNs = v;
   }
+  if (values.conn !== undefined) parseConnArg(values.conn); // reject a malformed --conn before reading anything
   const dataset = buildDataset(positionals, { clockOffsetNs });
   const story = buildStory(dataset, { pid: intOption('story', 'pid', values.pid), port, conn: values.conn });
   const out = new LineWriter();

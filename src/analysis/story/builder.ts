@@ -12,6 +12,7 @@
  */
 import type { DatasetFrame } from '../../bundle/types.js';
 import type { DatasetAnalysis } from '../correlate/index.js';
+import { analyzeKernel, type FdModel } from '../kernel/index.js';
 import { softirqName, tcpStateName, TCP_LISTEN } from '../correlate/event-names.js';
 import { endpointText } from '../correlate/socket-tracker.js';
 import type { EventRef, FrameCorrelation, SkbHop, SocketRecord } from '../correlate/types.js';
@@ -94,6 +95,8 @@ class StoryContext {
     readonly conn: ConnectionInfo | null,
     readonly pid: number | null,
     readonly activity: SubjectActivity | null,
+    /** The kernel analysis's fd tables, when it could run. */
+    readonly fds: FdModel | null = null,
   ) {
     this.subjectTids = new Set(activity?.tids ?? []);
     if (pid !== null) this.subjectTids.add(pid);
@@ -128,9 +131,9 @@ class StoryContext {
     if (Number.isNaN(fd)) return '?';
     const s = this.socketOfFd(fd, ts);
     const std = ['stdin', 'stdout', 'stderr'][fd];
-    const named = this.activity?.fdNames.get(fd);
+    const named = this.fdName(fd, ts);
     if (std && (!s || !this.isConnSocket(s))) {
-      const what = s ? (s.protocol === 'unix' ? 'unix socket' : `${s.protocol} socket`) : named;
+      const what = s ? (s.protocol === 'unix' ? 'unix socket' : s.protocol === 'other' ? 'socket' : `${s.protocol} socket`) : named;
       return what ? `${fd} = ${std} (${what})` : `${fd} = ${std}`;
     }
     if (s) {
@@ -141,6 +144,27 @@ class StoryContext {
       return `${fd} = ${s.protocol === 'other' ? 'socket' : `${s.protocol} socket`}`;
     }
     return named ? `${fd} = ${named}` : String(fd);
+  }
+
+  /**
+   * What a non-socket fd (or a socket this analysis did not tie) names, from the kernel
+   * analysis's fd tables (src/analysis/fds): `pipe:[…]`, a path, `socket 10.0.0.2:4000`.
+   */
+  fdName(fd: number, ts: bigint): string | undefined {
+    if (this.pid !== null && this.fds) {
+      const info = this.fds.fdAt(this.pid, fd, ts);
+      if (info) {
+        if (info.kind === 'socket' && info.socketId !== null) {
+          const sock = this.fds.socket(info.socketId);
+          if (sock.remote) return sock.remote;
+          if (sock.local) return `${sock.protocol} ${sock.local}`;
+          return [sock.family, sock.protocol, 'socket'].filter((x) => x && x !== 'unknown').join(' ');
+        }
+        if (info.path) return info.path;
+        if (info.kind !== 'unknown') return info.kind;
+      }
+    }
+    return this.activity?.fdNames.get(fd);
   }
 
   fdSetText(nfds: number, ts: bigint): string {
@@ -171,7 +195,7 @@ export function buildStoryFromAnalysis(a: DatasetAnalysis, filter: StoryFilter =
   const { chosen, others } = pickConnection(all, filter);
   const pid = filter.pid ?? chosen?.ref.processes.find((p) => p.role === 'server')?.pid ?? chosen?.ref.processes[0]?.pid ?? null;
   const activity = a.dataset.kernel && pid !== null ? collectSubjectActivity(a.dataset.kernel, pid) : null;
-  const sc = new StoryContext(a, chosen, pid, activity);
+  const sc = new StoryContext(a, chosen, pid, activity, activity ? fdTables(a) : null);
   const items: Item[] = [];
   let order = 0;
   const push = (it: Omit<Item, 'order'>) => items.push({ ...it, order: order++ });
@@ -315,6 +339,21 @@ export function buildStoryFromAnalysis(a: DatasetAnalysis, filter: StoryFilter =
   };
 }
 
+/**
+ * The fd tables of the kernel analysis (src/analysis/kernel, src/analysis/fds): files,
+ * pipes and sockets this correlation does not follow. Null when that analysis cannot run
+ * on this trace (it reads one kernel trace of a collection).
+ */
+function fdTables(a: DatasetAnalysis): FdModel | null {
+  const kernel = a.dataset.kernel;
+  if (!kernel) return null;
+  try {
+    return analyzeKernel(kernel, { statistics: false }).fds;
+  } catch {
+    return null;
+  }
+}
+
 function dedupeEvents(events: readonly EventRef[]): EventRef[] {
   const seen = new Set<string>();
   const out: EventRef[] = [];
@@ -418,10 +457,12 @@ function chooseSyscalls(sc: StoryContext, act: SubjectActivity, frames: readonly
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
       const ts = tsOf(s);
-      if (ts < connFirst || ts > connLast + 1_000_000_000n) continue;
+      if (ts > connLast + 1_000_000_000n) continue;
       const fd = Number(s.args.fd);
       // Standard streams the program relays to and from the connection (ncat's stdin/stdout).
       if (ts >= dataFrom && ts <= connLast && (s.name === 'read' || s.name === 'write') && fd >= 0 && fd <= 2) out.add(s);
+      // (A wait before the connection's first call is kept when that call follows it: it is
+      // what the process was doing when the connection arrived.)
       // Waits that lead to a shown call (or end with the connection's packet).
       if (WAIT_SYSCALLS.has(s.name) && POLL_LIKE.has(s.name)) {
         let j = i + 1;
@@ -602,7 +643,9 @@ function syscallDetail(sc: StoryContext, s: SyscallRecord, sent: readonly number
         if (child) {
           const est = child.states.find((c) => c.to === 1);
           const synFrame = frames.map((n) => sc.frame(n)!).find((f) => f && flagsOf(f) & SYN && !(flagsOf(f) & ACK) && f.dport === child.local?.port && f.sport === child.remote?.port);
-          d.after = `The kernel takes the established connection off the listening socket's queue: socket ${child.skaddr ?? '?'} (${endpointText(child.local)} ↔ ${endpointText(child.remote)})${est ? `, ESTABLISHED since ${dur(s.exitTs - est.ts)} before` : ''}.`;
+          d.after = child.local && child.remote
+            ? `The kernel takes the established connection off the listening socket's queue: socket ${child.skaddr ?? '?'} (${endpointText(child.local)} ↔ ${endpointText(child.remote)})${est ? `, ESTABLISHED since ${dur(s.exitTs - est.ts)} before` : ''}.`
+            : `The kernel hands over a new connection from fd ${fd}'s queue as fd ${s.ret} (the trace does not hold its addresses).`;
           if (synFrame) {
             d.latencyNs = s.exitTs - synFrame.ts;
             d.latencyLabel = `SYN (frame #${synFrame.number}) → ${s.name} return`;
