@@ -150,3 +150,29 @@ for (const { server, client } of [...PAIRS, { server: 'ours' as const, client: '
     assert.equal(cli.stdout.toString(), 'Hello\n');
   });
 }
+
+test('TCP: ours client with a regular file on stdin sends it whole (SHA-256) to the real listener', { skip, timeout: 60_000 }, async (t) => {
+  const { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { spawn } = await import('node:child_process');
+  const { repoRoot } = await import('../support/env.js');
+  const procs = new Procs(t);
+  const dir = mkdtempSync(join(tmpdir(), `tw-ncat-${process.pid}-`));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'data.bin');
+  const data = randomBytes((3 << 20) + 12345);
+  writeFileSync(file, data);
+  const { proc: srv, port } = await procs.listener('real', (p) => ['-v', '-l', '127.0.0.1', String(p)]);
+  const fd = openSync(file, 'r');
+  const cli = spawn(process.execPath, [join(repoRoot, 'bin', 'tracewire.js'), 'ncat', '127.0.0.1', String(port)], { stdio: [fd, 'ignore', 'inherit'] });
+  closeSync(fd);
+  t.after(() => {
+    if (cli.exitCode === null) cli.kill('SIGKILL');
+  });
+  const s = await srv.finished(40_000);
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(sha256(s.stdout), sha256(data));
+  const code = await new Promise<number | null>((resolve) => cli.on('close', resolve));
+  assert.equal(code, 0);
+});
