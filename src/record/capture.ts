@@ -52,7 +52,8 @@ function tcpdumpArgs(t: CaptureTarget, file: string): string[] {
     // last block first (see FLUSH_WAIT_MS).
     '--time-stamp-precision=nano',
     '-s', '262144',
-    '-B', '16384',
+    // A 64 MiB capture ring: on a loaded machine tcpdump can fall behind for a while.
+    '-B', '65536',
     '-Z', 'root',
     '-w', file,
   ];
