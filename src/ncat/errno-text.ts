@@ -32,6 +32,8 @@ const STRERROR: Record<string, string> = {
   EPIPE: 'Broken pipe',
   EPROTONOSUPPORT: 'Protocol not supported',
   ETIMEDOUT: 'Connection timed out',
+  // Node refuses some things the kernel would try (a UDP connect to port 0).
+  ERR_SOCKET_BAD_PORT: 'Invalid argument',
 };
 
 /** strerror() text for a Node system error (`err.code`), else the error's own message. */
