@@ -32,8 +32,7 @@ export interface CpuCounters {
 }
 
 /** Counts the data records of a page without decoding them (for live progress). */
-export function countRecords(page: Uint8Array, layout: PageLayout, dataLength: number): number {
-  const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+export function countRecords(page: Uint8Array, layout: PageLayout, dataLength: number, view = new DataView(page.buffer, page.byteOffset, page.byteLength)): number {
   let pos = layout.dataOffset;
   const end = layout.dataOffset + dataLength;
   let n = 0;
@@ -144,11 +143,13 @@ function segmentPath(dir: string, cpu: number, segment: number): string {
 export class CpuReader {
   private readonly fd: number;
   private readonly page: Buffer;
+  private readonly view: DataView;
   readonly counters: CpuCounters = { pages: 0, bytes: 0, records: 0, lost: 0, lossesWithoutCount: 0, dropped: 0 };
 
   constructor(pipePath: string, readonly cpu: number, private readonly layout: PageLayout, private readonly spool: SpoolWriter) {
     this.fd = openSync(pipePath, constants.O_RDONLY | constants.O_NONBLOCK);
     this.page = Buffer.alloc(layout.dataOffset + layout.dataSize);
+    this.view = new DataView(this.page.buffer, this.page.byteOffset, this.page.byteLength);
   }
 
   /**
@@ -168,9 +169,9 @@ export class CpuReader {
         throw err;
       }
       if (got <= 0) break;
-      const header = readPageHeader(this.page.subarray(0, got), this.layout, `cpu${this.cpu}/trace_pipe_raw`);
+      const header = got === this.page.length ? readPageHeader(this.page, this.layout, `cpu${this.cpu}/trace_pipe_raw`) : readPageHeader(this.page.subarray(0, got), this.layout, `cpu${this.cpu}/trace_pipe_raw`);
       const used = Math.min(got, this.layout.dataOffset + header.dataLength + (header.missedCount !== null ? this.layout.commitSize : 0));
-      const records = countRecords(this.page, this.layout, header.dataLength);
+      const records = countRecords(this.page, this.layout, header.dataLength, this.view);
       this.counters.pages++;
       this.counters.bytes += used;
       this.counters.records += records;
