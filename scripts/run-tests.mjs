@@ -5,7 +5,7 @@
 //
 //   node scripts/run-tests.mjs [PATH_SUBSTRING...]   run only matching test files
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,7 +31,8 @@ if (files.length === 0) {
 }
 
 mkdirSync(join(root, 'test-output'), { recursive: true });
-const tap = join(root, 'test-output', 'last-run.tap');
+// One TAP file per run: several runs (developers, CI shards) may share the tree.
+const tap = join(root, 'test-output', `run-${process.pid}.tap`);
 const child = spawn(process.execPath, [
   '--import', 'tsx', '--test',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
@@ -51,4 +52,5 @@ if (skipFails) {
 }
 const failed = code !== 0 || fail > 0 || cancelled > 0 || skipFails;
 console.log(`tests: ${pass} passed, ${fail + cancelled} failed, ${skipped} skipped${todo ? `, ${todo} todo` : ''} — ${failed ? 'FAILED' : 'OK'}`);
+rmSync(tap, { force: true });
 process.exit(failed ? 1 : 0);
