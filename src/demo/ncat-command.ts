@@ -1,0 +1,50 @@
+/**
+ * Which ncat the demo runs, as an argv prefix. Ours is `tracewire ncat` started through a
+ * link named `ncat` to node: the kernel names a process after the file it executes, so
+ * in the trace our ncat is `ncat`, like the seed's. `--real-ncat` runs nmap's ncat
+ * (Debian's `ncat` package).
+ */
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../base/errors.js';
+import { hasCommand } from './preflight.js';
+
+export interface NcatCommand {
+  /** Argv prefix, e.g. `['/tmp/tw-demo-x/ncat', '/repo/bin/tracewire.js', 'ncat']` or `['ncat']`. */
+  readonly argv: readonly string[];
+  /** `tracewire` or `nmap`. */
+  readonly flavour: 'tracewire' | 'nmap';
+  /** Removes the link directory (ours); idempotent. */
+  dispose(): void;
+}
+
+/** The tracewire launcher (`bin/tracewire.js`) of this package. */
+export function tracewireBin(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'tracewire.js');
+}
+
+/**
+ * Prepares the ncat to run. Throws UsageError when `real` is asked and nmap's ncat is
+ * not installed.
+ */
+export function prepareNcat(real: boolean): NcatCommand {
+  if (real) {
+    if (!hasCommand('ncat')) throw new UsageError("demo: --real-ncat needs nmap's ncat (apt-get install ncat)");
+    return { argv: ['ncat'], flavour: 'nmap', dispose: () => {} };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tw-demo-ncat-'));
+  const link = join(dir, 'ncat');
+  symlinkSync(process.execPath, link);
+  let disposed = false;
+  return {
+    argv: [link, tracewireBin(), 'ncat'],
+    flavour: 'tracewire',
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
