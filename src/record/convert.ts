@@ -108,14 +108,11 @@ class CpuSource {
   length = 0;
   /** Lost events reported by the page the current record starts (0 if none). */
   lostBefore = 0;
-  /** The page reported a loss without a count. */
-  lossUncounted = false;
   private readonly tsList: bigint[] = [];
   private readonly atList: number[] = [];
   private readonly lenList: number[] = [];
   private index = 0;
   private pageLost = 0;
-  private pageUncounted = false;
   private readonly pages: Generator<Uint8Array>;
   pageNumber = 0;
 
@@ -126,15 +123,11 @@ class CpuSource {
   /** Advances to the next record; false at the end. */
   next(): boolean {
     this.lostBefore = 0;
-    this.lossUncounted = false;
     while (this.index >= this.tsList.length) {
       const r = this.pages.next();
       if (r.done) return false;
       this.loadPage(r.value);
-      if (this.tsList.length === 0 && (this.pageLost > 0 || this.pageUncounted)) {
-        // A loss reported by a page without records: carry it to the next record.
-        continue;
-      }
+      // A page without records may still report a loss: pageLost carries it to the next record.
     }
     const i = this.index++;
     this.ts = this.tsList[i]!;
@@ -142,9 +135,7 @@ class CpuSource {
     this.length = this.lenList[i]!;
     if (i === 0) {
       this.lostBefore = this.pageLost;
-      this.lossUncounted = this.pageUncounted;
       this.pageLost = 0;
-      this.pageUncounted = false;
     }
     return true;
   }
@@ -173,10 +164,9 @@ class CpuSource {
       this.atList.push(at);
       this.lenList.push(len);
     }, `cpu${this.cpu} spooled page ${this.pageNumber}`);
-    if (header.missedEvents) {
-      if (header.missedCount !== null) this.pageLost += header.missedCount;
-      else this.pageUncounted = true;
-    }
+    // A loss flagged without a count is covered by the kernel's own counters (stats),
+    // which the conversion reports at the end of the stream.
+    if (header.missedEvents && header.missedCount !== null) this.pageLost += header.missedCount;
   }
 }
 

@@ -101,7 +101,11 @@ export interface RecordResult {
   readonly summary: string;
 }
 
-const POLL_MS = 20;
+/**
+ * How often the ring buffers are read. TRACEWIRE_RECORD_POLL_MS overrides it — only the
+ * tests use that, to make the kernel overrun a small buffer on purpose.
+ */
+const POLL_MS = Number(process.env.TRACEWIRE_RECORD_POLL_MS) || 20;
 const PROGRESS_MS = 1000;
 const RESERVE_BYTES = 8 << 20;
 const COMMAND_GRACE_MS = 1000;

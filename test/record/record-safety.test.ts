@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { needsCommands, needsRootTracefs, repoRoot, runCli, runCommand, tracefsDir } from '../support/env.js';
+import { ctfOracle, needsCommands, needsRootTracefs, repoRoot, runCli, runCommand, tracefsDir } from '../support/env.js';
 import { babeltrace2, bundleOf, removeDir, scratchDir } from './helpers.js';
 
 const skip = needsRootTracefs() ?? needsCommands('tcpdump', 'babeltrace2', 'setpriv', 'unshare');
@@ -162,4 +162,25 @@ test('a full disk stops the recording and leaves a valid bundle', { skip: skip ?
   const bt = await babeltrace2(join(bundleDir, 'kernel'));
   assert.equal(bt.code, 0, bt.stderr);
   assert.match(bt.stdout, /syscall_entry_read/);
+});
+
+test('lost events are counted, located and reported: bundle, CTF discarded events, stderr', { skip: skip ?? needsCommands('dd'), timeout: 120_000 }, async (t) => {
+  const dir = scratchDir('lost');
+  t.after(() => removeDir(dir));
+  const bundleDir = join(dir, 'b');
+  // A 1 MiB buffer read only every 3 s while dd makes a million syscalls: the kernel must overwrite.
+  const r = await runCli(['record', '--no-capture', '--buffer-size', '1', '-o', bundleDir, '--', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=400000'], {
+    timeoutMs: 120_000,
+    env: { ...process.env, TRACEWIRE_RECORD_POLL_MS: '3000' },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const b = bundleOf(bundleDir);
+  assert.ok(b.lost_events > 1000, `lost ${b.lost_events}`);
+  assert.equal(Object.values(b.events.per_cpu).reduce((s, c) => s + c.lost, 0), b.lost_events);
+  assert.match(r.stderr, new RegExp(`the kernel lost ${b.lost_events} events`));
+  const oracle = await runCommand('python3', ['-c', 'import sys,json; print(sum(json.loads(l).get("discarded_events") or 0 for l in sys.stdin))'], { input: (await runCommand(ctfOracle, [join(bundleDir, 'kernel')], { timeoutMs: 120_000 })).stdout });
+  assert.equal(Number(oracle.stdout.trim()), b.lost_events, 'CTF discarded events add up to lost_events');
+  const bt = await babeltrace2(join(bundleDir, 'kernel'));
+  assert.equal(bt.code, 0, bt.stderr);
+  assert.match(bt.stderr, /Tracer discarded \d+ events/);
 });
