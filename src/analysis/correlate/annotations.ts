@@ -26,7 +26,7 @@ export function kernelText(fc: FrameCorrelation | undefined): string {
   const a = fc.anchor;
   const cpu = a.cpu !== null ? ` cpu${a.cpu}` : '';
   let where = '';
-  const o = fc.origin;
+  const o = a.kind === 'queue' || a.kind === 'xmit' ? fc.origin : null;
   if (o?.kind === 'syscall') where = ` in ${o.syscall}(${o.fd ?? ''}) of ${o.comm ?? '?'}[${o.pid ?? '?'}]`;
   else if (fc.softirq) where = ` in softirq ${softirqName(fc.softirq.vec)} (${fc.softirq.comm ?? '?'}[${fc.softirq.tid ?? '?'}]'s time)${fc.irq ? ` after IRQ ${fc.irq.irq} ${fc.irq.name}` : ''}`;
   else if (o?.kind === 'irq') where = ` in IRQ ${o.irq.irq} ${o.irq.name}`;

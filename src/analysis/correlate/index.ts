@@ -290,17 +290,15 @@ function describeKernelSide(f: DatasetFrame, fc: FrameCorrelation, hop: SkbHop, 
   fc.softirq = ctx.softirq;
   const sent = hop.kind === 'queue' || hop.kind === 'xmit';
   if (sent) {
-    if (ctx.kind === 'softirq' && ctx.softirq) fc.origin = { kind: 'softirq', softirq: ctx.softirq };
-    else if (ctx.kind === 'irq' && ctx.irq) fc.origin = { kind: 'irq', irq: ctx.irq };
-    else if (ctx.syscall) {
-      const fd = Number(ctx.syscall.args.fd);
-      fc.origin = { kind: 'syscall', syscall: ctx.syscall.name, fd: Number.isFinite(fd) ? fd : null, tid: ctx.tid, pid: ctx.pid, comm: ctx.comm, entryTs: ctx.syscall.entryTs } satisfies PacketOrigin;
-    } else fc.origin = { kind: 'task', tid: ctx.tid, pid: ctx.pid, comm: ctx.comm };
+    fc.origin = originOf(ctx);
     // State changes that led to this packet (connect → SYN_SENT, close → FIN_WAIT1…).
     for (const c of ix.changesByCtx.range(key, prev, hop.ts)) {
       if (sameEndpoint(c.socket.local, f.src, f.sport) && sameEndpoint(c.socket.remote, f.dst, f.dport)) fc.stateChanges.push({ socketId: c.socket.id, change: c.change });
     }
   } else {
+    // On veth and loopback the same buffer was queued by the sender: that is its origin.
+    const queued = fc.journey?.hops.find((h) => h.kind === 'queue' && h.ts <= hop.ts);
+    if (queued) fc.origin = originOf(queued.ctx);
     fc.irq = ctx.softirq?.raisedBy?.kind === 'irq' ? ctx.softirq.raisedBy.irq : ctx.irq;
     for (const c of ix.changesByCtx.range(key, hop.ts - 1n, next)) {
       if (sameEndpoint(c.socket.local, f.dst, f.dport) && sameEndpoint(c.socket.remote, f.src, f.sport)) fc.stateChanges.push({ socketId: c.socket.id, change: c.change });
@@ -314,6 +312,17 @@ function describeKernelSide(f: DatasetFrame, fc: FrameCorrelation, hop: SkbHop, 
     if (e.skb && skbs.has(e.skb)) fc.tcpEvents.push(e.event);
     else if (tcpEventMatches(e, f, sent)) fc.tcpEvents.push(e.event);
   }
+}
+
+/** What produced a packet queued in context `ctx`. */
+export function originOf(ctx: SkbHop['ctx']): PacketOrigin {
+  if (ctx.kind === 'softirq' && ctx.softirq) return { kind: 'softirq', softirq: ctx.softirq };
+  if (ctx.kind === 'irq' && ctx.irq) return { kind: 'irq', irq: ctx.irq };
+  if (ctx.syscall) {
+    const fd = Number(ctx.syscall.args.fd);
+    return { kind: 'syscall', syscall: ctx.syscall.name, fd: Number.isFinite(fd) ? fd : null, tid: ctx.tid, pid: ctx.pid, comm: ctx.comm, entryTs: ctx.syscall.entryTs };
+  }
+  return { kind: 'task', tid: ctx.tid, pid: ctx.pid, comm: ctx.comm };
 }
 
 /** Whether a TCP event's 4-tuple is this frame's (local = source for sent frames). */

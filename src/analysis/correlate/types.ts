@@ -141,7 +141,10 @@ export interface FrameCorrelation {
   journey: SkbJourney | null;
   /** frame time − anchor time (ns). */
   delayNs: bigint | null;
-  /** Sent frames: what produced the packet. */
+  /**
+   * What produced the packet: for a sent frame its net_dev_queue's context; for a received
+   * frame of a veth/loopback crossing, the sender's (the same buffer was queued there).
+   */
   origin: PacketOrigin | null;
   /** Received frames: the hard IRQ that raised NET_RX (none on loopback/veth). */
   irq: IrqInstance | null;

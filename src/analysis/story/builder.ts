@@ -393,11 +393,16 @@ function vantageOf(f: DatasetFrame): string {
   return `${f.interfaceId}/${f.device ?? ''}`;
 }
 
-/** On loopback both copies (out and in) are captured: keep the one at the subject's socket. */
+/**
+ * On loopback a packet may be captured twice (leaving and coming back in; libpcap's
+ * `any` keeps only the incoming copy): keep one copy, the one at the subject's socket.
+ */
 function keepCopy(sc: StoryContext, n: number, pid: number | null): boolean {
   const f = sc.frame(n)!;
   if (f.hatype !== 772 || f.direction === null) return true;
   const fc = sc.fc(n);
+  const twin = fc?.sameSkbFrames.map((x) => sc.frame(x)).find((x) => x && x.interfaceId === f.interfaceId);
+  if (!twin) return true;
   if (pid !== null && fc?.owner) return fc.owner.pid === pid;
   return f.direction === 'in';
 }
@@ -722,8 +727,9 @@ function syscallDetail(sc: StoryContext, s: SyscallRecord, sent: readonly number
           if (lat.send_to_wire_ns === undefined) lat.send_to_wire_ns = d.latencyNs;
         }
         const xmit = hops.find((h) => h.kind === 'xmit');
+        const queued = hops.find((h) => h.kind === 'queue') ?? fc.anchor;
         const peer = fc.sameSkbFrames.length ? ` It arrives at the other end as frame #${fc.sameSkbFrames.join(', #')}.` : '';
-        d.after = `Inside ${s.name}${cpuText(s.cpu)} the kernel builds the segment and hands it to ${fc.anchor?.dev ?? 'the device'}: net_dev_queue (skb ${fc.anchor?.skb}, ${fc.anchor?.len} bytes)${xmit ? `, net_dev_xmit ${us(xmit.ts - fc.anchor!.ts)} later` : ''}; captured as ${frameLabel(f)}. ${s.name} entry → on the wire: ${d.latencyNs !== undefined ? dur(d.latencyNs) : '?'}.${peer}`;
+        d.after = `Inside ${s.name}${cpuText(s.cpu)} the kernel builds the segment and hands it to ${queued?.dev ?? 'the device'}: net_dev_queue (skb ${queued?.skb}, ${queued?.len} bytes)${xmit && queued ? `, net_dev_xmit ${us(xmit.ts - queued.ts)} later` : ''}; captured as ${frameLabel(f)}. ${s.name} entry → on the wire: ${d.latencyNs !== undefined ? dur(d.latencyNs) : '?'}.${peer}`;
       } else if (fd >= 0 && fd <= 2 && !sc.isConnSocket(sock)) d.after = `${s.ret} bytes written to ${sc.fdText(fd, ts)}.`;
       else if (sock) d.after = `${s.ret} bytes handed to the socket${sc.a.dataset.capturePath ? ' (no frame captured for them at this end)' : ''}.`;
       break;
@@ -765,9 +771,11 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
   if (!f || !fc) return null;
   const fl = flagsOf(f);
   const anchor = fc.anchor;
-  const local = sc.conn?.ref.local;
-  // "Sent" means sent by the subject's end (the server when the trace has no process).
-  const sent = anchor ? anchor.kind === 'queue' || anchor.kind === 'xmit' : local ? f.src === local.addr && f.sport === local.port : f.direction === 'out';
+  const local = subjectEnd(sc);
+  // "Sent" means sent by the subject's end (the server when the trace has no process); on
+  // loopback the one captured copy of a sent packet is the incoming one.
+  const sent = local ? f.src === local.addr && f.sport === local.port : anchor ? anchor.kind === 'queue' || anchor.kind === 'xmit' : f.direction === 'out';
+  const sendHop = anchor && (anchor.kind === 'queue' || anchor.kind === 'xmit') ? anchor : (fc.journey?.hops.find((h) => h.kind === 'queue') ?? null);
   const ts = anchor?.ts ?? f.ts;
   const peerCopies = fc.sameSkbFrames.length ? ` (captured at the other end as frame #${fc.sameSkbFrames.join(', #')})` : '';
   // The handshake completes with the kernel's state change or, without kernel events, with
@@ -813,18 +821,19 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
   const events: EventRef[] = [...fc.events];
   if (!anchor) {
     parts.push(`${sent ? 'Sent' : 'Received'}${f.device ? ` on ${f.device}` : ''}; no kernel event ties it (${fc.reason ?? 'no kernel trace'}).`);
-  } else if (sent) {
+  } else if (sent && sendHop) {
     const o = fc.origin;
     const where =
       o?.kind === 'softirq'
         ? `softirq ${softirqName(o.softirq.vec)}${cpuText(o.softirq.cpu)} (in ${o.softirq.comm ?? 'a task'} ${o.softirq.tid ?? ''}'s time)`
         : o?.kind === 'syscall'
-          ? `${o.comm ?? 'a thread'} ${o.pid ?? ''} in ${o.syscall}(${o.fd ?? ''})${cpuText(anchor.cpu)}`
+          ? `${o.comm ?? 'a thread'} ${o.pid ?? ''} in ${o.syscall}(${o.fd ?? ''})${cpuText(sendHop.cpu)}`
           : o?.kind === 'irq'
-            ? `hard IRQ ${o.irq.irq} ${o.irq.name}${cpuText(anchor.cpu)}`
-            : `${o?.comm ?? 'a task'}${cpuText(anchor.cpu)}`;
+            ? `hard IRQ ${o.irq.irq} ${o.irq.name}${cpuText(sendHop.cpu)}`
+            : `${o?.comm ?? 'a task'}${cpuText(sendHop.cpu)}`;
     const trigger = o?.kind === 'softirq' ? triggerFrame(sc, fc) : null;
-    parts.push(`Sent by ${where}${o?.kind === 'softirq' ? `, with no system call of ${sc.comm}` : ''}${trigger ? ` — the kernel's answer to frame #${trigger}` : ''}: ${hopChain(fc.journey?.hops ?? [], anchor, true)} (skb ${anchor.skb}, ${anchor.len} bytes on ${anchor.dev}); captured ${us(fc.delayNs ?? 0n)} after net_dev_queue${peerCopies}.`);
+    const captured = sendHop === anchor ? `captured ${us(fc.delayNs ?? 0n)} after net_dev_queue` : `captured as it comes back in (${anchor.event.name} on ${anchor.dev}, ${us(anchor.ts - sendHop.ts)} later)`;
+    parts.push(`Sent by ${where}${o?.kind === 'softirq' ? `, with no system call of ${sc.comm}` : ''}${trigger ? ` — the kernel's answer to frame #${trigger}` : ''}: ${hopChain(fc.journey?.hops ?? [], sendHop, true)} (skb ${sendHop.skb}, ${sendHop.len} bytes on ${sendHop.dev}); ${captured}${peerCopies}.`);
     if (trigger) events.push(...(sc.fc(trigger)?.anchor ? [sc.fc(trigger)!.anchor!.event] : []));
   } else {
     const si = fc.softirq;
@@ -883,14 +892,26 @@ function vantage(f: DatasetFrame): string {
   return `${f.interfaceId}/${f.device ?? ''}`;
 }
 
+/** The subject's end of the connection (the server's, or the only process's). */
+function subjectEnd(sc: StoryContext): { addr: string; port: number } | null {
+  const conn = sc.conn;
+  if (!conn) return null;
+  if (sc.pid !== null) {
+    const mine = conn.sockets.find((s) => s.local && s.remote && s.owners.some((o) => o.pid === sc.pid));
+    if (mine?.local) return mine.local;
+  }
+  return conn.ref.local;
+}
+
 /** The received frame a softirq was processing when it sent `fc`'s frame. */
 function triggerFrame(sc: StoryContext, fc: FrameCorrelation): number | null {
-  const si = fc.softirq;
-  if (!si || !fc.anchor) return null;
+  const si = fc.origin?.kind === 'softirq' ? fc.origin.softirq : null;
+  const sendHop = fc.journey?.hops.find((h) => h.kind === 'queue');
+  if (!si || !sendHop) return null;
   let best: number | null = null;
   for (const other of sc.a.correlation.frames.values()) {
     const h = other.anchor;
-    if (!h || other === fc || h.ctx.softirq !== si || h.kind === 'queue' || h.ts > fc.anchor.ts) continue;
+    if (!h || other === fc || h.ctx.softirq !== si || h.kind === 'queue' || h.ts > sendHop.ts) continue;
     const f = sc.frame(other.frame);
     const me = sc.frame(fc.frame);
     if (!f || !me || f.src !== me.dst || f.sport !== me.dport) continue;
