@@ -7,6 +7,20 @@ import { UsageError } from '../base/errors.js';
 import { record, type RecordProgress } from '../record/index.js';
 import { DEFAULT_EVENTS } from '../ftrace/event-set.js';
 
+/** Words joined into lines of at most `width` columns, indented by two spaces. */
+function wrap(words: readonly string[], width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line && line.length + 1 + w.length > width) {
+      lines.push(`  ${line}`);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(`  ${line}`);
+  return lines.join('\n');
+}
+
 export const help = `Usage: tracewire record [OPTIONS] [-- COMMAND [ARGS...]]
 
 Records kernel events through a private tracefs instance (no kernel modules needed),
@@ -37,7 +51,7 @@ Options:
   -h, --help             this help
 
 Default events (those this kernel has):
-  ${DEFAULT_EVENTS.join(' ')}
+${wrap(DEFAULT_EVENTS, 88)}
 
 Exit status: COMMAND's own (128+N if killed by signal N), 0 without a command,
 2 when recording cannot start (not root, no tracefs, bad option).
