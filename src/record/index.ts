@@ -159,7 +159,11 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   const selection = selectEvents(availableEvents(root), options.events);
   if (selection.events.length === 0) throw new UsageError('record: --events leaves no event to record');
   prepareBundleDir(bundleDir);
-  await cleanupStaleSessions(root, { recover: true });
+  try {
+    await cleanupStaleSessions(root, { recover: true });
+  } catch {
+    // Cleaning up after others must never keep this recording from starting.
+  }
   writeReserve(bundleDir);
 
   const host = hostInfo();
@@ -183,6 +187,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   }
 
   const clockStart = measureRealtimeOffset();
+  const startMono = monotonicNow();
   const spoolSession: SpoolSessionJson = {
     version: 1,
     instance: session.instance.name,
@@ -198,7 +203,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     host,
     recorder: { pid: process.pid, comm: selfComm() },
     clockStart: { offsetNs: clockStart.offsetNs.toString(), uncertaintyNs: clockStart.uncertaintyNs },
-    startMonotonicNs: '0',
+    startMonotonicNs: startMono.toString(),
     createdMs: Date.now(),
     traceName: options.traceName ?? bundleDir.split('/').filter(Boolean).at(-1) ?? 'tracewire',
     command: options.command ? { argv: [...options.command], pid: null } : null,
@@ -227,8 +232,6 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   let child: ChildProcess | undefined;
   let childExit: { code: number | null; signal: string | null; error?: string } | undefined;
   const onAbort = () => requestStop('signal');
-  const startMono = monotonicNow();
-  (spoolSession as { startMonotonicNs: string }).startMonotonicNs = startMono.toString();
 
   const poll = (): void => {
     try {
