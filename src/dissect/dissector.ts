@@ -10,11 +10,17 @@ import { decodeIpv6 } from './ipv6.js';
 import { Reassembler } from './reassembly.js';
 import { PacketSummary } from './summary.js';
 
-/** The parts of a captured frame dissection needs (a `CapturedFrame` fits). */
+/**
+ * The parts of a captured frame dissection needs (a `CapturedFrame` fits): its bytes as
+ * `data`, or — read without making a view — as `buffer` from `offset` for `caplen` bytes.
+ */
 export interface FrameBytes {
   readonly data: Uint8Array;
-  /** Wire length; defaults to `data.length`. */
+  /** Wire length; defaults to the captured length. */
   readonly len?: number;
+  readonly buffer?: Uint8Array;
+  readonly offset?: number;
+  readonly caplen?: number;
 }
 
 export class Dissector {
@@ -31,35 +37,44 @@ export class Dissector {
     this.s = out;
     try {
       out.reset(linkType);
-      const b = frame.data;
-      const end = b.length;
-      const rep = Math.max(frame.len ?? end, end);
+      let b: Uint8Array, off: number, caplen: number;
+      if (frame.buffer !== undefined) {
+        b = frame.buffer;
+        off = frame.offset ?? 0;
+        caplen = frame.caplen ?? b.length - off;
+      } else {
+        b = frame.data;
+        off = 0;
+        caplen = b.length;
+      }
+      const end = off + caplen;
+      const rep = off + Math.max(frame.len ?? caplen, caplen);
       switch (linkType) {
         case LinkType.ETHERNET:
-          decodeEthernet(this, b, end, rep);
+          decodeEthernet(this, b, off, end, rep);
           break;
         case LinkType.LINUX_SLL:
-          decodeSll(this, b, end, rep);
+          decodeSll(this, b, off, end, rep);
           break;
         case LinkType.LINUX_SLL2:
-          decodeSll2(this, b, end, rep);
+          decodeSll2(this, b, off, end, rep);
           break;
         case LinkType.NULL:
-          decodeNull(this, b, end, rep, false);
+          decodeNull(this, b, off, end, rep, false);
           break;
         case LinkType.LOOP:
-          decodeNull(this, b, end, rep, true);
+          decodeNull(this, b, off, end, rep, true);
           break;
         case LinkType.RAW:
         case 12:
         case 14:
-          decodeRaw(this, b, end, rep);
+          decodeRaw(this, b, off, end, rep);
           break;
         case LinkType.IPV4:
-          decodeIpv4(this, b, 0, end, rep, false);
+          decodeIpv4(this, b, off, end, rep, false);
           break;
         case LinkType.IPV6:
-          decodeIpv6(this, b, 0, end, rep, false);
+          decodeIpv6(this, b, off, end, rep, false);
           break;
         default:
           break;

@@ -58,47 +58,47 @@ function decodeVlan(d: Dissector, b: Uint8Array, off: number, end: number, rep: 
   decodeEthertype(d, type, b, off + 4, end, rep);
 }
 
-export function decodeEthernet(d: Dissector, b: Uint8Array, end: number, rep: number): void {
+export function decodeEthernet(d: Dissector, b: Uint8Array, off: number, end: number, rep: number): void {
   const s = d.s;
-  if (s.pushLayer(Proto.ETH, b, 0, 14, end, false) < 0) return;
-  if (end < 14) {
+  if (s.pushLayer(Proto.ETH, b, off, 14, end, false) < 0) return;
+  if (end - off < 14) {
     s.cutShort('Ethernet header cut short', end, rep);
     return;
   }
-  const type = u16(b, 12);
+  const type = u16(b, off + 12);
   if (type > 1500) {
-    decodeEthertype(d, type, b, 14, end, rep);
+    decodeEthertype(d, type, b, off + 14, end, rep);
     return;
   }
   // IEEE 802.3: a length, then LLC; SNAP (AA AA 03) carries an ethertype.
-  const llcRep = Math.min(rep, 14 + type);
+  const llcRep = Math.min(rep, off + 14 + type);
   const llcEnd = Math.min(end, llcRep);
-  s.pushLayer(Proto.LLC, b, 14, 3, llcEnd, false);
-  if (llcEnd - 14 >= 8 && b[14] === 0xaa && b[15] === 0xaa && b[16] === 0x03) {
-    decodeEthertype(d, u16(b, 20), b, 22, llcEnd, llcRep);
+  s.pushLayer(Proto.LLC, b, off + 14, 3, llcEnd, false);
+  if (llcEnd - (off + 14) >= 8 && b[off + 14] === 0xaa && b[off + 15] === 0xaa && b[off + 16] === 0x03) {
+    decodeEthertype(d, u16(b, off + 20), b, off + 22, llcEnd, llcRep);
   }
 }
 
 /** Linux "cooked" capture v1: 16-byte header, protocol at offset 14. */
-export function decodeSll(d: Dissector, b: Uint8Array, end: number, rep: number): void {
+export function decodeSll(d: Dissector, b: Uint8Array, off: number, end: number, rep: number): void {
   const s = d.s;
-  if (s.pushLayer(Proto.SLL, b, 0, 16, end, false) < 0) return;
-  if (end < 16) {
+  if (s.pushLayer(Proto.SLL, b, off, 16, end, false) < 0) return;
+  if (end - off < 16) {
     s.cutShort('Linux cooked header cut short', end, rep);
     return;
   }
-  decodeSllProtocol(d, u16(b, 2), u16(b, 14), b, 16, end, rep);
+  decodeSllProtocol(d, u16(b, off + 2), u16(b, off + 14), b, off + 16, end, rep);
 }
 
 /** Linux "cooked" capture v2: 20-byte header, protocol at offset 0. */
-export function decodeSll2(d: Dissector, b: Uint8Array, end: number, rep: number): void {
+export function decodeSll2(d: Dissector, b: Uint8Array, off: number, end: number, rep: number): void {
   const s = d.s;
-  if (s.pushLayer(Proto.SLL2, b, 0, 20, end, false) < 0) return;
-  if (end < 20) {
+  if (s.pushLayer(Proto.SLL2, b, off, 20, end, false) < 0) return;
+  if (end - off < 20) {
     s.cutShort('Linux cooked v2 header cut short', end, rep);
     return;
   }
-  decodeSllProtocol(d, u16(b, 8), u16(b, 0), b, 20, end, rep);
+  decodeSllProtocol(d, u16(b, off + 8), u16(b, off), b, off + 20, end, rep);
 }
 
 const ARPHRD_NETLINK = 824;
@@ -117,39 +117,39 @@ function decodeSllProtocol(d: Dissector, hatype: number, protocol: number, b: Ui
  * BSD loopback (LINKTYPE_NULL): a 4-byte address family in the capturing host's byte
  * order, so both orders are tried. `networkOrder` is set for LINKTYPE_LOOP.
  */
-export function decodeNull(d: Dissector, b: Uint8Array, end: number, rep: number, networkOrder: boolean): void {
+export function decodeNull(d: Dissector, b: Uint8Array, off: number, end: number, rep: number, networkOrder: boolean): void {
   const s = d.s;
-  if (s.pushLayer(Proto.NULL, b, 0, 4, end, false) < 0) return;
-  if (end < 4) {
+  if (s.pushLayer(Proto.NULL, b, off, 4, end, false) < 0) return;
+  if (end - off < 4) {
     s.cutShort('loopback header cut short', end, rep);
     return;
   }
-  let family = u32(b, 0);
-  if (!networkOrder && (family & 0xffff0000) !== 0) family = ((b[3]! << 24) | (b[2]! << 16) | (b[1]! << 8) | b[0]!) >>> 0;
+  let family = u32(b, off);
+  if (!networkOrder && (family & 0xffff0000) !== 0) family = ((b[off + 3]! << 24) | (b[off + 2]! << 16) | (b[off + 1]! << 8) | b[off]!) >>> 0;
   switch (family) {
     case 2:
-      decodeIpv4(d, b, 4, end, rep, false);
+      decodeIpv4(d, b, off + 4, end, rep, false);
       return;
     case 10:
     case 24:
     case 28:
     case 30:
-      decodeIpv6(d, b, 4, end, rep, false);
+      decodeIpv6(d, b, off + 4, end, rep, false);
       return;
     default:
-      if (end > 4) s.pushLayer(Proto.DATA, b, 4, end - 4, end, false);
+      if (end > off + 4) s.pushLayer(Proto.DATA, b, off + 4, end - off - 4, end, false);
   }
 }
 
 /** Raw IP: the version nibble says which. */
-export function decodeRaw(d: Dissector, b: Uint8Array, end: number, rep: number): void {
-  if (end < 1) {
+export function decodeRaw(d: Dissector, b: Uint8Array, off: number, end: number, rep: number): void {
+  if (end - off < 1) {
     d.s.markMalformed('empty raw IP packet');
     return;
   }
-  const v = b[0]! >> 4;
-  if (v === 6) decodeIpv6(d, b, 0, end, rep, false);
-  else decodeIpv4(d, b, 0, end, rep, false);
+  const v = b[off]! >> 4;
+  if (v === 6) decodeIpv6(d, b, off, end, rep, false);
+  else decodeIpv4(d, b, off, end, rep, false);
 }
 
 const mac = (s: Parameters<typeof layerBytes>[0], l: number, rel: number): Uint8Array | undefined => layerBytes(s, l, rel, 6);

@@ -116,7 +116,8 @@ export class PcapCapture implements Capture {
     if (!f.ensure(incl)) {
       throw new FormatError(this.path, recOffset, `file ends inside a packet (${f.available} of ${incl} bytes)`);
     }
-    const data = f.buf.subarray(f.pos, f.pos + incl);
+    const dataBuf = f.buf;
+    const dataOff = f.pos;
     f.pos += incl;
     let nsec = this.nanos ? frac : frac * 1000;
     let s = sec;
@@ -127,7 +128,7 @@ export class PcapCapture implements Capture {
       damage = `sub-second timestamp field out of range (${frac})`;
     }
     if (incl > orig) damage = `captured length ${incl} exceeds wire length ${orig}`;
-    return new CapturedFrame(++this.frameNumber, s, nsec, incl, orig, 0, data, NO_COMMENTS, recOffset, undefined, undefined, -1, -1, damage);
+    return new CapturedFrame(++this.frameNumber, s, nsec, incl, orig, 0, dataBuf, dataOff, NO_COMMENTS, recOffset, undefined, undefined, -1, -1, damage);
   }
 
   close(): void {

@@ -336,7 +336,6 @@ export class PcapngCapture implements Capture {
       damage = `captured length ${caplen} runs past the end of its block (${end - dataStart} bytes)`;
       caplen = end - dataStart;
     }
-    const data = b.subarray(dataStart, dataStart + caplen);
     let comments = NO_COMMENTS;
     let flags: number | undefined;
     let other: RawOption[] | undefined;
@@ -355,7 +354,7 @@ export class PcapngCapture implements Capture {
     if (caplen > len && !damage) damage = `captured length ${caplen} exceeds wire length ${len}`;
     const t = iface.ticks;
     t.convert(hi, lo);
-    return new CapturedFrame(++this.frameNumber, t.sec, t.nsec, caplen, len, iface.globalId, data, comments, offset, flags, other, hi, lo, damage);
+    return new CapturedFrame(++this.frameNumber, t.sec, t.nsec, caplen, len, iface.globalId, b, dataStart, comments, offset, flags, other, hi, lo, damage);
   }
 
   private readSimplePacket(b: Uint8Array, p: number, end: number, offset: number): CapturedFrame {
@@ -365,8 +364,7 @@ export class PcapngCapture implements Capture {
     const len = u32(b, p, le);
     let caplen = Math.min(len, end - (p + 4));
     if (iface.snapLen > 0) caplen = Math.min(caplen, iface.snapLen);
-    const data = b.subarray(p + 4, p + 4 + caplen);
-    return new CapturedFrame(++this.frameNumber, 0, 0, caplen, len, iface.globalId, data, NO_COMMENTS, offset, undefined, undefined, -1, -1, undefined, false);
+    return new CapturedFrame(++this.frameNumber, 0, 0, caplen, len, iface.globalId, b, p + 4, NO_COMMENTS, offset, undefined, undefined, -1, -1, undefined, false);
   }
 
   private readObsoletePacket(b: Uint8Array, p: number, end: number, offset: number): CapturedFrame {
@@ -383,7 +381,6 @@ export class PcapngCapture implements Capture {
       damage = `captured length ${caplen} runs past the end of its block`;
       caplen = end - dataStart;
     }
-    const data = b.subarray(dataStart, dataStart + caplen);
     let comments = NO_COMMENTS;
     let flags: number | undefined;
     let other: RawOption[] | undefined;
@@ -401,7 +398,7 @@ export class PcapngCapture implements Capture {
     }
     const t = iface.ticks;
     t.convert(hi, lo);
-    return new CapturedFrame(++this.frameNumber, t.sec, t.nsec, caplen, len, iface.globalId, data, comments, offset, flags, other, hi, lo, damage);
+    return new CapturedFrame(++this.frameNumber, t.sec, t.nsec, caplen, len, iface.globalId, b, dataStart, comments, offset, flags, other, hi, lo, damage);
   }
 
   private readNameResolution(b: Uint8Array, p: number, end: number): void {

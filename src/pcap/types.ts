@@ -89,7 +89,9 @@ export class CapturedFrame {
     readonly len: number,
     /** Index into `Capture.interfaces`. */
     readonly interfaceId: number,
-    readonly data: Uint8Array,
+    /** The read buffer holding the frame's bytes at `offset` (`data` is this range). */
+    readonly buffer: Uint8Array,
+    readonly offset: number,
     /** Packet comments (pcapng opt_comment), in file order. */
     readonly comments: readonly string[],
     /** Byte offset of the frame's record or block in the file. */
@@ -106,6 +108,13 @@ export class CapturedFrame {
     /** False for pcapng simple packet blocks, which carry no time (`ts` is then 0). */
     readonly hasTimestamp = true,
   ) {}
+
+  private view: Uint8Array | undefined;
+
+  /** The captured bytes (a view made on first use; hot loops read `buffer` at `offset`). */
+  get data(): Uint8Array {
+    return (this.view ??= this.buffer.subarray(this.offset, this.offset + this.caplen));
+  }
 
   /** Nanoseconds since the Unix epoch. */
   get ts(): bigint {

@@ -46,6 +46,30 @@ function assertSameLines(a: string, b: string, what: string): void {
   }
 }
 
+const OUR_PROTOCOLS = new Set(['TCP', 'MPTCP', 'UDP', 'ICMP', 'ICMPv6', 'ARP', 'IPv4', 'IPv6']);
+
+/**
+ * Text lines must be identical, except where tshark went on to an application protocol
+ * (chosen by port, e.g. an ephemeral port that happens to be PMPROXY's): there the columns
+ * up to the protocol must still match.
+ */
+function assertTextLikeTshark(a: string, b: string): void {
+  const la = a.split('\n'),
+    lb = b.split('\n');
+  assert.equal(la.length, lb.length, 'as many lines as tshark');
+  let appLayer = 0;
+  for (let i = 0; i < la.length; i++) {
+    if (la[i] === lb[i]) continue;
+    const m = /^(.*? → .*?) (\S+) \d+ /.exec(lb[i]!);
+    if (m && !OUR_PROTOCOLS.has(m[2]!) && la[i]!.startsWith(`${m[1]} `)) {
+      appLayer++;
+      continue;
+    }
+    assert.fail(`text line ${i + 1} differs\n  ours   ${la[i]}\n  tshark ${lb[i]}`);
+  }
+  assert.ok(appLayer <= la.length / 100, `${appLayer} lines were dissected by tshark as application protocols`);
+}
+
 async function tshark(args: string[]): Promise<string> {
   const r = await runCommand('tshark', args, { timeoutMs: 300_000 });
   assert.equal(r.code, 0, r.stderr);
@@ -115,7 +139,7 @@ describe('agreement with tshark on captures made here', { skip: labSkip, concurr
     test(title, { timeout: 120_000 }, async (t) => {
       const file = await makeCapture(name, dir);
       await assertAgreement(t, file, flags);
-      assertSameLines(await ours(['packets', file]), await tshark(['-r', file]), 'text output like tshark');
+      assertTextLikeTshark(await ours(['packets', file]), await tshark(['-r', file]));
       await assertCommands(file);
       await assertFilters(file);
     });

@@ -69,17 +69,18 @@ function outerAddress(s: PacketSummary, which: 'src' | 'dst'): string {
   }
   if (s.layerCount > 0) {
     const b = s.layerBuf[0]!;
-    const end = s.layerEnd[0]!;
+    const o = s.layerOffset[0]!;
+    const n = s.layerEnd[0]! - o;
     switch (s.layerProto[0]) {
       case Proto.ETH:
-        if (end >= 14) return macText(b, which === 'src' ? 6 : 0);
+        if (n >= 14) return macText(b, o + (which === 'src' ? 6 : 0));
         break;
       case Proto.SLL:
         // Cooked captures record only the sender's link-layer address.
-        if (which === 'src' && end >= 16 && ((b[4]! << 8) | b[5]!) === 6) return macText(b, 6);
+        if (which === 'src' && n >= 16 && ((b[o + 4]! << 8) | b[o + 5]!) === 6) return macText(b, o + 6);
         break;
       case Proto.SLL2:
-        if (which === 'src' && end >= 20 && b[11] === 6) return macText(b, 12);
+        if (which === 'src' && n >= 20 && b[o + 11] === 6) return macText(b, o + 12);
         break;
     }
   }
