@@ -85,7 +85,14 @@ export interface MatchResult {
  * (used when a frame's device is unknown). Frames with an unknown direction are tried
  * against both kinds.
  */
-export function matchFrames(frames: readonly DatasetFrame[], hops: readonly SkbHop[], devicesOf: (netns: string | null) => ReadonlySet<string> | null, options: MatchOptions = DEFAULT_MATCH): MatchResult {
+export function matchFrames(
+  frames: readonly DatasetFrame[],
+  hops: readonly SkbHop[],
+  devicesOf: (netns: string | null) => ReadonlySet<string> | null,
+  options: MatchOptions = DEFAULT_MATCH,
+  /** Direction of frames the capture does not say (inferred from local addresses), by number. */
+  inferred: ReadonlyMap<number, 'in' | 'out'> = new Map(),
+): MatchResult {
   const idx = new Map<HopKind, HopIndex>();
   for (const h of hops) {
     let i = idx.get(h.kind);
@@ -102,8 +109,9 @@ export function matchFrames(frames: readonly DatasetFrame[], hops: readonly SkbH
   for (const f of ordered) {
     if (f.network === 'other') continue;
     const tries: Array<['out' | 'in', HopKind]> = [];
-    if (f.direction !== 'in' && sendKind) tries.push(['out', sendKind]);
-    if (f.direction !== 'out' && receiveKind) tries.push(['in', receiveKind]);
+    const direction = f.direction ?? inferred.get(f.number) ?? null;
+    if (direction !== 'in' && sendKind) tries.push(['out', sendKind]);
+    if (direction !== 'out' && receiveKind) tries.push(['in', receiveKind]);
     let best: SkbHop | null = null;
     let bestCost = 0n;
     let bestDir: 'out' | 'in' = 'out';

@@ -110,7 +110,8 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
 
   const devices = devicesByNetns(ds);
   const slack = BigInt(Math.max(50_000, ds.clockUncertaintyNs * 2 + 20_000));
-  const match: MatchResult = matchFrames(ds.frames, journeys.hops, (ns) => (ns ? (devices.get(ns) ?? null) : null), { slackNs: slack, maxDelayNs: 50_000_000n });
+  const inferred = inferDirections(ds.frames, sockets.result());
+  const match: MatchResult = matchFrames(ds.frames, journeys.hops, (ns) => (ns ? (devices.get(ns) ?? null) : null), { slackNs: slack, maxDelayNs: 50_000_000n }, inferred);
 
   const socketList = sockets.result();
   pruneForeignCopies(journeys.journeys, match, ds, sockets);
@@ -267,6 +268,29 @@ function pruneForeignCopies(journeys: SkbJourneyCollector['journeys'], match: Ma
   }
 }
 
+/**
+ * Directions of frames whose capture does not say (an Ethernet capture outside a
+ * bundle): a frame from a socket's local endpoint was sent, one to it received.
+ */
+function inferDirections(frames: readonly DatasetFrame[], sockets: readonly SocketRecord[]): Map<number, 'in' | 'out'> {
+  const local = new Set<string>();
+  const localAddr = new Set<string>();
+  for (const s of sockets) {
+    if (!s.local || s.local.addr === '?' || s.local.addr === '0.0.0.0' || s.local.addr === '::') continue;
+    local.add(`${s.local.addr}|${s.local.port}`);
+    localAddr.add(s.local.addr);
+  }
+  const out = new Map<number, 'in' | 'out'>();
+  for (const f of frames) {
+    if (f.direction !== null || !f.src || !f.dst) continue;
+    const fromUs = local.has(`${f.src}|${f.sport}`) || (localAddr.has(f.src) && !localAddr.has(f.dst));
+    const toUs = local.has(`${f.dst}|${f.dport}`) || (localAddr.has(f.dst) && !localAddr.has(f.src));
+    if (fromUs && !toUs) out.set(f.number, 'out');
+    else if (toUs && !fromUs) out.set(f.number, 'in');
+  }
+  return out;
+}
+
 /** The correlation alone (see analyzeDataset). */
 export function correlate(ds: Dataset): Correlation {
   return analyzeDataset(ds).correlation;
@@ -353,7 +377,7 @@ function tcpEventMatches(e: TcpKernelEvent, f: DatasetFrame, sent: boolean): boo
 function attribute(f: DatasetFrame, fc: FrameCorrelation, tracker: SocketTracker, all: readonly SocketRecord[]): void {
   if (f.transport !== 'tcp' && f.transport !== 'udp') return;
   // The socket on this side of the link: source for sent frames, destination for received.
-  const out = f.direction === 'out' || (f.direction === null && fc.anchor?.kind === 'queue');
+  const out = f.direction === 'out' || (f.direction === null && (fc.anchor?.kind === 'queue' || fc.anchor?.kind === 'xmit'));
   const local = out ? { addr: f.src ?? '', port: f.sport } : { addr: f.dst ?? '', port: f.dport };
   const remote = out ? { addr: f.dst ?? '', port: f.dport } : { addr: f.src ?? '', port: f.sport };
   let socket: SocketRecord | null = null;

@@ -47,6 +47,12 @@ function dur(ns: bigint): string {
   return `${(v / 1e9).toFixed(3)} s`;
 }
 
+/** `ncat 4242`, or `the idle task` for tid 0 (interrupts that arrive while the CPU sleeps). */
+function taskText(comm: string | null, tid: number | null): string {
+  if (tid === 0) return 'the idle task';
+  return `${comm ?? 'a task'}${tid !== null ? ` ${tid}` : ''}`;
+}
+
 function cpuText(cpu: number | null | undefined): string {
   return cpu === null || cpu === undefined ? '' : ` on CPU ${cpu}`;
 }
@@ -107,7 +113,7 @@ class StoryContext {
   }
 
   get comm(): string {
-    return this.activity?.exec?.filename.split('/').pop() ?? this.bindings[0]?.socket.owners.find((o) => o.pid === this.pid)?.comm ?? (this.pid !== null ? (this.a.threads.get(this.pid)?.comm ?? 'process') : 'process');
+    return this.activity?.exec?.filename.split('/').pop() ?? this.bindings[0]?.socket.owners.find((o) => o.pid === this.pid)?.comm ?? (this.pid !== null ? (this.a.threads.get(this.pid)?.comm ?? 'the process') : 'the application');
   }
 
   socketOfFd(fd: number, ts: bigint): SocketRecord | null {
@@ -588,7 +594,7 @@ function wakerText(c: WakeupChain): string {
   const ctx = c.waker!.ctx;
   if (ctx.kind === 'softirq' && ctx.softirq) {
     const si = ctx.softirq;
-    return `softirq ${softirqName(si.vec)}${cpuText(ctx.cpu)} (running in ${si.comm ?? 'a task'}${si.tid !== null ? ` ${si.tid}` : ''}'s time${raiserText(si.raisedBy)})`;
+    return `softirq ${softirqName(si.vec)}${cpuText(ctx.cpu)} (running in ${taskText(si.comm, si.tid)}'s time${raiserText(si.raisedBy)})`;
   }
   if (ctx.kind === 'irq' && ctx.irq) return `hard IRQ ${ctx.irq.irq} ${ctx.irq.name}${cpuText(ctx.cpu)}`;
   return `${ctx.comm ?? 'thread'} (tid ${ctx.tid ?? '?'}${ctx.syscall ? `, in ${ctx.syscall.name}()` : ''})${cpuText(ctx.cpu)}`;
@@ -825,7 +831,7 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
     const o = fc.origin;
     const where =
       o?.kind === 'softirq'
-        ? `softirq ${softirqName(o.softirq.vec)}${cpuText(o.softirq.cpu)} (in ${o.softirq.comm ?? 'a task'} ${o.softirq.tid ?? ''}'s time)`
+        ? `softirq ${softirqName(o.softirq.vec)}${cpuText(o.softirq.cpu)} (in ${taskText(o.softirq.comm, o.softirq.tid)}'s time)`
         : o?.kind === 'syscall'
           ? `${o.comm ?? 'a thread'} ${o.pid ?? ''} in ${o.syscall}(${o.fd ?? ''})${cpuText(sendHop.cpu)}`
           : o?.kind === 'irq'
@@ -838,7 +844,7 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
   } else {
     const si = fc.softirq;
     const irq = fc.irq ? `Hard IRQ ${fc.irq.irq} (${fc.irq.name})${cpuText(fc.irq.cpu)}, then ` : '';
-    const siText = si ? `${irq}softirq ${softirqName(si.vec)}${cpuText(si.cpu)} (in ${si.comm ?? 'a task'} ${si.tid ?? ''}'s time${fc.irq ? '' : raiserText(si.raisedBy)})` : `${anchor.ctx.kind} context${cpuText(anchor.cpu)}`;
+    const siText = si ? `${irq}softirq ${softirqName(si.vec)}${cpuText(si.cpu)} (in ${taskText(si.comm, si.tid)}'s time${fc.irq ? '' : raiserText(si.raisedBy)})` : `${anchor.ctx.kind} context${cpuText(anchor.cpu)}`;
     parts.push(`Received on ${anchor.dev ?? f.device ?? '?'}${peerCopies}. ${siText} processes it: ${hopChain(fc.journey?.hops ?? [], anchor, false)} (skb ${anchor.skb}, ${anchor.len} bytes).`);
   }
   if (fc.stateChanges.length) parts.push(`TCP: ${fc.stateChanges.map((c) => `${tcpStateName(c.change.from)} → ${tcpStateName(c.change.to)}`).join(', ')} (inet_sock_set_state).`);
@@ -857,7 +863,8 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
   if (drop) parts.push(`The kernel drops it: kfree_skb reason ${drop.reason}.`);
   const subjectWoken = fc.woke.filter((w) => sc.subjectTids.has(w.tid));
   if (subjectWoken.length) parts.push(`It wakes ${sc.comm} (${subjectWoken[0]!.event.name} at the end of this processing).`);
-  else if (!sent && anchor && (tag === 'ack-in' || tag === 'synack' || tag === 'syn')) parts.push(`${sc.comm} is not woken: the kernel handles this alone.`);
+  else if (sc.pid === null && fc.woke.length) parts.push(`It wakes ${fc.woke.map((w) => taskText(sc.a.threads.get(w.tid)?.comm ?? null, w.tid)).join(', ')} (${fc.woke[0]!.event.name}).`);
+  else if (!sent && anchor && sc.pid !== null && (tag === 'ack-in' || tag === 'synack' || tag === 'syn')) parts.push(`${sc.comm} is not woken: the kernel handles this alone.`);
   let latencyNs: bigint | undefined;
   let latencyLabel: string | undefined;
   if (tag === 'handshake') {
@@ -922,7 +929,7 @@ function triggerFrame(sc: StoryContext, fc: FrameCorrelation): number | null {
 
 function stateItem(sc: StoryContext, s: SocketRecord, c: SocketRecord['states'][number]): Omit<Item, 'order'> {
   const ctx = c.ctx;
-  const where = ctx.kind === 'softirq' && ctx.softirq ? `softirq ${softirqName(ctx.softirq.vec)}${cpuText(ctx.cpu)} (in ${ctx.softirq.comm ?? 'a task'}'s time)` : ctx.kind === 'irq' && ctx.irq ? `hard IRQ ${ctx.irq.irq}` : `${ctx.comm ?? 'a thread'} ${ctx.tid ?? ''}${ctx.syscall ? ` in ${ctx.syscall.name}()` : ''}${cpuText(ctx.cpu)}`;
+  const where = ctx.kind === 'softirq' && ctx.softirq ? `softirq ${softirqName(ctx.softirq.vec)}${cpuText(ctx.cpu)} (in ${taskText(ctx.softirq.comm, ctx.softirq.tid)}'s time)` : ctx.kind === 'irq' && ctx.irq ? `hard IRQ ${ctx.irq.irq}` : `${ctx.comm ?? 'a thread'} ${ctx.tid ?? ''}${ctx.syscall ? ` in ${ctx.syscall.name}()` : ''}${cpuText(ctx.cpu)}`;
   const packetHint = ctx.kind === 'softirq' && !sc.a.dataset.capturePath ? ' (a received packet; no capture to show it)' : '';
   const isClose = c.to === 7;
   return {
