@@ -316,3 +316,27 @@ test('integer size limits and invalid attribute values are rejected', () => {
   assert.match(metadataError(PRELUDE + 'event { name = "e"; fields := struct { integer { size = 8; align = 3; signed = false; } a; }; };').message, /align/);
   assert.match(metadataError(PRELUDE + 'clock { name = c; freq = 0; };').message, /frequency/);
 });
+
+test('event blocks are set aside and parsed one by one: braces in strings and comments, error lines inside events', () => {
+  const tc = resolveTsdl(
+    PRELUDE +
+      `stream { event.header := struct { uint8_t id; }; };
+event { name = "brace } in name"; /* } { */ id = 0; // }
+  fields := struct { integer { size = 8; align = 8; signed = false; } a; integer { size = 8; align = 8; signed = false; } b; }; };
+event { name = "second"; id = 1; fields := struct { integer { size = 8; align = 8; signed = false; } c; }; };`,
+  );
+  assert.deepEqual(
+    [...tc.streamClasses.get(0)!.eventClasses.values()].map((e) => [e.name, e.payload!.members.map((m) => m.name)]),
+    [
+      ['brace } in name', ['a', 'b']],
+      ['second', ['c']],
+    ],
+  );
+  // identical attribute lists are shared by the parser; the field classes are not
+  const [a, b] = eventOf(tc, 'brace } in name').payload!.members.map((m) => m.fc);
+  assert.deepEqual(a, b);
+  assert.notEqual(a, b);
+  const err = metadataError(PRELUDE + 'event { name = "ok"; id = 0; };\nevent {\n  name = "bad";\n  fields := struct { uint8_t x; ] };\n};');
+  assert.match(err.message, /line 8:/);
+  assert.match(metadataError(PRELUDE + 'event { name = "open"; fields := struct { uint8_t x; };').message, /unterminated|'}'/);
+});

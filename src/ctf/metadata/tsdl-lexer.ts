@@ -45,6 +45,9 @@ function isHex(c: number): boolean {
 const PUNCT1 = new Uint8Array(128);
 for (const ch of '{}[]();,=:<>.*+-&|~!?/%^') PUNCT1[ch.charCodeAt(0)] = 1;
 
+/** Interned identifiers, shared by all lexers (event blocks get a lexer each). */
+const INTERNED: string[] = new Array<string>(4096).fill('');
+
 /**
  * Pull lexer: tokens are produced on demand so that they die young (a 300 KB kernel
  * metadata has ~90 000 tokens; keeping them all alive costs more in garbage collection
@@ -52,13 +55,84 @@ for (const ch of '{}[]();,=:<>.*+-&|~!?/%^') PUNCT1[ch.charCodeAt(0)] = 1;
  * over TSDL, and comparing characters is cheaper than allocating a string.
  */
 export class Lexer {
-  private i = 0;
-  private line = 1;
+  private i: number;
+  private line: number;
   private readonly n: number;
-  private readonly internKeys: string[] = new Array<string>(4096).fill('');
+  private readonly internKeys = INTERNED;
 
-  constructor(private readonly text: string) {
+  /** Lexes `text` from character offset `start` (on line `line`). */
+  constructor(
+    private readonly text: string,
+    start = 0,
+    line = 1,
+  ) {
     this.n = text.length;
+    this.i = start;
+    this.line = line;
+  }
+
+  /**
+   * When the next characters are a one-line attribute list ending with `}` (as in
+   * `integer { size = 32; align = 8; signed = 1; encoding = none; base = 10; }`, repeated
+   * thousands of times in kernel metadata), returns its text, without moving. Null when
+   * it holds anything that needs the full lexer (strings, comments, nested braces, line
+   * breaks).
+   */
+  peekSimpleBlock(): string | null {
+    const text = this.text;
+    const n = Math.min(this.n, this.i + 256);
+    for (let i = this.i; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 125) return text.slice(this.i, i);
+      if (c === 10 || c === 13 || c === 34 || c === 39 || c === 47 || c === 123) return null;
+    }
+    return null;
+  }
+
+  /** Moves `count` characters forward (within one line: see peekSimpleBlock). */
+  advance(count: number): void {
+    this.i += count;
+  }
+
+  /**
+   * Skips the rest of a `{ … }` block whose opening brace was the last token: moves past
+   * the matching closing brace without producing tokens (strings, character constants
+   * and comments may hold braces). Lets the parser set aside event blocks, which make up
+   * most of a kernel trace's metadata, and parse each later on its own.
+   */
+  skipBlock(): void {
+    const text = this.text;
+    const n = this.n;
+    let i = this.i;
+    let depth = 1;
+    const start = i;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 10) this.line++;
+      else if (c === 123) depth++;
+      else if (c === 125) {
+        if (--depth === 0) {
+          this.i = i + 1;
+          return;
+        }
+      } else if (c === 34 || c === 39) {
+        const [, end, lines] = lexString(text, i, this.line, c);
+        this.line += lines;
+        i = end;
+        continue;
+      } else if (c === 47 && text.charCodeAt(i + 1) === 42) {
+        const end = text.indexOf('*/', i + 2);
+        if (end < 0) throw new TsdlSyntaxError('unterminated comment', i, this.line);
+        for (let k = text.indexOf('\n', i); k >= 0 && k < end; k = text.indexOf('\n', k + 1)) this.line++;
+        i = end + 2;
+        continue;
+      } else if (c === 47 && text.charCodeAt(i + 1) === 47) {
+        while (i < n && text.charCodeAt(i) !== 10) i++;
+        continue;
+      }
+      i++;
+    }
+    throw new TsdlSyntaxError("unterminated block: no matching '}'", start - 1, this.line);
   }
 
   /** The next token (kind `eof` at the end, repeatedly). */

@@ -59,16 +59,45 @@ export type TopLevel = { readonly kind: 'block'; readonly block: BlockKind; read
 
 export interface TsdlDocument {
   readonly items: TopLevel[];
+  /**
+   * With `deferEvents`: where each event block starts (its `event` keyword), in document
+   * order, instead of their syntax trees in `items`; parse each with parseEventBlock().
+   */
+  readonly deferredEvents: ReadonlyArray<{ readonly offset: number; readonly line: number }>;
+  /** Type names declared at the root (typedef/typealias), which event blocks may use. */
+  readonly rootTypes: ReadonlySet<string>;
+  /** Attribute lists already parsed, by text (shared with the deferred event blocks). */
+  readonly attributeCache: AttributeCache;
 }
+
+/**
+ * Attribute lists by their source text: identical one-line lists (`{ size = 32; align = 8;
+ * signed = 1; encoding = none; base = 10; }`) are parsed once and the same (read-only)
+ * array is returned for every occurrence, so the resolver can also resolve them once.
+ * Offsets in a shared list are those of its first occurrence, which is where an error
+ * in it is reported first anyway.
+ */
+export type AttributeCache = Map<string, Attribute[]>;
 
 const BLOCKS = new Set<BlockKind>(['trace', 'stream', 'event', 'env', 'clock', 'callsite']);
 /** C type keywords that may form multi-word type names (`unsigned long`). */
 const BASIC_WORDS = new Set<string>(['void', 'char', 'short', 'int', 'long', 'float', 'double', 'signed', 'unsigned', '_Bool', 'bool', '_Complex', '_Imaginary', 'const']);
 const COMPOUND_WORDS = new Set(['struct', 'variant', 'enum', 'integer', 'floating_point', 'string']);
 
-/** Parses TSDL text; throws TsdlSyntaxError (with character offset and line) on bad syntax. */
-export function parseTsdl(text: string): TsdlDocument {
-  return new Parser(new Lexer(text)).document();
+/**
+ * Parses TSDL text; throws TsdlSyntaxError (with character offset and line) on bad syntax.
+ * `deferEvents` sets event blocks aside unparsed (see TsdlDocument.deferredEvents): a
+ * kernel trace's metadata declares ~1,200 events, and keeping all their syntax trees alive
+ * at once costs far more in garbage collection than parsing them one at a time.
+ */
+export function parseTsdl(text: string, deferEvents = false): TsdlDocument {
+  return new Parser(new Lexer(text), undefined, new Map()).document(deferEvents);
+}
+
+/** Parses the event block starting at `offset` (from TsdlDocument.deferredEvents). */
+export function parseEventBlock(text: string, at: { readonly offset: number; readonly line: number }, doc: TsdlDocument): Extract<TopLevel, { kind: 'block' }> {
+  const parser = new Parser(new Lexer(text, at.offset, at.line), doc.rootTypes, doc.attributeCache);
+  return parser.block();
 }
 
 class Parser {
@@ -76,29 +105,51 @@ class Parser {
   private readonly ahead: Token[] = [];
   private head = 0;
   /** Type names declared with typedef/typealias, per lexical scope. */
-  private readonly typeScopes: Array<Set<string>> = [new Set()];
+  private readonly typeScopes: Array<Set<string>>;
 
-  constructor(private readonly lexer: Lexer) {}
+  constructor(
+    private readonly lexer: Lexer,
+    rootTypes: ReadonlySet<string> | undefined,
+    private readonly attributeCache: AttributeCache,
+  ) {
+    // event blocks share the root scope read-only: block() opens a scope of its own
+    this.typeScopes = [(rootTypes as Set<string> | undefined) ?? new Set<string>()];
+  }
 
-  document(): TsdlDocument {
+  document(deferEvents: boolean): TsdlDocument {
     const items: TopLevel[] = [];
+    const deferredEvents: Array<{ offset: number; line: number }> = [];
     while (this.peek().kind !== 'eof') {
       const t = this.peek();
       if (t.kind === 'ident' && BLOCKS.has(t.text as BlockKind) && this.peek(1).text === '{') {
-        this.next();
-        this.expect('{');
-        this.pushScope();
-        const entries: BlockEntry[] = [];
-        while (!this.at('}')) entries.push(this.blockEntry());
-        this.popScope();
-        this.expect('}');
-        this.expect(';');
-        items.push({ kind: 'block', block: t.text as BlockKind, entries, offset: t.offset });
+        if (deferEvents && t.text === 'event') {
+          this.next();
+          this.expect('{');
+          // the lookahead queue is empty here: the lexer stands right after the brace
+          this.lexer.skipBlock();
+          this.expect(';');
+          deferredEvents.push({ offset: t.offset, line: t.line });
+          continue;
+        }
+        items.push(this.block());
         continue;
       }
       items.push(this.bodyEntry());
     }
-    return { items };
+    return { items, deferredEvents, rootTypes: this.typeScopes[0]!, attributeCache: this.attributeCache };
+  }
+
+  /** `trace|stream|event|env|clock|callsite { … };` */
+  block(): Extract<TopLevel, { kind: 'block' }> {
+    const t = this.next();
+    this.expect('{');
+    this.pushScope();
+    const entries: BlockEntry[] = [];
+    while (!this.at('}')) entries.push(this.blockEntry());
+    this.popScope();
+    this.expect('}');
+    this.expect(';');
+    return { kind: 'block', block: t.text as BlockKind, entries, offset: t.offset };
   }
 
   // ---- token helpers -------------------------------------------------------------
@@ -382,6 +433,15 @@ class Parser {
       return [];
     }
     this.next();
+    // the lexer stands right after '{' when nothing is queued: try the cache
+    const key = this.head === this.ahead.length ? this.lexer.peekSimpleBlock() : null;
+    if (key !== null) {
+      const hit = this.attributeCache.get(key);
+      if (hit) {
+        this.lexer.advance(key.length + 1);
+        return hit;
+      }
+    }
     const attrs: Attribute[] = [];
     while (!this.at('}')) {
       const n = this.ident('an attribute name');
@@ -390,6 +450,7 @@ class Parser {
       this.expect(';');
     }
     this.expect('}');
+    if (key !== null && this.attributeCache.size < 10_000) this.attributeCache.set(key, attrs);
     return attrs;
   }
 

@@ -15,32 +15,60 @@ import { resolveFieldRefs } from './field-refs.js';
 import { MetadataError } from './metadata-error.js';
 import type { ByteOrder, Callsite, ClockClass, EnumMapping, EventClass, FieldClass, FieldRef, FieldRole, IntegerClass, ScopeName, StreamClass, StructClass, TraceClass, VariantClass } from './model.js';
 import { normaliseInteger } from './model.js';
-import { parseTsdl, type Attribute, type BlockEntry, type BodyEntry, type CompoundSpec, type Declarator, type SpecifierList, type TopLevel, type TsdlValue } from './tsdl-parser.js';
+import { parseEventBlock, parseTsdl, type Attribute, type BlockEntry, type BodyEntry, type CompoundSpec, type Declarator, type SpecifierList, type TopLevel, type TsdlValue } from './tsdl-parser.js';
 import { TsdlSyntaxError } from './tsdl-lexer.js';
 
 /** Parses and resolves TSDL metadata text; throws MetadataError with a character offset. */
 export function resolveTsdl(text: string): TraceClass {
-  let doc;
+  const doc = syntax(() => parseTsdl(text, true));
+  // event blocks are parsed one at a time, after every other block (babeltrace2's order),
+  // so that only one event's syntax tree is alive at a time
+  const events = doc.deferredEvents.map((at) => () => syntax(() => parseEventBlock(text, at, doc)));
+  return new TsdlResolver(text).run(doc.items, events);
+}
+
+function syntax<T>(parse: () => T): T {
   try {
-    doc = parseTsdl(text);
+    return parse();
   } catch (err) {
     if (err instanceof TsdlSyntaxError) throw new MetadataError(`line ${err.line}: ${err.message}`, err.offset);
     throw err;
   }
-  return new TsdlResolver(text).run(doc.items);
 }
 
+const EMPTY_DECLS = new Map<string, never>();
+
+/**
+ * Declarations (typealias/typedef names, named structures, variants, enumerations) of one
+ * lexical scope. The maps are created on first use: every structure and event opens a
+ * scope, and almost none declares anything.
+ */
 class DeclScope {
-  readonly aliases = new Map<string, FieldClass>();
-  readonly structs = new Map<string, StructClass>();
-  readonly variants = new Map<string, VariantClass>();
-  readonly enums = new Map<string, IntegerClass>();
+  private decls: { aliases: Map<string, FieldClass>; structs: Map<string, StructClass>; variants: Map<string, VariantClass>; enums: Map<string, IntegerClass> } | null = null;
   constructor(readonly parent: DeclScope | null) {}
 
+  get aliases(): Map<string, FieldClass> {
+    return this.own().aliases;
+  }
+  get structs(): Map<string, StructClass> {
+    return this.own().structs;
+  }
+  get variants(): Map<string, VariantClass> {
+    return this.own().variants;
+  }
+  get enums(): Map<string, IntegerClass> {
+    return this.own().enums;
+  }
+  private own(): NonNullable<DeclScope['decls']> {
+    return (this.decls ??= { aliases: new Map(), structs: new Map(), variants: new Map(), enums: new Map() });
+  }
+
   lookup<K extends 'aliases' | 'structs' | 'variants' | 'enums'>(kind: K, name: string): DeclScope[K] extends Map<string, infer V> ? V | undefined : never {
-    const v = this[kind].get(name);
-    if (v) return v as never;
-    return (this.parent ? this.parent.lookup(kind, name) : undefined) as never;
+    for (let s: DeclScope | null = this; s !== null; s = s.parent) {
+      const v = (s.decls?.[kind] ?? EMPTY_DECLS).get(name);
+      if (v) return v as never;
+    }
+    return undefined as never;
   }
 }
 
@@ -94,7 +122,7 @@ class TsdlResolver {
     return line;
   }
 
-  run(items: TopLevel[]): TraceClass {
+  run(items: TopLevel[], deferredEvents: ReadonlyArray<() => Extract<TopLevel, { kind: 'block' }>> = []): TraceClass {
     const blocks = (k: string) => items.filter((it): it is Extract<TopLevel, { kind: 'block' }> => it.kind === 'block' && it.block === k);
     const traces = blocks('trace');
     if (traces.length === 0) this.err('missing trace block (trace { ... };)', undefined);
@@ -108,6 +136,10 @@ class TsdlResolver {
     this.visitTrace(traces[0]!.entries, traces[0]!.offset);
     for (const b of blocks('stream')) this.visitStream(b.entries, b.offset);
     for (const b of blocks('event')) this.visitEvent(b.entries, b.offset);
+    for (const parse of deferredEvents) {
+      const b = parse();
+      this.visitEvent(b.entries, b.offset);
+    }
 
     const tc: TraceClass = {
       ctfMajor: 1,
@@ -525,7 +557,18 @@ class TsdlResolver {
     }
   }
 
+  /** Integers by attribute list: the parser shares the lists of identical declarations. */
+  private readonly integerMemo = new Map<Attribute[], IntegerClass>();
+
   private integer(attrs: Attribute[], offset: number): IntegerClass {
+    const known = this.integerMemo.get(attrs);
+    if (known) return { ...known };
+    const fc = this.newInteger(attrs, offset);
+    this.integerMemo.set(attrs, fc);
+    return { ...fc };
+  }
+
+  private newInteger(attrs: Attribute[], offset: number): IntegerClass {
     let size: number | null = null;
     let align: number | null = null;
     let signed = false;
