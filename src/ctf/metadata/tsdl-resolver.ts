@@ -64,11 +64,9 @@ class DeclScope {
   }
 
   lookup<K extends 'aliases' | 'structs' | 'variants' | 'enums'>(kind: K, name: string): DeclScope[K] extends Map<string, infer V> ? V | undefined : never {
-    for (let s: DeclScope | null = this; s !== null; s = s.parent) {
-      const v = (s.decls?.[kind] ?? EMPTY_DECLS).get(name);
-      if (v) return v as never;
-    }
-    return undefined as never;
+    const v = (this.decls?.[kind] ?? EMPTY_DECLS).get(name);
+    if (v) return v as never;
+    return (this.parent ? this.parent.lookup(kind, name) : undefined) as never;
   }
 }
 
