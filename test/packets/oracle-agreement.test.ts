@@ -122,7 +122,7 @@ describe('agreement with tshark on the shared captures', { skip: needsCommands('
   }
 });
 
-const labSkip = !isRoot ? 'needs root (network namespaces)' : needsCommands('tshark', 'tcpdump', 'dumpcap', 'nft', 'ip');
+const labSkip = !isRoot ? 'needs root (network namespaces)' : needsCommands('tshark', 'tcpdump', 'dumpcap', 'nft', 'ip', 'python3');
 
 describe('agreement with tshark on captures made here', { skip: labSkip, concurrency: false }, () => {
   const dir = join(outputDir, `packets-captures-${process.pid}`);
@@ -134,6 +134,7 @@ describe('agreement with tshark on captures made here', { skip: labSkip, concurr
     ['short', 'thousands of short connections and reused ports (Linux cooked v2, ns)', ['reused_ports']],
     ['stall', 'zero-window stall and keep-alives', ['zero_window', 'window_update', 'keep_alive', 'keep_alive_ack']],
     ['udp', 'UDP with IP fragments and ICMP port unreachable', []],
+    ['mptcp', 'multipath TCP over two links (Linux cooked v2)', []],
   ];
   for (const [name, title, flags] of cases) {
     test(title, { timeout: 120_000 }, async (t) => {

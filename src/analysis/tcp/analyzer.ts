@@ -34,14 +34,12 @@ const gtSeq = (a: number, b: number): boolean => ((b - a) | 0) < 0;
 const ltSeq = (a: number, b: number): boolean => ((a - b) | 0) < 0;
 const leSeq = (a: number, b: number): boolean => ((a - b) | 0) <= 0;
 
-/** A segment not yet acknowledged (Wireshark's tcp_unacked_t). */
-interface Unacked {
-  seq: number;
-  nextseq: number;
-  frame: number;
-  tsSec: number;
-  tsNsec: number;
-}
+/**
+ * Segments not yet acknowledged (Wireshark's tcp_unacked_t list), stored flat — seq,
+ * nextseq, frame, seconds, nanoseconds per segment — so that no object is allocated per
+ * data segment.
+ */
+const UNACKED_STRIDE = 5;
 
 /** One direction of a conversation (Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t). */
 export class TcpFlowState {
@@ -53,7 +51,8 @@ export class TcpFlowState {
   window = 0xffffffff;
   isFirstAck = false;
   lastSegmentFlags = 0;
-  segments: Unacked[] = [];
+  /** Unacked segments, UNACKED_STRIDE numbers each, oldest first. */
+  segments: number[] = [];
   nextseq = 0;
   nextseqFrame = 0;
   nextseqSec = 0;
@@ -618,9 +617,9 @@ export class TcpAnalyzer {
     }
     // Remember the segment and the highest sequence number seen.
     let nextseq = (seq + seglen) >>> 0;
-    if ((seglen || flags & (SYN | FIN)) && fwd.segments.length < MAX_UNACKED_SEGMENTS) {
+    if ((seglen || flags & (SYN | FIN)) && fwd.segments.length < MAX_UNACKED_SEGMENTS * UNACKED_STRIDE) {
       if (flags & (SYN | FIN)) nextseq = (nextseq + 1) >>> 0;
-      fwd.segments.push({ seq, nextseq, frame: num, tsSec: sec, tsNsec: nsec });
+      fwd.segments.push(seq, nextseq, num, sec, nsec);
     }
     if (gtSeq(nextseq, fwd.nextseq) || !fwd.nextseq) {
       if (!(ta & TcpExpert.ZERO_WINDOW_PROBE)) {
@@ -644,21 +643,28 @@ export class TcpAnalyzer {
     const segs = rev.segments;
     if (segs.length) {
       let keep = 0;
-      for (let i = 0; i < segs.length; i++) {
-        const u = segs[i]!;
-        if (ack === u.nextseq) {
-          if (r.ackedFrame === 0 || u.frame < r.ackedFrame) {
-            r.ackedFrame = u.frame;
-            r.ackRttNs = (sec - u.tsSec) * 1e9 + (nsec - u.tsNsec);
+      for (let i = 0; i < segs.length; i += UNACKED_STRIDE) {
+        let useq = segs[i]!;
+        const unext = segs[i + 1]!;
+        if (ack === unext) {
+          const frameNo = segs[i + 2]!;
+          if (r.ackedFrame === 0 || frameNo < r.ackedFrame) {
+            r.ackedFrame = frameNo;
+            r.ackRttNs = (sec - segs[i + 3]!) * 1e9 + (nsec - segs[i + 4]!);
           }
           continue;
         }
-        if (gtSeq(ack, u.seq) && leSeq(ack, u.nextseq)) {
-          u.seq = ack;
-        } else if (!gtSeq(u.nextseq, ack)) {
+        if (gtSeq(ack, useq) && leSeq(ack, unext)) {
+          useq = ack;
+        } else if (!gtSeq(unext, ack)) {
           continue;
         }
-        segs[keep++] = u;
+        segs[keep] = useq;
+        segs[keep + 1] = unext;
+        segs[keep + 2] = segs[i + 2]!;
+        segs[keep + 3] = segs[i + 3]!;
+        segs[keep + 4] = segs[i + 4]!;
+        keep += UNACKED_STRIDE;
       }
       segs.length = keep;
     }

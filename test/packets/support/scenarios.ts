@@ -13,11 +13,15 @@
  *           updates) and an idle connection with keep-alives
  * - udp:    UDP over IPv4 with datagrams needing fragmentation and one to a closed port
  *           (ICMP port unreachable)
+ * - mptcp:  a multipath TCP transfer over two links (MP_CAPABLE, MP_JOIN, ADD_ADDR, DSS)
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NetnsLab } from './netns-lab.js';
 
-export type ScenarioName = 'lossy' | 'ipv6' | 'short' | 'stall' | 'udp';
+export type ScenarioName = 'lossy' | 'ipv6' | 'short' | 'stall' | 'udp' | 'mptcp';
+
+const mptcpScript = join(dirname(fileURLToPath(import.meta.url)), 'mptcp-workload.py');
 
 async function withLab<T>(options: { segments?: boolean; router?: boolean }, body: (lab: NetnsLab) => Promise<T>): Promise<T> {
   const lab = NetnsLab.create(options);
@@ -28,7 +32,7 @@ async function withLab<T>(options: { segments?: boolean; router?: boolean }, bod
   }
 }
 
-async function expectExit(lab: NetnsLab, child: ReturnType<NetnsLab['workload']>, what: string, timeoutMs = 40_000): Promise<void> {
+async function expectExit(lab: NetnsLab, child: ReturnType<NetnsLab['spawn']>, what: string, timeoutMs = 40_000): Promise<void> {
   const code = await lab.waitExit(child, timeoutMs);
   if (code !== 0) throw new Error(`${what} exited with status ${code}`);
 }
@@ -96,6 +100,31 @@ export async function makeCapture(name: ScenarioName, dir: string): Promise<stri
         await expectExit(lab, client, 'stalled bulk client');
         await expectExit(lab, idle, 'idle client');
         await Promise.all([expectExit(lab, server, 'stalled server'), expectExit(lab, idleServer, 'idle server')]);
+        await lab.stopCapture(cap);
+        return file;
+      });
+    case 'mptcp':
+      return withLab({}, async (lab) => {
+        const file = join(dir, 'mptcp.pcap');
+        // A second link for the second subflow.
+        const [x2, y2] = [`${lab.tag}u`, `${lab.tag}v`];
+        lab.exec(lab.client, 'ip', ['link', 'add', x2, 'type', 'veth', 'peer', 'name', y2, 'netns', lab.server]);
+        lab.exec(lab.client, 'ip', ['addr', 'add', `10.79.${lab.subnet}.1/24`, 'dev', x2]);
+        lab.exec(lab.server, 'ip', ['addr', 'add', `10.79.${lab.subnet}.2/24`, 'dev', y2]);
+        lab.exec(lab.client, 'ip', ['link', 'set', x2, 'up']);
+        lab.exec(lab.server, 'ip', ['link', 'set', y2, 'up']);
+        for (const ns of [lab.client, lab.server]) {
+          lab.sysctl(ns, 'net.mptcp.enabled', '1');
+          lab.exec(ns, 'ip', ['mptcp', 'limits', 'set', 'subflow', '2', 'add_addr_accepted', '2']);
+        }
+        lab.exec(lab.client, 'ip', ['mptcp', 'endpoint', 'add', `10.79.${lab.subnet}.1`, 'dev', x2, 'subflow']);
+        lab.exec(lab.server, 'ip', ['mptcp', 'endpoint', 'add', `10.79.${lab.subnet}.2`, 'dev', y2, 'signal']);
+        const server = lab.spawn(lab.server, 'python3', [mptcpScript, 'server', lab.v4Server, '40700']);
+        await lab.waitFor(server, 'ready');
+        const cap = await lab.startTcpdump(lab.server, 'any', file, ['-s', '128']);
+        const client = lab.spawn(lab.client, 'python3', [mptcpScript, 'client', lab.v4Server, '40700', '60']);
+        await expectExit(lab, client, 'MPTCP client');
+        await expectExit(lab, server, 'MPTCP server');
         await lab.stopCapture(cap);
         return file;
       });
