@@ -82,13 +82,14 @@ export function eventEndpoints(p: Readonly<Record<string, unknown>>): { local: E
   if (family === AF_INET) {
     const s = bytesOf(p.saddr);
     const d = bytesOf(p.daddr);
-    if (!s || !d || s.length < 4 || d.length < 4) return null;
+    // tcp_probe-style events carry whole sockaddrs in saddr/daddr: not this layout
+    if (!s || !d || s.length !== 4 || d.length !== 4) return null;
     return { local: { family, address: formatIpv4(s), port: sport }, remote: { family, address: formatIpv4(d), port: dport } };
   }
   if (family === AF_INET6) {
     const s = bytesOf(p.saddr_v6);
     const d = bytesOf(p.daddr_v6);
-    if (!s || !d || s.length < 16 || d.length < 16) return null;
+    if (!s || !d || s.length !== 16 || d.length !== 16) return null;
     return { local: { family, address: formatIpv6Bytes(s), port: sport }, remote: { family, address: formatIpv6Bytes(d), port: dport } };
   }
   return null;

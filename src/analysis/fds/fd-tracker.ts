@@ -123,6 +123,12 @@ export class FdTracker implements KernelListener {
   private readonly inferred = new WeakSet<OpenFile>();
   private readonly fileTablePid = new Map<bigint, number>();
   private readonly processThreads = new Map<number, Set<number>>();
+  /**
+   * Tables known in full (listed by the state dump, or forked from such a table): only
+   * there may a call that does not say which fds it made (pipe, socketpair on tracers that
+   * record no result array) be resolved to the lowest free numbers, as the kernel picks.
+   */
+  private readonly complete = new Set<number>();
   private readonly handlers: Array<Handler | null | undefined> = [];
 
   /** `names` is the model's live name table (system call names by id). */
@@ -187,8 +193,12 @@ export class FdTracker implements KernelListener {
     return this.openFd(pid, fd, new OpenFile(kind, ''), t, NaN, false, 'seen', '', tid);
   }
 
-  /** The lowest `n` fd numbers free in `pid`'s table (the kernel allocates the lowest). */
+  /**
+   * The lowest `n` fd numbers free in `pid`'s table (the kernel allocates the lowest), or
+   * none when the table is not known in full.
+   */
   private lowestFree(pid: number, n: number): number[] {
+    if (!this.complete.has(pid)) return [];
     const table = this.tables.get(pid);
     const out: number[] = [];
     for (let fd = 0; out.length < n; fd++) if (!table?.has(fd)) out.push(fd);
@@ -366,6 +376,8 @@ export class FdTracker implements KernelListener {
     if (sharesFiles) return;
     // a reused pid: whatever its old table held is gone
     this.closeAll(childPid, t, 'exit', false);
+    if (this.complete.has(this.pidOf(parent))) this.complete.add(childPid);
+    else this.complete.delete(childPid);
     const src = this.tables.get(this.pidOf(parent));
     if (!src) return;
     for (const r of src.values()) this.openFd(childPid, r.fd, r.file, t, t, r.cloexec, 'inherited', 'fork', child.tid);
@@ -425,6 +437,7 @@ export class FdTracker implements KernelListener {
     const pid = p.pid;
     if (typeof tid !== 'number' || typeof pid !== 'number') return;
     this.addThread(pid, tid);
+    this.complete.add(pid);
     const fta = p.file_table_address;
     if (fta !== undefined) this.fileTablePid.set(toBig(fta), pid);
   }

@@ -631,7 +631,7 @@ export class KernelModelBuilder {
     if (typeof ppid === 'number') th.ppid = ppid;
     // the dump's name is the comm at dump time: it names a thread not yet named
     if (th.names.length === 0) th.rename(t, str(p.name));
-    if (p.type === 1) th.kernelThread = true;
+    if (p.type === 1 || th.ppid === KTHREADD_TID) th.kernelThread = true;
     if (th.runState === RunState.NONE && !th.row.isOpen) {
       // LTTng's process status: 2 = waiting for a CPU, 5 = waiting (blocked)
       const status = p.status;
@@ -807,6 +807,8 @@ export class KernelModelBuilder {
   finish(): KernelModel {
     if (this.finished) return this.finished;
     const end = this.lastTime;
+    // a kernel thread seen running before the state dump said what it is
+    for (const th of this.threads) if (th.kernelThread) th.row.relabel(RowState.RUN_USER, RowState.RUN_KERNEL);
     for (const r of this.rows) r.writer.close(end);
     for (const l of this.listeners) l.end?.(end);
     this.wakeups.trim();

@@ -223,6 +223,20 @@ export class RowWriter {
     return this.since === this.since;
   }
 
+  /** Rewrites state `from` as `to` in every interval of the row (a fact learnt late). */
+  relabel(from: number, to: number): void {
+    if (this.state === from) this.state = to;
+    let left = this.count;
+    for (const b of this.blocks) {
+      const pg = this.arena.pages[b >> PAGE_BLOCK_BITS]!;
+      const base = (b & PAGE_BLOCK_MASK) << BLOCK_BITS;
+      const k = Math.min(BLOCK, left);
+      for (let i = base; i < base + k; i++) if (pg.state[i] === from) pg.state[i] = to;
+      left -= k;
+    }
+    this.materialized = null;
+  }
+
   /** The row's closed intervals as one contiguous column (built once, then cached). */
   column(): IntervalColumn {
     if (this.materialized) return this.materialized;
