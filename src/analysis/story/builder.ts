@@ -279,10 +279,10 @@ export function buildStoryFromAnalysis(a: DatasetAnalysis, filter: StoryFilter =
   }
   // TCP state changes no frame or syscall step told (no capture, timers, TIME_WAIT…).
   for (const s of chosen?.sockets ?? []) {
-    if (!s.owners.some((o) => o.pid === pid) && pid !== null && s.listener === null && !s.states.some((c) => c.to === TCP_LISTEN)) continue;
+    // Only the subject's own sockets: the peer's states are the peer's story.
+    if (pid !== null && !s.owners.some((o) => o.pid === pid)) continue;
     for (const c of s.states) {
       if (coveredChanges.has(`${c.event.ts}/${c.event.name}`)) continue;
-      if (pid !== null && !s.owners.some((o) => o.pid === pid) && s.listener === null) continue;
       push(stateItem(sc, s, c));
     }
   }
@@ -314,7 +314,9 @@ export function buildStoryFromAnalysis(a: DatasetAnalysis, filter: StoryFilter =
   items.sort((x, y) => (x.ts < y.ts ? -1 : x.ts > y.ts ? 1 : x.order - y.order));
   items.splice(0, items.length, ...condense(items));
   const originTs = items[0]?.ts ?? null;
-  const seed = assignSeedItems(items.map((i) => ({ tag: i.tag, title: i.title })));
+  // The seed followed a server: map only a server's story onto its list.
+  const serverStory = items.some((i) => /^(call|return):accept4?$/.test(i.tag ?? ''));
+  const seed = serverStory ? assignSeedItems(items.map((i) => ({ tag: i.tag, title: i.title }))) : [];
   const steps: StoryStep[] = items.map((it, i) => {
     const events = dedupeEvents(it.events);
     const step: StoryStep = {
@@ -437,7 +439,8 @@ function chooseSyscalls(sc: StoryContext, act: SubjectActivity, frames: readonly
   const relevant = (s: SyscallRecord): boolean => {
     const ts = s.entryTs ?? s.exitTs ?? 0n;
     const fd = Number(s.args.fd);
-    if (s.name === 'exit_group' || s.name === 'exit') return true;
+    // A thread's exit is no event of the connection; the process's end is.
+    if (s.name === 'exit_group' || s.name === 'exit') return s.name === 'exit_group' || s.tid === sc.pid;
     if (s.name === 'socket' && s.ret !== null && s.ret >= 0 && s.exitTs !== null && isConnFd(s.ret, s.exitTs)) return true;
     // An accept belongs to the connection it returns (a server accepts many on one fd).
     if (s.name === 'accept' || s.name === 'accept4') return s.ret !== null && s.ret >= 0 && s.exitTs !== null && isConnFd(s.ret, s.exitTs);

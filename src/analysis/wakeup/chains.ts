@@ -54,8 +54,15 @@ export function explainWakeups(intervals: readonly BlockedInterval[], corr: Corr
   return out;
 }
 
+const TIMED_WAITS = new Set(['select', 'pselect6', '_newselect', 'poll', 'ppoll', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2']);
+
 function causeOf(b: BlockedInterval, corr: Correlation, index: HopIndexes): WakeupCause {
   const w = b.waker;
+  // A wait that returns 0 ran out of time: its timer woke it, whatever task the timer
+  // interrupt happened to land on (local timer interrupts are not irq_handler events).
+  if (w && b.endsSyscall && b.ret === 0 && b.syscall && TIMED_WAITS.has(b.syscall.name) && w.ctx.kind !== 'softirq') {
+    return { kind: 'timer', frame: null, frames: [], hop: null, text: `its timeout expired (timer${w.ctx.cpu !== null ? ` on CPU ${w.ctx.cpu}` : ''})` };
+  }
   if (!w) return { kind: 'unknown', frame: null, frames: [], hop: null, text: 'no wakeup event (sched_waking/sched_wakeup not traced, or lost)' };
   const ctx = w.ctx;
   const cpu = ctx.cpu === null ? '' : ` on CPU ${ctx.cpu}`;
