@@ -194,6 +194,9 @@ async function main(): Promise<void> {
   results.push(['small UST trace', compare('small UST trace', small, perThreadRounded(30_000)).ratio]);
   const kernel = join(sharedTraces, 'lttng', 'many-threads');
   if (existsSync(kernel)) results.push(['LTTng kernel trace (many-threads)', compare('LTTng kernel trace (many-threads)', kernel, tracewireCount(kernel).events).ratio]);
+  let nodeStart = Infinity;
+  for (let i = 0; i < runs; i++) nodeStart = Math.min(nodeStart, time('node', ['-e', '0']));
+  process.stdout.write(`\nNode.js start-up alone (node -e 0): ${nodeStart.toFixed(3)} s — the floor of any tracewire run\n`);
   process.stdout.write('\nsummary (tracewire speed / babeltrace2 speed):\n');
   for (const [label, r] of results) process.stdout.write(`  ${label.padEnd(36)} ${r.toFixed(2)}×\n`);
   const target = results[0]![1] >= 3 ? 'met' : 'NOT met';
