@@ -270,7 +270,6 @@ export function infoText(p: AnalyzedPacket): string {
   } else info = '';
   if (s.truncated) info += '[Packet size limited during capture]';
   if (s.malformed !== null) info += `${info ? ' ' : ''}[Malformed Packet: ${s.malformed}]`;
-  if (p.frame.comments.length) info += ` [comment: ${p.frame.comments.join(' | ')}]`;
   return info;
 }
 
