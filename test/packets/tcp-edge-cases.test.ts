@@ -204,3 +204,21 @@ describe('TCP analysis edge cases against pcap-oracle', { skip: needsCommands('t
     await check('snap-cut', s, []);
   });
 });
+
+describe('tunnels against pcap-oracle', { skip: needsCommands('tshark') }, () => {
+  test('IP in IP, IPv6 in IPv4, IPv4 in IPv6 and GRE carrying TCP', async () => {
+    const s = new Script();
+    const seg = (sport: number, flags: number, seq: number, ack?: number) => tcp({ sport, dport: 40080, seq, ack, flags, win: 100, payload: flags & 0x08 ? 10 : 0 });
+    const inner4 = (p: Uint8Array) => ipv4({ src: '10.78.1.1', dst: '10.78.1.2', proto: 6 }, p);
+    const outer4 = (proto: number, p: Uint8Array) => ipv4({ src: '192.0.2.1', dst: '192.0.2.2', proto }, p);
+    const gre = (type: number, p: Uint8Array, key = false) => concat(Uint8Array.from(key ? [0x20, 0, type >> 8, type & 0xff, 0, 0, 0, 7] : [0, 0, type >> 8, type & 0xff]), p);
+    s.raw(0, ethernet(0x0800, outer4(4, inner4(seg(40001, SYN, 1)))));
+    s.raw(100, ethernet(0x0800, outer4(4, inner4(seg(40001, PSH | ACK, 2, 5)))));
+    s.raw(200, ethernet(0x0800, outer4(41, ipv6('fd78::1', 'fd78::2', 6, seg(40002, SYN, 1)))));
+    s.raw(300, ethernet(0x86dd, ipv6('fd77::1', 'fd77::2', 4, inner4(seg(40003, SYN, 1)))));
+    s.raw(400, ethernet(0x0800, outer4(47, gre(0x0800, inner4(seg(40004, SYN, 1))))));
+    s.raw(500, ethernet(0x0800, outer4(47, gre(0x0800, inner4(seg(40004, PSH | ACK, 2, 5)), true))));
+    s.raw(600, ethernet(0x0800, outer4(47, gre(0x6558, ethernet(0x0800, inner4(seg(40005, SYN, 1)))))));
+    await check('tunnels', s, []);
+  });
+});
