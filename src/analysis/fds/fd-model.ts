@@ -127,6 +127,11 @@ export class FdModel {
       .map((r) => this.fdInfo(r));
   }
 
+  /** Every lifetime of fd `fd` in `pid`'s table, oldest first. */
+  lifetimes(pid: number, fd: number): FdInfo[] {
+    return this.tracker.fds.filter((r) => r.pid === pid && r.fd === fd).map((r) => this.fdInfo(r));
+  }
+
   /** Fd `fd` of `pid` at time `ts` (default: its last lifetime), or null. */
   fdAt(pid: number, fd: number, ts?: bigint): FdInfo | null {
     let best: FdRecord | null = null;

@@ -19,7 +19,7 @@ export async function runMi(tool: string, traceDir: string, extra: string[] = []
   try {
     const link = join(dir, 'kernel');
     symlinkSync(resolve(traceDir), link);
-    const r = await runCommand(tool, ['--skip-validation', ...extra, link], { timeoutMs: 600_000 });
+    const r = await runCommand(tool, ['--skip-validation', '--no-intersection', ...extra, link], { timeoutMs: 600_000 });
     if (r.code !== 0) throw new Error(`${tool} failed (${r.code}): ${r.stdout.slice(0, 300)} ${r.stderr.slice(-300)}`);
     // timestamps exceed 2^53: keep them exact as strings
     const doc = JSON.parse(r.stdout.replace(/("value": )(\d{16,})/g, '$1"$2"')) as Mi & { 'error-message'?: string };
