@@ -26,7 +26,8 @@ Options:
   --format jsonl  one JSON object per event, exactly as ctf-oracle prints them:
                   {"ts", "cycles", "event", "stream_class", "stream", "cpu", "context", "payload"}
                   and {"discarded_events"|"discarded_packets": N, "stream", "cpu", "begin", "end"}
-  --begin T       only events at or after T
+  --begin T       only events at or after T (packets that end before T are skipped
+                  without being read, using LTTng's index/*.idx or the packet headers)
   --end T         only events at or before T
                   T: nanoseconds from the epoch (1700000000123456789), seconds with a
                   fraction (1700000000.123456789), or a UTC time of day (12:34:56.789)
