@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { needsCommands, needsRootTracefs, outputDir, repoRoot, runCli, runCommand, type RunResult } from '../support/env.js';
 import { checkSeedStory } from './story-checks.js';
@@ -29,7 +29,8 @@ function assertNothingLeft(stderr: string, demoPid: number): void {
   assert.deepEqual(namespacesWithPrefix(tag), [], 'no namespace of the run is left');
   assert.deepEqual(instancesOf(demoPid), [], 'no tracefs instance of the run is left');
   for (const pid of reportedPids(stderr)) assert.equal(alive(pid), false, `process ${pid} started by the demo is gone`);
-  assert.equal(existsSync(join('/run/tracewire', `tracewire-${demoPid}`)), false);
+  const stateFiles = existsSync('/run/tracewire') ? readdirSync('/run/tracewire').filter((f) => f.startsWith(`tracewire-${demoPid}-`)) : [];
+  assert.deepEqual(stateFiles, [], 'no recorder state file of the run is left');
 }
 
 test('npm start as root runs the demo: the story of the server ncat (tracewire ncat), checked against tshark; nothing left behind', { skip, timeout: 240_000 }, async () => {
