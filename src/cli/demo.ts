@@ -89,7 +89,7 @@ async function showSample(ui: boolean, port: number | undefined, why?: string): 
   const dir = sampleBundleDir();
   const demo = readDemoJson(dir);
   const what = `the sample bundle ${relative(process.cwd(), dir) || dir}, recorded with \`tracewire demo${demo?.ncat === 'nmap' ? ' --real-ncat' : ''}\``;
-  log(why ? `cannot record here (${why.replace(/^demo: /, '')}); showing ${what} instead` : `showing ${what}`);
+  log(why ? `cannot record here — ${why.replace(/^demo: /, '')}; showing ${what} instead` : `showing ${what}`);
   printStory(storyOfBundle(dir, demo?.server.pid ?? null));
   if (ui) await serveUi(dir, port);
   return 0;
@@ -144,7 +144,8 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     for (const s of signals) process.off(s, onSignal);
   }
-  if (result.interrupted) {
+  // A signal during the analysis (synchronous) is seen only now.
+  if (result.interrupted || controller.signal.aborted) {
     log(`interrupted; what was recorded is in ${result.bundleDir}`);
     return 130;
   }

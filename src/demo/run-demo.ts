@@ -10,12 +10,11 @@
  * the ncat link removed. The recorder removes its own tracefs instance on every path.
  * `keep` leaves the namespaces for inspection (and says how to remove them).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PrivilegeError, TracewireError } from '../base/errors.js';
+import { PrivilegeError, TracewireError, UsageError } from '../base/errors.js';
 import { buildDataset } from '../bundle/index.js';
-import { buildStory, renderStory } from '../analysis/story/index.js';
-import type { Story } from '../analysis/story/index.js';
+import { buildStory, renderStory, type Story } from '../analysis/story/index.js';
 import { record, type RecordResult } from '../record/index.js';
 import { DemoLab } from './lab.js';
 import { prepareNcat } from './ncat-command.js';
@@ -93,6 +92,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const reason = cannotRecordReason();
   if (reason) throw new PrivilegeError(`demo: ${reason}`);
   const bundleDir = resolve(options.outDir);
+  // Checked before anything is created (the recorder checks again).
+  if (existsSync(bundleDir) && readdirSync(bundleDir).length) throw new UsageError(`demo: output directory ${bundleDir} is not empty`);
   const cleanup = new CleanupStack();
   const tracker = new ProcessTracker();
   try {
@@ -151,6 +152,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     };
     writeFileSync(join(bundleDir, DEMO_FILE), `${JSON.stringify(demoJson, null, 2)}\n`);
 
+    // Nothing of the run is needed any more: remove it before the (long) analysis.
+    const problems = cleanup.runAll();
+    for (const p of problems) say(`cleanup: ${p}`);
+
     let story: Story | null = null;
     let storyError: string | null = null;
     if (!interrupted && done) {
@@ -161,8 +166,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         storyError = err instanceof TracewireError ? err.message : `internal error: ${(err as Error).message}`;
       }
     }
-    const problems = cleanup.runAll();
-    for (const p of problems) say(`cleanup: ${p}`);
     return { bundleDir, recording, session: done, story, storyError, netns: { server: lab.server.netns, client: lab.client.netns }, interrupted, sessionError };
   } catch (err) {
     const problems = cleanup.runAll();
