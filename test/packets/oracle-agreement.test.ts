@@ -60,6 +60,11 @@ function assertTextLikeTshark(a: string, b: string): void {
   let appLayer = 0;
   for (let i = 0; i < la.length; i++) {
     if (la[i] === lb[i]) continue;
+    // A port's application dissector asked TCP to reassemble: tshark marks the segment.
+    if (lb[i] === `${la[i]} [TCP segment of a reassembled PDU]`) {
+      appLayer++;
+      continue;
+    }
     const m = /^(.*? → .*?) (\S+) \d+ /.exec(lb[i]!);
     if (m && !OUR_PROTOCOLS.has(m[2]!) && la[i]!.startsWith(`${m[1]} `)) {
       appLayer++;
