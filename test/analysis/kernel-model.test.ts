@@ -12,7 +12,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { TracewireError } from '../../src/base/errors.js';
-import { analyzeKernel, classifyEvent, EventKind, KernelModelBuilder, kernelTraceOf, RowState, type KernelModel } from '../../src/analysis/kernel/index.js';
+import { analyzeKernel, analyzeKernelAsync, classifyEvent, EventKind, KernelModelBuilder, kernelTraceOf, RowState, type AnalysisProgress, type KernelModel } from '../../src/analysis/kernel/index.js';
 import { openTraceCollection } from '../../src/ctf/index.js';
 import type { FieldMap, TraceEvent, TraceInfo } from '../../src/model/trace-event.js';
 import { sharedTraces } from '../support/env.js';
@@ -168,6 +168,34 @@ describe('lttng/many-threads (lttng-modules 2.8)', () => {
     const coarse = model.intervalList(cpu.index, model.beginNs, model.endNs, 1e6);
     assert.ok(coarse.length > 100 && coarse.length < 1000, `${coarse.length} CPU intervals at 1 ms/px`);
     assert.ok(coarse.some((i) => i.state === 'syscall'), 'CPU rows show system calls');
+  });
+});
+
+describe('one pass with progress', () => {
+  test('progress reports events and bytes, monotonic, ending with everything read', () => {
+    const seen: AnalysisProgress[] = [];
+    const model = analyzeKernel(openTraceCollection([join(lttng, 'many-threads')]), { progressInterval: 20_000, onProgress: (p) => seen.push(p) });
+    assert.equal(seen.length, 13);
+    for (let i = 1; i < seen.length; i++) {
+      assert.ok(seen[i]!.events > seen[i - 1]!.events, 'events grow');
+      assert.ok(seen[i]!.bytesDone >= seen[i - 1]!.bytesDone, 'bytes grow');
+    }
+    const last = seen.at(-1)!;
+    assert.deepEqual(last, { events: 240_644, bytesDone: last.bytesTotal, bytesTotal: last.bytesTotal, done: true });
+    assert.ok(last.bytesTotal > 7_000_000, `${last.bytesTotal} bytes of stream files`);
+    assert.ok(seen[5]!.bytesDone > 0 && seen[5]!.bytesDone < last.bytesTotal, 'bytes part way');
+    assert.equal(model.eventCount, 240_644);
+  });
+
+  test('the asynchronous pass gives the same model, and stops when aborted', async () => {
+    const tc = openTraceCollection([join(lttng, 'many-threads')]);
+    const model = await analyzeKernelAsync(tc, { yieldInterval: 10_000 });
+    const sync = analyzeKernel(tc);
+    assert.deepEqual(model.summary(), sync.summary());
+    assert.deepEqual(model.syscalls!.total(), sync.syscalls!.total());
+    const ac = new AbortController();
+    const p = analyzeKernelAsync(tc, { yieldInterval: 10_000, signal: ac.signal, progressInterval: 10_000, onProgress: (x) => x.events >= 50_000 && ac.abort(new Error('stop')) });
+    await assert.rejects(p, /stop/);
   });
 });
 

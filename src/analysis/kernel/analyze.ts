@@ -91,6 +91,7 @@ export function kernelTraceOf(source: KernelTraceSource, trace?: number | TraceI
 /** Byte progress from the packets the events come from (the CTF reader's CtfEvent). */
 class ByteProgress {
   readonly total: number;
+  /** Bytes of the stream's earlier files, per file. */
   private readonly fileStart = new Map<string, number>();
   private readonly latest: unknown[] = [];
   private last: unknown = null;
@@ -99,14 +100,17 @@ class ByteProgress {
     let total = 0;
     const ctf = source.ctfTraces?.[trace.index];
     for (const s of ctf?.streams ?? []) {
+      // a stream may span several files (session rotation): bytes before this file
+      let before = 0;
       for (const f of s.files) {
-        this.fileStart.set(f, total);
+        this.fileStart.set(f, before);
         try {
-          total += statSync(f).size;
+          before += statSync(f).size;
         } catch {
           // a file that vanished: progress is approximate anyway
         }
       }
+      total += before;
     }
     this.total = total;
   }
