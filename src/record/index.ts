@@ -261,7 +261,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         captureError = (err as Error).message;
       }
     }
-    statedump = collectStateDump({ netns });
+    statedump = await collectStateDump({ netns });
     writeSpoolStateDump(spoolDir, statedump);
     let lastEvents = 0;
     let lastAt = monotonicNow();

@@ -9,7 +9,7 @@
  *
  * Each item carries the monotonic time it was read, which becomes its event timestamp.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { monotonicNow } from './clock.js';
@@ -301,16 +301,17 @@ const SEP = '@@tracewire@@';
  * (`/proc/PID/ns/net` or `/run/netns/NAME`), entering it with nsenter so /proc/net and
  * `ip` see that namespace; `nsPath` undefined reads our own.
  */
-function readNetns(nsPath: string | undefined, inum: number, name: string): DumpedNetns {
+async function readNetns(nsPath: string | undefined, inum: number, name: string): Promise<DumpedNetns> {
   const ts = monotonicNow();
   const script = `cat /proc/net/tcp; echo ${SEP}; cat /proc/net/tcp6; echo ${SEP}; cat /proc/net/udp; echo ${SEP}; cat /proc/net/udp6; echo ${SEP}; cat /proc/net/unix; echo ${SEP}; ip -j addr show; echo ${SEP}; ss -Htuane 2>/dev/null || true`;
-  let text: string;
-  try {
-    const [cmd, args] = nsPath ? ['nsenter', [`--net=${nsPath}`, 'sh', '-c', script]] as const : ['sh', ['-c', script]] as const;
-    text = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, maxBuffer: 256 << 20 });
-  } catch (err) {
-    return { ts, inum, name, interfaces: [], inetSockets: [], unixSockets: [], error: `cannot read network namespace: ${(err as Error).message.split('\n')[0]}` };
-  }
+  const [cmd, args] = nsPath ? ['nsenter', [`--net=${nsPath}`, 'sh', '-c', script]] as const : ['sh', ['-c', script]] as const;
+  const result = await new Promise<{ text: string } | { error: string }>((resolve) => {
+    execFile(cmd, args, { encoding: 'utf8', timeout: 10_000, maxBuffer: 256 << 20 }, (err, stdout) => {
+      resolve(err ? { error: err.message.split('\n')[0]! } : { text: stdout });
+    });
+  });
+  if ('error' in result) return { ts, inum, name, interfaces: [], inetSockets: [], unixSockets: [], error: `cannot read network namespace: ${result.error}` };
+  const text = result.text;
   const parts = text.split(`${SEP}\n`);
   const cookies = parseSsCookies(parts[6] ?? '');
   return {
@@ -395,13 +396,27 @@ export interface StateDumpOptions {
   readonly netns?: readonly string[];
 }
 
-/** Reads the whole state dump. Never throws for a process or namespace that vanished. */
-export function collectStateDump(opts: StateDumpOptions = {}): StateDump {
+/**
+ * Reads the whole state dump. Network namespaces are read concurrently (one nsenter
+ * each). Never rejects for a process or namespace that vanished.
+ */
+export async function collectStateDump(opts: StateDumpOptions = {}): Promise<StateDump> {
   const start = monotonicNow();
+  const hostNetNs = nsInode('/proc/self/ns/net');
+  const hostPidNs = nsInode('/proc/self/ns/pid');
+  const named = namedNetns();
+  const seen = new Set([hostNetNs]);
+  const reads: Promise<DumpedNetns>[] = [readNetns(undefined, hostNetNs, 'host')];
+  for (const name of opts.netns ?? []) {
+    const path = join('/run/netns', name);
+    const inum = existsSync(path) ? statSync(path).ino : 0;
+    if (!inum || seen.has(inum)) continue;
+    seen.add(inum);
+    reads.push(readNetns(path, inum, name));
+  }
   const threads: DumpedThread[] = [];
   const fds: DumpedFd[] = [];
   const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => a - b);
-  const netnsByInum = new Map<number, string>(); // inode → a /proc/PID/ns/net path to enter it
   for (const pid of pids) {
     let tids: number[];
     try {
@@ -419,27 +434,15 @@ export function collectStateDump(opts: StateDumpOptions = {}): StateDump {
     }
     if (leader && !leader.kernelThread) {
       readFds(pid, fds);
+      // Every other namespace a process lives in is dumped too, entered through that process.
       const net = leader.ns.net;
-      if (net && !netnsByInum.has(net)) netnsByInum.set(net, `/proc/${pid}/ns/net`);
+      if (net && !seen.has(net)) {
+        seen.add(net);
+        reads.push(readNetns(`/proc/${pid}/ns/net`, net, named.get(net) ?? ''));
+      }
     }
   }
-  const hostNetNs = nsInode('/proc/self/ns/net');
-  const hostPidNs = nsInode('/proc/self/ns/pid');
-  const named = namedNetns();
-  const netns: DumpedNetns[] = [readNetns(undefined, hostNetNs, 'host')];
-  const seen = new Set([hostNetNs]);
-  for (const name of opts.netns ?? []) {
-    const path = join('/run/netns', name);
-    const inum = existsSync(path) ? statSync(path).ino : 0;
-    if (!inum || seen.has(inum)) continue;
-    seen.add(inum);
-    netns.push(readNetns(path, inum, name));
-  }
-  for (const [inum, path] of netnsByInum) {
-    if (seen.has(inum)) continue;
-    seen.add(inum);
-    netns.push(readNetns(path, inum, named.get(inum) ?? ''));
-  }
+  const netns = await Promise.all(reads);
   return {
     start,
     end: monotonicNow(),
