@@ -1,49 +1,82 @@
 /**
- * Adapter between the UI and the analyses it shows: the packet ↔ kernel correlation
- * (links, process column, sockets, flow-graph steps) and — when their modules are
- * present — the kernel state model and the story. The UI never computes these itself.
+ * Adapter between the UI and the analyses it shows: the kernel state model (Threads,
+ * Resources) built on the server's thread with progress, and the packet ↔ kernel
+ * correlation and story, which run in a worker thread (they are long synchronous passes)
+ * so the page opens as soon as the timelines are ready and fills in the linked views
+ * when the correlation is done. The UI never computes these analyses itself.
  */
-import { analyzeDataset } from '../analysis/correlate/index.js';
-import { buildDataset } from '../bundle/index.js';
 import { describeError } from '../base/errors.js';
-import { CorrelationView } from './correlation-adapter.js';
-import { yieldToEventLoop, type ProgressTracker } from './progress.js';
+import { analyzeKernelAsync } from '../analysis/kernel/index.js';
+import { CorrelationClient } from './correlation-client.js';
+import { KernelView } from './kernel-adapter.js';
+import type { ProgressTracker } from './progress.js';
 import type { UiDataset } from './dataset.js';
+
+export type CorrelationState = 'none' | 'running' | 'done' | 'failed';
 
 export interface Analyses {
   /** The kernel state model adapter, or null when the inputs have no kernel trace. */
-  kernel: null;
-  story: null;
-  correlation: CorrelationView | null;
+  kernel: KernelView | null;
+  /** The correlation/story worker, or null when the inputs have neither trace nor capture. */
+  correlation: CorrelationClient | null;
+  correlationState: CorrelationState;
   /** Why a view is empty (e.g. "no kernel trace among the inputs"). */
   notes: string[];
 }
 
-/** Runs the kernel model, correlation and story over the dataset. */
-export async function loadAnalyses(d: UiDataset, progress: ProgressTracker): Promise<Analyses> {
-  const notes: string[] = [];
-  const out: Analyses = { kernel: null, story: null, correlation: null, notes };
-  if (!d.traces) notes.push('no kernel trace among the inputs: Threads, Resources and Sockets need one');
-  // Correlation needs one kernel trace and/or one capture opened as a dataset.
-  if (d.traces || d.inputs.captures.length) {
-    progress.update('correlation', { state: 'running', label: 'Correlating packets with kernel events' });
-    await yieldToEventLoop();
-    try {
-      const ds = buildDataset(d.inputs.paths);
-      const analysis = analyzeDataset(ds);
-      out.correlation = new CorrelationView(analysis, d.base, d.events, d.packets);
-      notes.push(...analysis.correlation.notes);
-      const st = analysis.correlation.stats;
-      progress.update('correlation', { state: 'done', done: 1, total: 1, label: `Correlated ${st.framesMatched} of ${st.frames} packets with kernel events` });
-    } catch (err) {
-      notes.push(`correlation failed: ${describeError(err)}`);
-      progress.update('correlation', { state: 'failed', note: describeError(err), label: 'Correlation failed' });
-    }
-  }
-  return out;
+export function emptyAnalyses(): Analyses {
+  return { kernel: null, correlation: null, correlationState: 'none', notes: [] };
 }
 
 /** Declares the analyses' progress tasks up front, so the page lists them all. */
 export function declareAnalyses(d: UiDataset, progress: ProgressTracker): void {
-  if (d.traces || d.inputs.captures.length) progress.add('correlation', 'Correlating packets with kernel events');
+  if (d.traces) progress.add('kernel', 'Building the kernel state model', 'bytes');
+  if (d.traces || d.inputs.captures.length) progress.add('correlation', 'Correlating packets with kernel events (in the background)');
+}
+
+/**
+ * Starts the correlation worker at once (it reads the inputs itself, in parallel with the
+ * event index), so it finishes as early as the machine allows.
+ */
+export function startCorrelation(d: UiDataset, progress: ProgressTracker): void {
+  if (!d.traces && !d.inputs.captures.length) return;
+  const a = d.analyses;
+  const client = new CorrelationClient(d.inputs.paths, d.base, () => d.events, () => d.packets);
+  a.correlation = client;
+  a.correlationState = 'running';
+  progress.update('correlation', { state: 'running', background: true });
+  client.ready.then(
+    (info) => {
+      a.correlationState = 'done';
+      a.notes.push(...info.notes);
+      progress.update('correlation', { state: 'done', done: 1, total: 1, label: `Correlated ${info.stats.framesMatched} of ${info.stats.frames} packets with kernel events` });
+    },
+    (err: unknown) => {
+      a.correlationState = 'failed';
+      a.notes.push(`correlation failed: ${describeError(err)}`);
+      progress.update('correlation', { state: 'failed', note: describeError(err), label: 'Correlation failed' });
+    },
+  );
+}
+
+/** Builds the kernel model (on this thread, yielding, with progress). */
+export async function loadKernel(d: UiDataset, progress: ProgressTracker): Promise<void> {
+  const a = d.analyses;
+  if (!d.traces) {
+    a.notes.push('no kernel trace among the inputs: Threads, Resources and Sockets need one');
+    return;
+  }
+  progress.update('kernel', { state: 'running', unit: 'bytes' });
+  try {
+    const model = await analyzeKernelAsync(d.traces, {
+      progressInterval: 65536,
+      onProgress: (p) => progress.update('kernel', { done: p.bytesDone, total: p.bytesTotal, label: `Building the kernel state model (${p.events.toLocaleString('en-US')} events)` }),
+    });
+    a.kernel = new KernelView(model, d.base);
+    const s = model.summary();
+    progress.update('kernel', { state: 'done', label: `Kernel model: ${s.threads} threads, ${s.cpus} CPUs, ${s.intervals.toLocaleString('en-US')} intervals` });
+  } catch (err) {
+    a.notes.push(`kernel analysis failed: ${describeError(err)}`);
+    progress.update('kernel', { state: 'failed', note: describeError(err), label: 'Kernel analysis failed' });
+  }
 }

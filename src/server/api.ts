@@ -87,9 +87,9 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
     send(progress.snapshot());
     const off = progress.listen((snap) => {
       send(snap);
-      if (snap.ready) res.end();
+      if (snap.complete) res.end();
     });
-    if (progress.ready) res.end();
+    if (progress.snapshot().complete) res.end();
     req.on('close', off);
     return undefined;
   });
@@ -103,6 +103,7 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
       start: d.start,
       end: d.end,
       ready: progress.ready,
+      correlation: d.analyses.correlationState,
       traces: d.traces?.traces.map((t) => ({ path: t.path, hostname: t.hostname, domain: t.domain, tracer: t.env['tracer_name'] ?? '', kernel: t.env['kernel_release'] ?? '' })) ?? [],
       bundles: d.inputs.bundles.map((b) => ({ path: b.path, host: b.bundle.host.hostname, kernel: b.bundle.host.kernel_release, cpus: b.bundle.host.cpus, command: b.bundle.command?.argv ?? null, lostEvents: b.bundle.lost_events, start: b.bundle.time.start_iso, duration: b.bundle.time.duration_s })),
       events: ev ? { count: ev.count, sorted: ev.sorted, names: ev.names.map((n, i) => ({ name: n, count: ev.nameCounts[i]! })).sort((a, b) => b.count - a.count), lost: ev.lost } : null,
@@ -202,7 +203,7 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
 
   r.get('/api/conversations', () => ({ conversations: d.packets?.conversations ?? [] }));
 
-  r.get('/api/flow/:stream', (p) => {
+  r.get('/api/flow/:stream', async (p) => {
     const pk = requireReady(d.packets, 'packets');
     const stream = Number(p.stream);
     const conv = pk.conversations.find((c) => c.stream === stream);
@@ -210,7 +211,7 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
     const packets = [];
     const corr = d.analyses.correlation;
     for (let i = 0; i < pk.count; i++) if (pk.stream[i] === stream && pk.cap[i] === conv.capture) packets.push({ ...pk.row(i), process: corr?.processOf(i) });
-    const side = flowSides(d, conv);
+    const side = await flowSides(d, conv);
     return { conversation: conv, hostA: side.hostA, hostB: side.hostB, packets, steps: side.steps };
   });
 
@@ -218,8 +219,12 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
   return r;
 }
 
+/**
+ * What the page can show. The correlation-fed views (links, story, sockets) are flagged
+ * as soon as the correlation is under way; their endpoints answer 503 until it is done.
+ */
 function featureFlags(d: UiDataset): { threads: boolean; resources: boolean; sockets: boolean; story: boolean; flow: boolean; links: boolean } {
   const k = d.analyses.kernel !== null;
-  const c = d.analyses.correlation !== null;
-  return { threads: k, resources: k, sockets: c && !!d.traces, story: d.analyses.story !== null, flow: !!d.packets && d.packets.conversations.length > 0, links: c && !!d.traces && !!d.packets };
+  const c = d.analyses.correlationState === 'running' || d.analyses.correlationState === 'done';
+  return { threads: k, resources: k, sockets: c && !!d.traces, story: c && !!d.traces, flow: !!d.packets && d.packets.conversations.length > 0, links: c && !!d.traces && !!d.packets };
 }

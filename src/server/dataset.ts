@@ -12,7 +12,7 @@ import { EventIndex } from './event-index.js';
 import { classifyInputs, type ClassifiedInputs } from './inputs.js';
 import { PacketTable } from './packet-table.js';
 import type { ProgressTracker } from './progress.js';
-import { declareAnalyses, loadAnalyses, type Analyses } from './analyses.js';
+import { declareAnalyses, emptyAnalyses, loadKernel, startCorrelation, type Analyses } from './analyses.js';
 
 export interface UiDataset {
   readonly inputs: ClassifiedInputs;
@@ -60,17 +60,19 @@ export function openUiDataset(paths: readonly string[], progress: ProgressTracke
     if (base !== null) break;
     base = firstPacketTime(c.path, c.offsetNs);
   }
-  const dataset: UiDataset = { inputs, base: base ?? 0n, start: 0, end: 0, traces, events: null, packets: null, analyses: { kernel: null, story: null, correlation: null, notes: [] } };
+  const dataset: UiDataset = { inputs, base: base ?? 0n, start: 0, end: 0, traces, events: null, packets: null, analyses: emptyAnalyses() };
   if (traces) progress.add('events', 'Indexing kernel events', 'bytes');
   if (inputs.captures.length) progress.add('packets', 'Analysing packets', 'bytes');
   declareAnalyses(dataset, progress);
   const load = async () => {
     try {
+      startCorrelation(dataset, progress);
       if (traces) dataset.events = await EventIndex.build(traces, dataset.base, progress);
       if (inputs.captures.length) dataset.packets = await PacketTable.build(inputs.captures, dataset.base, progress);
       updateRange(dataset);
-      dataset.analyses = await loadAnalyses(dataset, progress);
+      await loadKernel(dataset, progress);
       updateRange(dataset);
+      // The page opens now; the correlation goes on in its worker and reports when done.
       progress.finish();
     } catch (err) {
       progress.finish(describeError(err));

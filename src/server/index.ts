@@ -79,10 +79,12 @@ export async function startUiServer(paths: readonly string[], options: UiServerO
     dataset,
     progress,
     loaded,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await dataset.analyses.correlation?.close();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

@@ -15,12 +15,17 @@ export interface ProgressTask {
   total: number;
   unit: string;
   state: 'pending' | 'running' | 'done' | 'failed' | 'unavailable';
+  /** Runs on after the page opens (the views it feeds fill in when it is done). */
+  background?: boolean;
   /** Why it failed or is unavailable. */
   note?: string;
 }
 
 export interface ProgressSnapshot {
+  /** The page can open (the timelines and tables are ready). */
   readonly ready: boolean;
+  /** Every task, background ones included, has finished. */
+  readonly complete: boolean;
   readonly error: string | null;
   readonly tasks: readonly ProgressTask[];
 }
@@ -61,7 +66,9 @@ export class ProgressTracker {
   }
 
   snapshot(): ProgressSnapshot {
-    return { ready: this.ready, error: this.error, tasks: [...this.tasks.values()].map((t) => ({ ...t })) };
+    const tasks = [...this.tasks.values()].map((t) => ({ ...t }));
+    const complete = this.ready && tasks.every((t) => t.state !== 'running' && t.state !== 'pending');
+    return { ready: this.ready, complete, error: this.error, tasks };
   }
 
   /** Subscribes; returns the unsubscribe function. */

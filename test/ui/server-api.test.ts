@@ -208,12 +208,15 @@ describe('HTTP guards and the CLI', () => {
     assert.equal((await raw(ui, 'GET', '/api/events')).status, 404, 'no kernel trace among the inputs');
   });
 
-  test('progress ends ready, also as an event stream', async () => {
+  test('progress ends ready, then complete when the background correlation is done, also as an event stream', async () => {
     const s = await api<{ ready: boolean; tasks: Array<{ id: string; state: string }> }>(ui, '/api/status');
     assert.equal(s.ready, true);
-    assert.deepEqual(s.tasks.map((t) => [t.id, t.state]), [['packets', 'done']]);
+    assert.deepEqual(s.tasks.find((t) => t.id === 'packets')?.state, 'done');
+    // The event stream ends once every task (the worker's correlation too) has finished.
     const sse = await raw(ui, 'GET', '/api/progress');
-    assert.match(sse.body, /^data: \{"ready":true/);
+    const last = JSON.parse(sse.body.trim().split('\n\n').pop()!.replace(/^data: /, '')) as { ready: boolean; complete: boolean; tasks: Array<{ id: string; state: string }> };
+    assert.equal(last.complete, true);
+    assert.deepEqual(last.tasks.map((t) => [t.id, t.state]), [['packets', 'done'], ['correlation', 'done']]);
   });
 
   test('bad inputs and flags are one line on stderr and exit status 2', async () => {

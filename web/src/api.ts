@@ -15,6 +15,7 @@ export interface ProgressTask {
 
 export interface ProgressSnapshot {
   ready: boolean;
+  complete: boolean;
   error: string | null;
   tasks: ProgressTask[];
 }
@@ -37,6 +38,8 @@ export interface Summary {
   start: number;
   end: number;
   ready: boolean;
+  /** The correlation worker's state: the linked views fill in when it is `done`. */
+  correlation: 'none' | 'running' | 'done' | 'failed';
   traces: { path: string; hostname: string; domain: string; tracer: string; kernel: string }[];
   bundles: { path: string; host: string; kernel: string; cpus: number; command: string[] | null; lostEvents: number; start: string; duration: number }[];
   events: { count: number; sorted: boolean; names: { name: string; count: number }[]; lost: { t0: number; t1: number; count: number | null; cpu: number | null; kind: string }[] } | null;

@@ -11,16 +11,24 @@ import type { StoryView } from './views/story-view.js';
 import { packetMarks } from './marks.js';
 
 let generation = 0;
+let ready = false;
+
+/** Whether the server's correlation is done (links are asked for only then). */
+export function linksReady(): boolean {
+  return ready;
+}
 
 export function installLinks(story: StoryView, linksAvailable: boolean): void {
+  ready = linksAvailable;
   store.on((ch, s) => {
-    if (ch.has('selection')) void follow(s.selection, story, linksAvailable);
+    if (ch.has('selection')) void follow(s.selection, story, ready);
   });
 }
 
-/** Re-applies the links of the current selection (after the story loaded, say). */
+/** Re-applies the links of the current selection (after the correlation finished, say). */
 export function refreshLinks(story: StoryView, linksAvailable: boolean): void {
-  void follow(store.get().selection, story, linksAvailable, false);
+  ready = linksAvailable;
+  void follow(store.get().selection, story, ready, false);
 }
 
 async function follow(sel: Selection | null, story: StoryView, linksAvailable: boolean, move = true): Promise<void> {

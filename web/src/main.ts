@@ -6,7 +6,7 @@
  */
 import './styles.css';
 import { getJson, type ProgressSnapshot, type Summary } from './api.js';
-import { installLinks, refreshLinks } from './links.js';
+import { installLinks, linksReady, refreshLinks } from './links.js';
 import { loadPacketMarks } from './marks.js';
 import { installKeyNavigation, reveal, setLimits, showAll, zoomTo, zoomToSelection } from './nav.js';
 import { store, type BottomTab, type TopTab } from './state.js';
@@ -242,7 +242,8 @@ async function boot(): Promise<void> {
   const story = new StoryView(f.story, summary.notes);
   const threads = f.threads ? new ThreadsView(summary) : null;
   const resources = f.resources ? new ResourcesView(!!summary.packets) : null;
-  const packets = f.packets ? new PacketsView(f.links) : null;
+  const correlating = summary.correlation === 'running';
+  const packets = f.packets ? new PacketsView(linksReady) : null;
   const events = f.events ? new EventsView(summary) : null;
   const flow = f.flow ? new FlowView() : null;
   const sockets = new SocketsView(f.sockets, summary.notes);
@@ -343,7 +344,7 @@ async function boot(): Promise<void> {
       header.querySelector<HTMLInputElement>('.search input')?.focus();
     } else if (e.key === '?') help.classList.toggle('show');
   });
-  installLinks(story, f.links);
+  installLinks(story, f.links && !correlating);
 
   // Load the views' data (the visible ones first).
   const loads: Promise<unknown>[] = [overview.load()];
@@ -358,13 +359,49 @@ async function boot(): Promise<void> {
     loads.push(events.reload());
   }
   loads.push(
-    story.load().then(() => {
+    story.load(correlating).then(() => {
       setCount(bottomTabs[0]!.count, story.story?.steps.length ?? null);
-      refreshLinks(story, f.links);
+      if (!correlating) refreshLinks(story, f.links);
     }),
   );
   if (flow) loads.push(flow.load());
-  loads.push(sockets.load().then(() => setCount(bottomTabs[4]!.count, f.sockets ? sockets.count : null)));
+  loads.push(sockets.load(correlating).then(() => setCount(bottomTabs[4]!.count, f.sockets && !correlating ? sockets.count : null)));
+  // The correlation runs on in the server's worker: show its progress, then reload the
+  // views it feeds (story, sockets, flow steps, process column, links).
+  if (correlating) {
+    const bar = h('i');
+    const label = h('span', null, 'Correlating packets with kernel events…');
+    const box = h('span.progress', null, label, h('span.bar', null, bar));
+    statusbar.insertBefore(box, statusbar.querySelector('.grow'));
+    const es = new EventSource('/api/progress');
+    const finish = async () => {
+      es.close();
+      box.remove();
+      refreshLinks(story, f.links);
+      await Promise.allSettled([story.load().then(() => setCount(bottomTabs[0]!.count, story.story?.steps.length ?? null)), sockets.load().then(() => setCount(bottomTabs[4]!.count, sockets.count)), flow?.load(), packets?.reload(), threads?.load()]);
+      packets?.refreshDetail();
+    };
+    es.onmessage = (m) => {
+      const s = JSON.parse(m.data as string) as ProgressSnapshot;
+      const t = s.tasks.find((x) => x.id === 'correlation');
+      if (!t) return;
+      label.textContent = t.label;
+      bar.style.width = t.state === 'done' ? '100%' : '';
+      bar.classList.toggle('indeterminate', t.state === 'running');
+      if (t.state === 'done' || t.state === 'failed') void finish();
+    };
+    es.onerror = () => {
+      es.close();
+      // Fall back to polling.
+      const poll = async () => {
+        const s = await getJson<ProgressSnapshot>('/api/status').catch(() => null);
+        const t = s?.tasks.find((x) => x.id === 'correlation');
+        if (t && (t.state === 'done' || t.state === 'failed')) void finish();
+        else setTimeout(() => void poll(), 1000);
+      };
+      void poll();
+    };
+  }
   // A view that cannot load says so on the console (the tests fail on console errors).
   for (const r of await Promise.allSettled(loads)) if (r.status === 'rejected') console.error('tracewire: a view failed to load:', r.reason);
   // A link with a selection but no view range: show the selection.

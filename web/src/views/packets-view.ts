@@ -56,7 +56,7 @@ export class PacketsView {
   private ignoreCursor = false;
   onCount?: (n: number) => void;
 
-  constructor(private readonly linksAvailable: boolean) {
+  constructor(private readonly linksAvailable: () => boolean) {
     const s = store.get();
     this.filterInput = h('input', { type: 'text', placeholder: 'display filter, e.g. tcp.port == 5000 && tcp.flags.syn', value: s.packetFilter, size: 56, 'aria-label': 'display filter', spellcheck: false });
     this.errEl = h('span.err');
@@ -163,6 +163,13 @@ export class PacketsView {
     }
   }
 
+  /** Shows the selected packet's detail again (e.g. once its kernel links exist). */
+  refreshDetail(): void {
+    const sel = store.get().selection;
+    this.shownDetail = -1;
+    if (sel?.kind === 'packet') void this.showDetail(sel.id);
+  }
+
   private async showDetail(id: number): Promise<void> {
     if (this.shownDetail === id) return;
     this.shownDetail = id;
@@ -194,7 +201,8 @@ export class PacketsView {
     links.append(linkBox);
     clear(this.detailEl);
     this.detailEl.append(links, h('div.tree', null, ...det.tree.map((n) => treeNode(n, 0))), h('div.hex', null, hexDump(det.bytes)));
-    if (this.linksAvailable) void this.showLinks(id, linkBox);
+    if (this.linksAvailable()) void this.showLinks(id, linkBox);
+    else linkBox.append(h('div', { style: { color: 'var(--fg2)' } }, 'The kernel side of this packet appears when the correlation is done.'));
   }
 
   private async showLinks(id: number, box: HTMLElement): Promise<void> {

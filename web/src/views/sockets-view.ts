@@ -26,8 +26,12 @@ export class SocketsView {
     return this.rows.filter((r) => r.protocol === 'tcp' || r.protocol === 'udp').length;
   }
 
-  async load(): Promise<void> {
+  async load(pending = false): Promise<void> {
     clear(this.el);
+    if (pending) {
+      this.el.append(h('div.empty-note', null, 'Correlating packets with kernel events… the sockets appear here when it is done.'));
+      return;
+    }
     if (!this.available) {
       this.el.append(h('div.empty-note', null, 'No socket table for these inputs.', ...this.notes.map((n) => h('div', null, n))));
       return;

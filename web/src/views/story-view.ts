@@ -20,8 +20,12 @@ export class StoryView {
     });
   }
 
-  async load(): Promise<void> {
+  async load(pending = false): Promise<void> {
     clear(this.el);
+    if (pending) {
+      this.el.append(h('div.empty-note', null, 'Correlating packets with kernel events… the story appears here when it is done (see the status bar).'));
+      return;
+    }
     if (!this.available) {
       this.el.append(h('div.empty-note', null, 'No story for these inputs.', ...this.notes.map((n) => h('div', null, n))));
       return;

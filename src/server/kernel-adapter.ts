@@ -1,0 +1,169 @@
+/**
+ * Reshapes the kernel state model (src/analysis/kernel) for the Threads and Resources
+ * timelines: row lists, the intervals of visible rows over a window merged to the
+ * screen's resolution (the model's level-of-detail query), labels for the intervals wide
+ * enough to show one, and wakeup arrows. State codes are the model's (states.ts), which
+ * the page's palette follows.
+ */
+import { RowState, softirqName, type KernelModel, type TimelineRow } from '../analysis/kernel/index.js';
+
+/** A Threads row. */
+export interface ThreadRow {
+  id: string;
+  tid: number;
+  pid: number | null;
+  ppid: number | null;
+  name: string;
+  kernelThread: boolean;
+  start: number | null;
+  end: number | null;
+  /** A thread of a process that owns a connection of the capture (shown first). */
+  focus: boolean;
+}
+
+export interface ResourceRow {
+  id: string;
+  kind: 'cpu' | 'irq' | 'softirq';
+  label: string;
+  cpu: number;
+}
+
+export interface RowIntervals {
+  s: number[];
+  e: number[];
+  k: number[];
+  l: (string | null)[];
+}
+
+export interface WakeupArrow {
+  t: number;
+  t1?: number;
+  from: number;
+  to: number;
+  fromRow?: string;
+  toRow: string;
+  cpu: number;
+  context: string;
+}
+
+/** Arrows beyond this many in a window are not sent (they would be a solid block). */
+const MAX_ARROWS = 2500;
+const WAKER_THREAD = 1;
+
+export class KernelView {
+  /** model-relative time + shift = dataset-relative time. */
+  private readonly shift: number;
+  private readonly rowsByIndex = new Map<number, TimelineRow>();
+  private readonly threadNames = new Map<number, string>();
+  private readonly threadList: ReturnType<KernelModel['threads']>;
+
+  constructor(
+    readonly model: KernelModel,
+    private readonly base: bigint,
+  ) {
+    this.shift = Number(model.baseNs - base);
+    for (const r of model.rows()) this.rowsByIndex.set(r.index, r);
+    this.threadList = model.threads();
+    for (const t of this.threadList) this.threadNames.set(t.tid, t.name);
+  }
+
+  /** The rows; threads of the processes in `focusPids` are flagged to be listed first. */
+  threads(focusPids: ReadonlySet<number> = new Set()): ThreadRow[] {
+    return this.threadList.map((t) => {
+      const row = this.rowsByIndex.get(t.rowIndex);
+      return {
+        id: `row:${t.rowIndex}`,
+        tid: t.tid,
+        pid: t.pid,
+        ppid: t.ppid,
+        name: t.name,
+        kernelThread: t.kernelThread,
+        start: row?.first != null ? Number(row.first - this.base) : null,
+        end: row?.last != null ? Number(row.last - this.base) : null,
+        focus: focusPids.has(t.pid ?? t.tid),
+      };
+    });
+  }
+
+  resources(): ResourceRow[] {
+    return this.model
+      .rows()
+      .filter((r) => r.kind !== 'thread')
+      .map((r) => ({ id: `row:${r.index}`, kind: r.kind as ResourceRow['kind'], label: r.label, cpu: r.cpu ?? -1 }));
+  }
+
+  private label(kind: string, code: number, value: number, aux: number): string | null {
+    const m = this.model;
+    switch (code) {
+      case RowState.RUN_SYSCALL:
+        return kind === 'cpu' ? `${this.threadNames.get(aux) ?? aux}: ${m.name(value)}` : m.name(value);
+      case RowState.RUN_USER:
+      case RowState.RUN_KERNEL:
+        return kind === 'cpu' ? `${this.threadNames.get(aux) ?? aux} ${aux}` : null;
+      case RowState.IRQ: {
+        const n = m.irqNames.get(value);
+        return `irq ${value}${n ? ` ${n}` : ''}`;
+      }
+      case RowState.SOFTIRQ:
+      case RowState.SOFTIRQ_RAISED:
+        return softirqName(value);
+      case RowState.BLOCKED:
+        return kind === 'thread' && aux >= 0 ? m.name(aux) : null;
+      default:
+        return null;
+    }
+  }
+
+  /** Intervals of rows `ids` over [t0, t1] (dataset-relative ns) at `res` ns per pixel. */
+  states(ids: readonly string[], t0: number, t1: number, res: number): Record<string, RowIntervals> {
+    const out: Record<string, RowIntervals> = {};
+    const a = this.base + BigInt(Math.floor(t0));
+    const b = this.base + BigInt(Math.ceil(t1));
+    for (const id of ids) {
+      const index = Number(id.slice(4));
+      const row = this.rowsByIndex.get(index);
+      if (!id.startsWith('row:') || !row) continue;
+      const sl = this.model.intervals(index, a, b, Math.max(0, res));
+      const r: RowIntervals = { s: new Array(sl.length), e: new Array(sl.length), k: new Array(sl.length), l: new Array(sl.length) };
+      for (let i = 0; i < sl.length; i++) {
+        r.s[i] = sl.start[i]! + this.shift;
+        r.e[i] = sl.end[i]! + this.shift;
+        r.k[i] = sl.state[i]!;
+        // Labels only where the interval can show one (≥ 24 px).
+        r.l[i] = sl.end[i]! - sl.start[i]! >= res * 24 ? this.label(row.kind, sl.state[i]!, sl.value[i]!, sl.aux[i]!) : null;
+      }
+      out[id] = r;
+    }
+    return out;
+  }
+
+  /** Wakeups in [t0, t1] as arrows from the waker's row to the wakee's (none when too many). */
+  arrows(t0: number, t1: number): WakeupArrow[] {
+    const w = this.model.wakeupLog;
+    const lo = t0 - this.shift;
+    const hi = t1 - this.shift;
+    const threads = this.threadList;
+    const out: WakeupArrow[] = [];
+    for (let i = 0; i < w.length; i++) {
+      const t = w.time[i]!;
+      if (t < lo || t > hi || w.spurious[i]) continue;
+      if (out.length >= MAX_ARROWS) return [];
+      const target = threads[w.targetUid[i]!];
+      if (!target) continue;
+      const wakerUid = w.wakerUid[i]!;
+      const waker = wakerUid >= 0 && w.wakerContext[i] === WAKER_THREAD ? threads[wakerUid] : undefined;
+      const sched = w.scheduledTime[i]!;
+      out.push({
+        t: t + this.shift,
+        t1: sched === sched ? sched + this.shift : undefined,
+        from: waker ? waker.tid : -1,
+        to: target.tid,
+        fromRow: waker ? `row:${waker.rowIndex}` : undefined,
+        toRow: `row:${target.rowIndex}`,
+        cpu: w.wakerCpu[i]!,
+        context: ['unknown', 'thread', 'irq', 'softirq', 'idle'][w.wakerContext[i]!] ?? 'unknown',
+      });
+    }
+    return out;
+  }
+}
