@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, needsCommands, repoRoot, runCommand } from '../support/env.js';
@@ -36,14 +36,37 @@ function unprivilegedEnv(home: string): NodeJS.ProcessEnv {
 
 const skipSetpriv = isRoot ? needsCommands('setpriv', 'npm') : needsCommands('npm');
 
+let unprivilegedCheckout: string | undefined;
+/**
+ * A checkout the unprivileged user can read: this one, or — when it lives where `nobody`
+ * cannot go (a clone under /root) — a copy of what `npm start` needs (mtimes kept, so
+ * the build step finds nothing stale), as a user's own install would be.
+ */
+function checkoutForUnprivileged(): string {
+  if (unprivilegedCheckout) return unprivilegedCheckout;
+  // TW_TEST_COPY_CHECKOUT=1 forces the copy (to test that path on a readable checkout).
+  const readable = process.env.TW_TEST_COPY_CHECKOUT !== '1' && (!isRoot || spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', 'test', '-r', join(repoRoot, 'package.json')]).status === 0);
+  if (readable) return (unprivilegedCheckout = repoRoot);
+  const copy = mkdtempSync(join(tmpdir(), 'tw-demo-checkout-'));
+  chmodSync(copy, 0o755);
+  for (const entry of ['package.json', 'tsconfig.json', 'bin', 'dist', 'scripts', 'samples', 'src', 'web']) {
+    const r = spawnSync('cp', ['-a', join(repoRoot, entry), copy]);
+    assert.equal(r.status, 0, `copying ${entry}: ${r.stderr}`);
+  }
+  rmSync(join(copy, 'web', 'node_modules'), { recursive: true, force: true });
+  process.on('exit', () => rmSync(copy, { recursive: true, force: true }));
+  return (unprivilegedCheckout = copy);
+}
+
 test('npm start as an unprivileged user: one line why, then the sample bundle\'s full story', { skip: skipSetpriv, timeout: 180_000 }, async (t) => {
   // Root first makes sure dist/ and web/dist/ are current, so the unprivileged build step
   // of `npm start` has nothing to write in a root-owned checkout.
   if (isRoot) assert.equal(spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { stdio: 'ignore' }).status, 0);
   const home = unprivilegedHome();
   t.after(() => rmSync(home, { recursive: true, force: true }));
+  const checkout = checkoutForUnprivileged();
   const [cmd, ...args] = [...asUnprivileged(), 'npm', 'start', '--silent', '--', '--no-ui'];
-  const r = await runCommand(cmd!, args, { env: unprivilegedEnv(home), timeoutMs: 150_000 });
+  const r = await runCommand(cmd!, args, { env: unprivilegedEnv(home), timeoutMs: 150_000, cwd: checkout });
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stderr.split('\n').filter(Boolean);
   assert.equal(lines.length, 1, `exactly one line on stderr:\n${r.stderr}`);
@@ -53,8 +76,9 @@ test('npm start as an unprivileged user: one line why, then the sample bundle\'s
 
 test('the unprivileged fallback serves the web UI on the sample (killed by PID afterwards)', { skip: isRoot ? needsCommands('setpriv') : undefined, timeout: 180_000 }, async (t) => {
   const home = unprivilegedHome();
-  const [cmd, ...args] = [...asUnprivileged(), process.execPath, join(repoRoot, 'bin', 'tracewire.js'), 'demo', '--fallback-sample'];
-  const child = spawn(cmd!, args, { env: unprivilegedEnv(home), cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const checkout = checkoutForUnprivileged();
+  const [cmd, ...args] = [...asUnprivileged(), process.execPath, join(checkout, 'bin', 'tracewire.js'), 'demo', '--fallback-sample'];
+  const child = spawn(cmd!, args, { env: unprivilegedEnv(home), cwd: checkout, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(home, { recursive: true, force: true });
@@ -95,8 +119,9 @@ test('the unprivileged fallback serves the web UI on the sample (killed by PID a
 test('tracewire demo without --fallback-sample, unprivileged: exactly one line saying why, exit 2', { skip: isRoot ? needsCommands('setpriv') : undefined }, async () => {
   const home = unprivilegedHome();
   try {
-    const [cmd, ...args] = [...asUnprivileged(), process.execPath, join(repoRoot, 'bin', 'tracewire.js'), 'demo', '--no-ui'];
-    const r = await runCommand(cmd!, args, { env: unprivilegedEnv(home) });
+    const checkout = checkoutForUnprivileged();
+    const [cmd, ...args] = [...asUnprivileged(), process.execPath, join(checkout, 'bin', 'tracewire.js'), 'demo', '--no-ui'];
+    const r = await runCommand(cmd!, args, { env: unprivilegedEnv(home), cwd: checkout });
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     assert.equal(r.stderr, 'tracewire: demo: not root: recording kernel events and creating network namespaces need root (sudo npm start)\n');
