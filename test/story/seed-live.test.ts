@@ -21,6 +21,7 @@ import { buildDataset, type Dataset } from '../../src/bundle/index.js';
 import { analyze, buildStoryFromAnalysis, type Story } from '../../src/analysis/story/index.js';
 import type { DatasetAnalysis } from '../../src/analysis/correlate/index.js';
 import type { RecordResult } from '../../src/record/index.js';
+import { analyzeKernel } from '../../src/analysis/kernel/index.js';
 
 const skip = needsRootTracefs() ?? needsCommands('ncat', 'tshark', 'babeltrace2', 'nft');
 
@@ -130,6 +131,24 @@ describe('the seed experiment, recorded live (veth, ncat, RST)', { skip }, () =>
     const hello = serverSide.find((f) => f.len === 6)!;
     const line = r.stdout.split('\n').find((l) => l.trimStart().startsWith(`${hello.number} `))!;
     assert.match(line, new RegExp(`ncat\\[${conv.serverPid}\\] fd 4`));
+  });
+
+  test('the sockets agree with the kernel analysis’s fd tables (src/analysis/fds)', () => {
+    const fds = analyzeKernel(ds.kernel!, { statistics: false }).fds!;
+    const checks: Array<[number, number]> = [
+      [conv.serverPid, 3],
+      [conv.serverPid, 4],
+    ];
+    const client = a.correlation.sockets.find((s) => s.owners.some((o) => o.pid === conv.clientPid) && s.remote?.port === 5000)!;
+    checks.push([conv.clientPid, client.owners.find((o) => o.pid === conv.clientPid)!.fd]);
+    for (const [pid, fd] of checks) {
+      const mine = a.correlation.sockets.find((s) => s.owners.some((o) => o.pid === pid && o.fd === fd) && s.protocol === 'tcp')!;
+      const binding = mine.owners.find((o) => o.pid === pid && o.fd === fd)!;
+      const theirs = fds.socketOf(pid, fd, binding.from + 1n);
+      assert.ok(theirs, `fd ${fd} of ${pid} unknown to the kernel analysis`);
+      assert.equal(theirs.local, `${mine.local!.addr}:${mine.local!.port}`, `local of ${pid}/${fd}`);
+      assert.equal(theirs.remote, mine.remote ? `${mine.remote.addr}:${mine.remote.port}` : null, `remote of ${pid}/${fd}`);
+    }
   });
 
   test('export writes pcapng comments with the process and fd (tshark reads them)', async () => {

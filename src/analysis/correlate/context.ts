@@ -104,12 +104,18 @@ function text(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
+/** Events that change a CPU's or thread's context (the others only read it). */
+const STATE_ROLES: ReadonlySet<EventRole> = new Set<EventRole>(['sched_switch', 'irq_entry', 'irq_exit', 'softirq_entry', 'softirq_exit', 'statedump_process', 'sched_process_fork', 'sched_process_exec', 'task_rename']);
+
 export class ContextTracker {
   private readonly cpus = new Map<number, CpuState>();
   readonly threads = new Map<number, ThreadInfo>();
   readonly irqs: IrqInstance[] = [];
   readonly softirqs: SoftirqInstance[] = [];
   private nextSyscallId = 1;
+  /** Bumped by every state change; a snapshot of an older generation is rebuilt. */
+  private generation = 0;
+  private readonly snapshots = new Map<number, { generation: number; ctx: ExecContext }>();
 
   private cpu(cpu: number): CpuState {
     let c = this.cpus.get(cpu);
@@ -144,6 +150,16 @@ export class ContextTracker {
   /** Where `ev` ran (call before `update(ev)` for exit events so they still see their context). */
   contextOf(ev: TraceEvent): ExecContext {
     const tid = this.taskOf(ev);
+    // Snapshots are shared while nothing changes on the CPU (a softirq run's many events,
+    // a syscall's): far fewer objects on busy traces.
+    const cached = ev.cpu === null ? undefined : this.snapshots.get(ev.cpu);
+    if (cached && cached.generation === this.generation && cached.ctx.tid === tid) return cached.ctx;
+    const ctx = this.buildContext(ev, tid);
+    if (ev.cpu !== null) this.snapshots.set(ev.cpu, { generation: this.generation, ctx });
+    return ctx;
+  }
+
+  private buildContext(ev: TraceEvent, tid: number | null): ExecContext {
     const t = tid === null ? undefined : this.threads.get(tid);
     const st = ev.cpu === null ? undefined : this.cpus.get(ev.cpu);
     let irq: IrqInstance | null = null;
@@ -182,8 +198,14 @@ export class ContextTracker {
     const comm = text(ev.context.procname);
     if (pid === null && comm === null) return;
     const t = this.thread(tid);
-    if (pid !== null) t.pid = pid;
-    if (comm !== null) t.comm = comm;
+    if (pid !== null && t.pid !== pid) {
+      t.pid = pid;
+      this.generation++;
+    }
+    if (comm !== null && t.comm !== comm) {
+      t.comm = comm;
+      this.generation++;
+    }
   }
 
   /**
@@ -195,6 +217,9 @@ export class ContextTracker {
     const cpu = ev.cpu;
     const tid = this.taskOf(ev);
     this.learn(ev, tid);
+    // Every change below can alter a snapshot (a global counter: changes are rare next to
+    // the events that read contexts).
+    if (syscall || (role !== undefined && STATE_ROLES.has(role))) this.generation++;
     if (syscall) {
       if (tid === null) return;
       const t = this.thread(tid);

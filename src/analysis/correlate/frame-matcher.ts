@@ -24,6 +24,54 @@ export interface MatchOptions {
 
 export const DEFAULT_MATCH: MatchOptions = { slackNs: 50_000n, maxDelayNs: 50_000_000n };
 
+/**
+ * Skips used entries of a sorted list in O(α) with path-compressed "next free" links in
+ * both directions, so a busy link's thousands of already-matched events cost nothing.
+ */
+class FreeList {
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+
+  constructor(readonly length: number) {
+    this.next = new Int32Array(length + 1);
+    this.prev = new Int32Array(length + 1);
+    for (let i = 0; i <= length; i++) {
+      this.next[i] = i;
+      this.prev[i] = i;
+    }
+  }
+
+  /** Index of the first free entry ≥ i (length when none). */
+  freeAtOrAfter(i: number): number {
+    let r = i;
+    while (this.next[r] !== r) r = this.next[r]!;
+    while (this.next[i] !== r) {
+      const n = this.next[i]!;
+      this.next[i] = r;
+      i = n;
+    }
+    return r;
+  }
+
+  /** Index of the last free entry ≤ i (-1 when none); prev is stored shifted by one. */
+  freeAtOrBefore(i: number): number {
+    let r = i + 1;
+    while (this.prev[r] !== r) r = this.prev[r]!;
+    let j = i + 1;
+    while (this.prev[j] !== r) {
+      const n = this.prev[j]!;
+      this.prev[j] = r;
+      j = n;
+    }
+    return r - 1;
+  }
+
+  use(i: number): void {
+    this.next[i] = i + 1;
+    this.prev[i + 1] = i;
+  }
+}
+
 /** Hops of one kind on one device, sorted by time. */
 class HopIndex {
   private readonly byDev = new Map<string, SkbHop[]>();
@@ -37,10 +85,28 @@ class HopIndex {
     this.all.push(h);
   }
 
+  private readonly free = new Map<SkbHop[], FreeList>();
+  private readonly position = new Map<SkbHop, [SkbHop[], number]>();
+
   lists(dev: string | null, devices: ReadonlySet<string> | null): SkbHop[][] {
     if (dev !== null) return [this.byDev.get(dev) ?? []];
     if (devices) return [...devices].map((d) => this.byDev.get(d) ?? []);
     return [...this.byDev.values()];
+  }
+
+  freeList(list: SkbHop[]): FreeList {
+    let f = this.free.get(list);
+    if (!f) {
+      this.free.set(list, (f = new FreeList(list.length)));
+      list.forEach((h, i) => this.position.set(h, [list, i]));
+    }
+    return f;
+  }
+
+  /** Marks `h` used (it is never offered again). */
+  use(h: SkbHop): void {
+    const p = this.position.get(h);
+    if (p) this.free.get(p[0])!.use(p[1]);
   }
 
   get size(): number {
@@ -101,7 +167,6 @@ export function matchFrames(
   }
   const sendKind: HopKind | null = idx.get('queue')?.size ? 'queue' : idx.get('xmit')?.size ? 'xmit' : null;
   const receiveKind: HopKind | null = idx.get('receive')?.size ? 'receive' : idx.get('gro')?.size ? 'gro' : idx.get('rx')?.size ? 'rx' : null;
-  const used = new Set<SkbHop>();
   const matches = new Map<number, SkbHop>();
   // Typical capture delay per direction, learnt as frames match (starts at 0).
   const typical = { out: 0n, in: 0n };
@@ -115,27 +180,46 @@ export function matchFrames(
     let best: SkbHop | null = null;
     let bestCost = 0n;
     let bestDir: 'out' | 'in' = 'out';
+    let bestIndex: HopIndex | null = null;
     for (const [dir, kind] of tries) {
       const index = idx.get(kind)!;
+      // Nearest neighbour of the expected event time (frame time − usual delay), searched
+      // outwards and stopped as soon as a side cannot beat the best: busy links put
+      // thousands of events in the accepted window.
+      const target = f.ts - typical[dir];
+      const earliest = f.ts - options.maxDelayNs;
+      const latest = f.ts + options.slackNs;
       for (const list of index.lists(f.device, f.device === null ? devicesOf(f.netns) : null)) {
-        let i = lowerBound(list, f.ts - options.maxDelayNs);
-        for (; i < list.length; i++) {
+        const free = index.freeList(list);
+        const start = lowerBound(list, target);
+        for (let i = free.freeAtOrBefore(start - 1); i >= 0; i = free.freeAtOrBefore(i - 1)) {
           const h = list[i]!;
-          if (h.ts > f.ts + options.slackNs) break;
-          if (used.has(h) || !lengthFits(f, h)) continue;
-          const delay = f.ts - h.ts;
-          const d = delay - typical[dir];
-          const cost = d < 0n ? -d : d;
-          if (best === null || cost < bestCost) {
-            best = h;
-            bestCost = cost;
-            bestDir = dir;
-          }
+          if (h.ts < earliest) break;
+          const cost = target - h.ts;
+          if (best !== null && cost >= bestCost) break;
+          if (h.ts > latest || !lengthFits(f, h)) continue;
+          best = h;
+          bestCost = cost;
+          bestDir = dir;
+          bestIndex = index;
+          break;
+        }
+        for (let i = free.freeAtOrAfter(start); i < list.length; i = free.freeAtOrAfter(i + 1)) {
+          const h = list[i]!;
+          if (h.ts > latest) break;
+          const cost = h.ts - target;
+          if (best !== null && cost >= bestCost) break;
+          if (h.ts < earliest || !lengthFits(f, h)) continue;
+          best = h;
+          bestCost = cost;
+          bestDir = dir;
+          bestIndex = index;
+          break;
         }
       }
     }
     if (best) {
-      used.add(best);
+      bestIndex?.use(best);
       matches.set(f.number, best);
       const delay = f.ts - best.ts;
       // Exponential average: follows the capture path's usual delay, ignores outliers' pull.

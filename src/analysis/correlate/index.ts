@@ -155,20 +155,24 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
       fc.journey!.frames.push(f.number);
       describeKernelSide(f, fc, hop, { changesByCtx, tcpByCtx, anchorsByCtx, wakingsBySoftirq });
     }
-    attribute(f, fc, sockets, socketList);
+    attribute(f, fc, sockets);
     frames.set(f.number, fc);
   }
   for (const fc of frames.values()) {
     if (fc.journey) fc.sameSkbFrames = fc.journey.frames.filter((n) => n !== fc.frame);
     if (fc.anchor) {
-      const cited = new Map<string, EventRef>();
-      for (const e of [...fc.journey!.hops.map((h) => h.event), ...fc.stateChanges.map((c) => c.change.event), ...fc.tcpEvents, ...fc.woke.map((w) => w.event)]) cited.set(eventKey(e), e);
+      // Each event has one EventRef object: identity is enough to avoid duplicates.
+      const cited = new Set<EventRef>();
+      for (const h of fc.journey!.hops) cited.add(h.event);
+      for (const c of fc.stateChanges) cited.add(c.change.event);
+      for (const e of fc.tcpEvents) cited.add(e);
+      for (const w of fc.woke) cited.add(w.event);
       if (fc.softirq) {
-        cited.set(eventKey(fc.softirq.entryEvent), fc.softirq.entryEvent);
-        if (fc.softirq.exitEvent) cited.set(eventKey(fc.softirq.exitEvent), fc.softirq.exitEvent);
+        cited.add(fc.softirq.entryEvent);
+        if (fc.softirq.exitEvent) cited.add(fc.softirq.exitEvent);
       }
-      if (fc.irq) cited.set(eventKey(fc.irq.entryEvent), fc.irq.entryEvent);
-      fc.events = [...cited.values()].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+      if (fc.irq) cited.add(fc.irq.entryEvent);
+      fc.events = [...cited].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
     }
   }
 
@@ -182,20 +186,26 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
     fc.reason = frameReason(f, ds, match, traceFirst, traceLast, scan?.discarded ?? 0);
     unmatchedFrames.push({ frame: f.number, reason: fc.reason });
   }
-  const unmatchedEvents = ds.frames.length || ds.capturePath ? unmatchedAnchors(ds, match, devices) : [];
+  const unmatchedEvents = ds.frames.length || ds.capturePath ? unmatchedAnchors(ds, match, devices, journeys.journeys) : [];
 
   const retransmissions = linkRetransmissions(journeys.tcpEvents, frames, ds, sockets, anchorsByCtx);
   const drops = collectDrops(journeys.journeys.flatMap((j) => j.hops.filter((h) => h.kind === 'free')), journeys.journeys);
 
-  const eventFrames = new Map<string, number[]>();
-  for (const fc of frames.values()) {
-    for (const e of fc.events) {
-      const k = eventKey(e);
-      const l = eventFrames.get(k);
-      if (l) l.push(fc.frame);
-      else eventFrames.set(k, [fc.frame]);
+  // event → frames is for the UI's highlighting: built on first use.
+  let eventFrames: Map<string, number[]> | null = null;
+  const buildEventFrames = (): Map<string, number[]> => {
+    if (eventFrames) return eventFrames;
+    eventFrames = new Map();
+    for (const fc of frames.values()) {
+      for (const e of fc.events) {
+        const k = eventKey(e);
+        const l = eventFrames.get(k);
+        if (l) l.push(fc.frame);
+        else eventFrames.set(k, [fc.frame]);
+      }
     }
-  }
+    return eventFrames;
+  };
 
   if (!ds.kernel) notes.push('no kernel trace: frames cannot be tied to kernel events');
   if (!ds.capturePath) notes.push('no capture: kernel packet events cannot be tied to frames');
@@ -208,7 +218,9 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
   const tcpFrames = ds.frames.filter((f) => f.transport === 'tcp');
   const correlation: Correlation = {
     frames,
-    eventFrames,
+    get eventFrames() {
+      return buildEventFrames();
+    },
     unmatchedFrames,
     unmatchedEvents,
     journeys: journeys.journeys,
@@ -223,7 +235,7 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
       tcpFrames: tcpFrames.length,
       tcpFramesMatched: tcpFrames.filter((f) => frames.get(f.number)!.matched).length,
       deviceEvents: match.anchors.length,
-      deviceEventsMatched: match.matches.size,
+      deviceEventsMatched: match.anchors.length - unmatchedEvents.length,
     },
     notes,
   };
@@ -374,7 +386,7 @@ function tcpEventMatches(e: TcpKernelEvent, f: DatasetFrame, sent: boolean): boo
 }
 
 /** The process and fd a frame belongs to, through its socket's 4-tuple. */
-function attribute(f: DatasetFrame, fc: FrameCorrelation, tracker: SocketTracker, all: readonly SocketRecord[]): void {
+function attribute(f: DatasetFrame, fc: FrameCorrelation, tracker: SocketTracker): void {
   if (f.transport !== 'tcp' && f.transport !== 'udp') return;
   // The socket on this side of the link: source for sent frames, destination for received.
   const out = f.direction === 'out' || (f.direction === null && (fc.anchor?.kind === 'queue' || fc.anchor?.kind === 'xmit'));
@@ -401,7 +413,7 @@ function attribute(f: DatasetFrame, fc: FrameCorrelation, tracker: SocketTracker
   // tcp_probe names the socket a received segment reached.
   const probe = out ? undefined : fc.journey?.hops.find((h) => h.kind === 'probe' && h.skaddr);
   if (!socket && probe?.skaddr) socket = tracker.socketAtSk(probe.skaddr, probe.ts);
-  if (!socket && fc.stateChanges.length) socket = all.find((s) => s.id === fc.stateChanges[0]!.socketId) ?? null;
+  if (!socket && fc.stateChanges.length) socket = tracker.byId(fc.stateChanges[0]!.socketId);
   if (!socket) socket = pickAlive(tracker.byEndpoints(local, remote), f.ts);
   if (!socket && f.transport === 'tcp') {
     // Handshake before the child socket exists (SYN in, SYN-ACK out): the listening socket.
@@ -418,7 +430,7 @@ function attribute(f: DatasetFrame, fc: FrameCorrelation, tracker: SocketTracker
   let b = ownerAt(socket, f.ts);
   if (!b && socket.listener !== null) {
     // Handshake packets before accept(): the listening socket's owner.
-    const l = all.find((s) => s.id === socket!.listener);
+    const l = tracker.byId(socket.listener);
     b = l ? ownerAt(l, f.ts) : null;
     if (b) how = 'listening socket (before accept)';
   }
@@ -451,7 +463,7 @@ function frameReason(f: DatasetFrame, ds: Dataset, m: MatchResult, first: bigint
   return `no ${name}${f.device ? ` on ${f.device}` : ''} of ${f.l3Len >= 0 ? `${f.l3Len} bytes (+ link header)` : `${f.len} bytes`} near the capture time${discarded ? ' (the tracer lost events)' : ''}`;
 }
 
-function unmatchedAnchors(ds: Dataset, m: MatchResult, devices: Map<string, Set<string>>): UnmatchedEvent[] {
+function unmatchedAnchors(ds: Dataset, m: MatchResult, devices: Map<string, Set<string>>, journeys: Correlation['journeys']): UnmatchedEvent[] {
   const used = new Set(m.matches.values());
   const captured = new Set<string>();
   let capturesAll = false;
@@ -468,6 +480,9 @@ function unmatchedAnchors(ds: Dataset, m: MatchResult, devices: Map<string, Set<
   const out: UnmatchedEvent[] = [];
   for (const h of m.anchors) {
     if (used.has(h)) continue;
+    // The packet was captured at another point of its way (the other end of a veth pair,
+    // or loopback, where libpcap's `any` keeps only the incoming copy): not missing.
+    if (journeys[h.journey]?.frames.length) continue;
     let reason: string;
     if (h.dev && !capturesAll && !captured.has(h.dev)) reason = `device ${h.dev} was not captured`;
     else if (first === null || last === null || h.ts < first - 1_000_000n || h.ts > last + 1_000_000n) reason = 'outside the capture window';

@@ -50,9 +50,11 @@ export function scanKernel(kernel: TraceCollection, collectors: readonly KernelC
   const names = new Map<string, NameInfo>();
   let events = 0;
   let discarded = 0;
-  let firstTs: bigint | null = null;
-  let lastTs: bigint | null = null;
-  for (const m of kernel.messages(opts)) {
+  let first: TraceEvent | null = null;
+  let last: TraceEvent | null = null;
+  // nextMessage() spares an iterator result object per event (a visible share of the pass).
+  const messages = kernel.messages(opts);
+  for (let m = messages.nextMessage(); m !== null; m = messages.nextMessage()) {
     if (m.kind !== 'event') {
       discarded += m.count ?? 1;
       continue;
@@ -68,9 +70,8 @@ export function scanKernel(kernel: TraceCollection, collectors: readonly KernelC
       names.set(ev.name, info);
     }
     if (!info.relevant) continue;
-    const ts = ev.ts;
-    if (firstTs === null) firstTs = ts;
-    lastTs = ts;
+    if (first === null) first = ev;
+    last = ev;
     if (info.entryLike) {
       tracker.update(ev, info.role, info.syscall);
       for (const c of collectors) c.onEvent(ev, info.role, info.syscall, tracker);
@@ -80,5 +81,5 @@ export function scanKernel(kernel: TraceCollection, collectors: readonly KernelC
     }
   }
   for (const c of collectors) c.finish?.(tracker);
-  return { tracker, events, discarded, firstTs, lastTs };
+  return { tracker, events, discarded, firstTs: first?.ts ?? null, lastTs: last?.ts ?? null };
 }

@@ -44,6 +44,7 @@ export interface TcpKernelEvent {
 
 /** Hex text of a kernel address field (`0xffff8881…`), or '' when absent. */
 export function addressText(v: unknown): string {
+  if (typeof v === 'bigint' || typeof v === 'number') return `0x${v.toString(16)}`;
   if (v === undefined || v === null) return '';
   const key = fieldKey(v as never);
   if (!/^\d+$/.test(key)) return key;

@@ -105,6 +105,10 @@ const WILDCARDS = new Set(['0.0.0.0', '::']);
 export class SocketTracker implements KernelCollector {
   readonly sockets: SocketRecord[] = [];
   private readonly bySk = new Map<string, SocketRecord>();
+  /** Sockets that listened, by port (ever: listenersFor answers for any time). */
+  private readonly listenersByPort = new Map<number, SocketRecord[]>();
+  /** Children of each listener (by listener id), in creation order: the accept queue. */
+  private readonly acceptQueue = new Map<number, SocketRecord[]>();
   private readonly skHistory = new Map<string, SocketRecord[]>();
   private readonly byInode = new Map<number, SocketRecord>();
   private readonly byTuple = new Map<string, SocketRecord[]>();
@@ -147,9 +151,19 @@ export class SocketTracker implements KernelCollector {
 
   /** The socket that had address `sk` at `ts` (addresses are reused), after the scan. */
   socketAtSk(sk: string, ts: bigint): SocketRecord | null {
-    let best: SocketRecord | null = null;
-    for (const s of this.skHistory.get(sk) ?? []) if (!this.merged.has(s.id) && (best === null || s.firstTs <= ts)) best = s;
-    return best;
+    // Records of one address are created in time order: binary search the last one born by ts.
+    const list = this.skHistory.get(sk);
+    if (!list) return null;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.firstTs <= ts) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = Math.max(lo - 1, 0); i >= 0; i--) if (!this.merged.has(list[i]!.id)) return list[i]!;
+    for (const s of list) if (!this.merged.has(s.id)) return s;
+    return null;
   }
 
   private setTuple(s: SocketRecord, local: Endpoint | null, remote: Endpoint | null): void {
@@ -350,6 +364,16 @@ export class SocketTracker implements KernelCollector {
     s.states.push({ ts: ev.ts, from, to, event, ctx });
     s.events.push(event);
     s.state = to;
+    if (to === TCP_LISTEN && s.local) {
+      const l = this.listenersByPort.get(s.local.port) ?? [];
+      if (!l.includes(s)) l.push(s);
+      this.listenersByPort.set(s.local.port, l);
+    }
+    if (s.listener !== null && from === TCP_LISTEN) {
+      const q = this.acceptQueue.get(s.listener) ?? [];
+      q.push(s);
+      this.acceptQueue.set(s.listener, q);
+    }
     s.lastTs = ev.ts;
     // listen() and connect() change the state inside the syscall: that names the fd.
     const sc = ctx.kind === 'task' ? ctx.syscall : null;
@@ -362,7 +386,7 @@ export class SocketTracker implements KernelCollector {
 
   private findListener(local: Endpoint): SocketRecord | null {
     let wildcard: SocketRecord | null = null;
-    for (const s of this.bySk.values()) {
+    for (const s of this.listenersByPort.get(local.port) ?? []) {
       if (s.state !== TCP_LISTEN || !s.local || s.local.port !== local.port) continue;
       if (s.local.addr === local.addr) return s;
       if (WILDCARDS.has(s.local.addr)) wildcard = s;
@@ -396,12 +420,10 @@ export class SocketTracker implements KernelCollector {
         const listener = this.socketOfFd(pid, lfd);
         let child: SocketRecord | null = null;
         if (listener) {
-          for (const s of this.sockets) {
-            if (s.listener === listener.id && !this.accepted.has(s.id) && !this.merged.has(s.id) && s.state !== TCP_SYN_RECV) {
-              child = s;
-              break;
-            }
-          }
+          const queue = this.acceptQueue.get(listener.id) ?? [];
+          // Accepted children leave the front of the queue; a child still in SYN_RECV waits.
+          while (queue.length && (this.accepted.has(queue[0]!.id) || this.merged.has(queue[0]!.id))) queue.shift();
+          child = queue.find((s) => !this.accepted.has(s.id) && !this.merged.has(s.id) && s.state !== TCP_SYN_RECV) ?? null;
         }
         if (!child) {
           // No state events (older LTTng): what the syscall itself says (LTTng decodes the peer address).
@@ -526,10 +548,23 @@ export class SocketTracker implements KernelCollector {
           this.fdHistory.set(k, l);
         }
       }
+      for (const l of this.fdHistory.values()) l.sort((x, y) => (x.b.from < y.b.from ? -1 : x.b.from > y.b.from ? 1 : 0));
     }
-    let best: SocketRecord | null = null;
-    for (const { b, s } of this.fdHistory.get(`${pid}/${fd}`) ?? []) if (b.from <= ts && (b.to === null || b.to >= ts)) best = s;
-    return best;
+    // Sorted by start: the last binding that started by ts, if it had not ended.
+    const list = this.fdHistory.get(`${pid}/${fd}`);
+    if (!list) return null;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.b.from <= ts) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0 && i >= lo - 4; i--) {
+      const { b, s } = list[i]!;
+      if (b.to === null || b.to >= ts) return s;
+    }
+    return null;
   }
 
   /** The sockets (merged records left out), after the scan. */
@@ -544,7 +579,13 @@ export class SocketTracker implements KernelCollector {
 
   /** Listening sockets (ever) on `local`'s port with its address or a wildcard. */
   listenersFor(local: Endpoint): SocketRecord[] {
-    return this.sockets.filter((s) => !this.merged.has(s.id) && s.states.some((c) => c.to === TCP_LISTEN) && s.local !== null && s.local.port === local.port && (s.local.addr === local.addr || WILDCARDS.has(s.local.addr)));
+    return (this.listenersByPort.get(local.port) ?? []).filter((s) => !this.merged.has(s.id) && s.local !== null && (s.local.addr === local.addr || WILDCARDS.has(s.local.addr)));
+  }
+
+  /** Socket `id` (after the scan), or null for a record merged into another. */
+  byId(id: number): SocketRecord | null {
+    const s = this.sockets[id];
+    return s && !this.merged.has(id) ? s : null;
   }
 }
 

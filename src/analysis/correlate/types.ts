@@ -196,7 +196,7 @@ export interface CorrelationStats {
   readonly framesMatched: number;
   readonly tcpFrames: number;
   readonly tcpFramesMatched: number;
-  /** net_dev_queue + net_if_receive_skb events, and how many a frame matched. */
+  /** net_dev_queue + net_if_receive_skb events, and how many a frame shows (its own, or the same packet's other copy). */
   readonly deviceEvents: number;
   readonly deviceEventsMatched: number;
 }

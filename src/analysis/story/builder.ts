@@ -116,10 +116,33 @@ class StoryContext {
     return this.activity?.exec?.filename.split('/').pop() ?? this.bindings[0]?.socket.owners.find((o) => o.pid === this.pid)?.comm ?? (this.pid !== null ? (this.a.threads.get(this.pid)?.comm ?? 'the process') : 'the application');
   }
 
+  private bindingsByFd: Map<number, Array<{ fd: number; from: bigint; to: bigint | null; socket: SocketRecord }>> | null = null;
+
   socketOfFd(fd: number, ts: bigint): SocketRecord | null {
-    let best: SocketRecord | null = null;
-    for (const b of this.bindings) if (b.fd === fd && b.from <= ts && (b.to === null || b.to >= ts)) best = b.socket;
-    return best;
+    if (!this.bindingsByFd) {
+      // A busy server reuses a few fd numbers for thousands of connections: index them.
+      this.bindingsByFd = new Map();
+      for (const b of this.bindings) {
+        const l = this.bindingsByFd.get(b.fd) ?? [];
+        l.push(b);
+        this.bindingsByFd.set(b.fd, l);
+      }
+      for (const l of this.bindingsByFd.values()) l.sort((x, y) => (x.from < y.from ? -1 : x.from > y.from ? 1 : 0));
+    }
+    const list = this.bindingsByFd.get(fd);
+    if (!list) return null;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.from <= ts) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0 && i >= lo - 4; i--) {
+      const b = list[i]!;
+      if (b.to === null || b.to >= ts) return b.socket;
+    }
+    return null;
   }
 
   isConnSocket(s: SocketRecord | null): boolean {
@@ -436,7 +459,13 @@ function indexChains(chains: readonly WakeupChain[], sc: StoryContext): Map<stri
 function chooseSyscalls(sc: StoryContext, act: SubjectActivity, frames: readonly number[]): SyscallRecord[] {
   const conn = sc.conn;
   const isConnFd = (fd: number, ts: bigint) => sc.isConnSocket(sc.socketOfFd(fd, ts));
+  const memo = new Map<SyscallRecord, boolean>();
   const relevant = (s: SyscallRecord): boolean => {
+    let r = memo.get(s);
+    if (r === undefined) memo.set(s, (r = relevantNow(s)));
+    return r;
+  };
+  const relevantNow = (s: SyscallRecord): boolean => {
     const ts = s.entryTs ?? s.exitTs ?? 0n;
     const fd = Number(s.args.fd);
     // A thread's exit is no event of the connection; the process's end is.
