@@ -36,7 +36,7 @@ import { CaptureSet, type CaptureResult, type CaptureTarget } from './capture.js
 import { measureRealtimeOffset, monotonicNow } from './clock.js';
 import { finishBundle, RESERVE_FILE, SPOOL_DIR, TOOL_VERSION, writeSpoolSession, writeSpoolStateDump, type SpoolSessionJson } from './finish.js';
 import { defaultBufferSizeKb, hostInfo, selfComm } from './host.js';
-import { FtraceSession } from './session.js';
+import { FtraceSession, type StopInfo } from './session.js';
 import { cleanupStaleSessions } from './stale.js';
 import { collectStateDump, type StateDump } from './statedump.js';
 import { recordWithLttng } from './lttng.js';
@@ -311,9 +311,14 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
 
   // --- stopping: packets first (so every captured frame has its events), then tracing ---
   const noCapture: CaptureResult = { file: null, interfaces: [], packets: 0, dropped: 0, ...(captureError ? { error: captureError } : captureTargets.length ? {} : { error: 'capture disabled' }) };
-  if (capture) await capture.stopProcesses();
+  let stop: StopInfo;
+  try {
+    if (capture) await capture.stopProcesses();
+  } finally {
+    // Whatever happened above, tracing is switched off and the instance removed.
+    stop = session.stop(!diskFull);
+  }
   const mergeCapture = (): CaptureResult => (capture ? capture.merge() : noCapture);
-  const stop = session.stop(!diskFull);
   const endMono = monotonicNow();
   const clockEnd = measureRealtimeOffset();
   if (stop.warnings.length) error = [error, ...stop.warnings].filter(Boolean).join('; ');
@@ -321,20 +326,27 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   const command: BundleJson['command'] = options.command
     ? { argv: [...options.command], pid: child?.pid ?? null, exit_code: childExit?.code ?? null, signal: childExit?.signal ?? null, ...(childExit?.error ? { error: childExit.error } : {}) }
     : null;
-  const { bundle } = finishBundle({
-    session: spoolSession,
-    statedump,
-    kernelLost: stop.kernelLost,
-    savedTgids: stop.savedTgids,
-    capture: mergeCapture,
-    clockEnd,
-    endMonotonicNs: endMono,
-    stopReason: stopReason ?? 'error',
-    complete: true,
-    error,
-    command,
-    keepSpool: options.keepSpool ?? false,
-  });
+  let finished: ReturnType<typeof finishBundle>;
+  try {
+    finished = finishBundle({
+      session: spoolSession,
+      statedump,
+      kernelLost: stop.kernelLost,
+      savedTgids: stop.savedTgids,
+      capture: mergeCapture,
+      clockEnd,
+      endMonotonicNs: endMono,
+      stopReason: stopReason ?? 'error',
+      complete: true,
+      error,
+      command,
+      keepSpool: options.keepSpool ?? false,
+    });
+  } catch (err) {
+    if (err instanceof TracewireError) throw err;
+    throw new TracewireError(`converting the recording failed: ${(err as Error).message}; the raw ring-buffer pages are kept in ${spoolDir}`, 1);
+  }
+  const { bundle } = finished;
   return {
     bundleDir,
     kernelDir: join(bundleDir, KERNEL_DIR),
