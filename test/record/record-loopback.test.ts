@@ -28,11 +28,11 @@ test('record on loopback: bundle, passthrough, readers without warnings, state d
     removeDir(dir);
   });
   await new Promise((r) => setTimeout(r, 300));
-  const script = `sleep 0.2; printf 'hello tracewire\\n' | ncat 127.0.0.1 ${port}; echo done-out; echo done-err >&2; exit 7`;
-  const r = await runCli(['record', '-o', join(dir, 'b'), '--', 'sh', '-c', script], { timeoutMs: 120_000 });
+  const script = `read line; echo "stdin:$line"; sleep 0.2; printf 'hello tracewire\\n' | ncat 127.0.0.1 ${port}; echo done-out; echo done-err >&2; exit 7`;
+  const r = await runCli(['record', '-o', join(dir, 'b'), '--', 'sh', '-c', script], { timeoutMs: 120_000, input: 'from-stdin\n' });
   const bundleDir = join(dir, 'b');
   assert.equal(r.code, 7, `exit status passes through (stderr: ${r.stderr})`);
-  assert.equal(r.stdout, 'done-out\n', 'stdout passes through untouched');
+  assert.equal(r.stdout, 'stdin:from-stdin\ndone-out\n', 'stdin and stdout pass through untouched');
   assert.match(r.stderr, /^done-err$/m, 'stderr passes through');
   assert.match(r.stderr, /tracewire: recorded .*: .* events .* 0 lost/);
   assert.equal(received, 'hello tracewire\n');
