@@ -7,7 +7,8 @@ import { UsageError } from '../base/errors.js';
 import { LineWriter } from '../base/output.js';
 import { parseTime } from '../base/time.js';
 import { buildDataset } from '../bundle/index.js';
-import { buildStory, parseConnArg, renderStory } from '../analysis/story/index.js';
+import { analyze, buildStory, parseConnArg, renderStory } from '../analysis/story/index.js';
+import { renderUnmatched, renderWakeups } from '../analysis/story/listings.js';
 
 export const help = `Usage: tracewire story BUNDLE|TRACE [CAPTURE] [--pid P] [--port N] [--conn A:P-B:P]
                        [--format text|markdown|json] [--clock-offset NS]
@@ -32,6 +33,12 @@ Without a filter the most interesting connection is told and the others listed.
   --conn A:P-B:P     that connection (either order; IPv6 as [addr]:port)
   --format F         text (default), markdown, or json (the UI's format)
   --clock-offset NS  trace time = capture time − NS (trace + capture given apart)
+  --wakeups          instead: every wakeup chain (blocked select/poll/epoll_wait/
+                     accept/read/recvfrom… that returned: waker CPU and context —
+                     IRQ, softirq, thread — and the packet that caused it); --pid
+                     keeps one process
+  --unmatched        instead: frames and kernel device events the correlation
+                     could not pair, with the reason
 
 The end of the output says what the dataset cannot show (events not enabled,
 no capture, lost events) and what to enable to see it.
@@ -44,6 +51,8 @@ export async function run(argv: string[]): Promise<number> {
     conn: { type: 'string' },
     format: { type: 'string' },
     'clock-offset': { type: 'string' },
+    wakeups: { type: 'boolean' },
+    unmatched: { type: 'boolean' },
   });
   if (positionals.length < 1 || positionals.length > 2) throw new UsageError('story: expected BUNDLE, or TRACE [CAPTURE]; see `tracewire story --help`');
   const format = choiceOption('story', 'format', values.format, ['text', 'markdown', 'json'] as const, 'text');
@@ -57,9 +66,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.conn !== undefined) parseConnArg(values.conn); // reject a malformed --conn before reading anything
   const dataset = buildDataset(positionals, { clockOffsetNs });
-  const story = buildStory(dataset, { pid: intOption('story', 'pid', values.pid), port, conn: values.conn });
+  const pid = intOption('story', 'pid', values.pid);
   const out = new LineWriter();
-  out.write(renderStory(story, format));
+  if (values.wakeups || values.unmatched) {
+    const a = analyze(dataset);
+    if (values.wakeups) out.write(renderWakeups(a, format, pid));
+    if (values.unmatched) out.write(renderUnmatched(a, format));
+  } else out.write(renderStory(buildStory(dataset, { pid, port, conn: values.conn }), format));
   out.flush();
   return 0;
 }

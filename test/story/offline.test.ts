@@ -38,6 +38,17 @@ describe('kernel-only stories (shared LTTng traces, no capture)', { skip: needsC
     for (const w of a.wakeups) assert.ok(w.waker === null || keys.has(eventKeyForOracle(w.waker.event)));
   });
 
+  test('--wakeups lists every wakeup chain with its waker; --unmatched says why there are no frames', async () => {
+    const r = await runCli(['story', manyThreads, '--wakeups', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const chains = JSON.parse(r.stdout) as Array<{ syscall: string; waker: { kind: string; cpu: number } | null; cause: { text: string } }>;
+    assert.ok(chains.length > 0);
+    for (const c of chains) assert.ok(c.waker === null || ['task', 'irq', 'softirq'].includes(c.waker.kind));
+    assert.ok(chains.some((c) => c.syscall === 'epoll_wait' && c.waker?.kind === 'task'));
+    const u = await runCli(['story', manyThreads, '--unmatched']);
+    assert.match(u.stdout, /note: no capture/);
+  });
+
   test('synctraces (no syscalls): no story, and it says what to enable', () => {
     const story = buildStory(buildDataset([join(sharedTraces, 'lttng', 'synctraces', 'scp_src')]));
     assert.equal(story.steps.length, 0);
