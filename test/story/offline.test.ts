@@ -55,6 +55,12 @@ describe('kernel-only stories (shared LTTng traces, no capture)', { skip: needsC
     assert.ok(story.limitations.some((l) => /System calls were not traced.*--syscall -a/.test(l)), story.limitations.join('\n'));
   });
 
+  test('a userspace-only trace (hello-lost): no story, and it says why', () => {
+    const story = buildStory(buildDataset([join(sharedTraces, 'lttng', 'hello-lost')]));
+    assert.equal(story.connection, null);
+    assert.ok(story.limitations.some((l) => /userspace \(LTTng-UST\) trace/.test(l)), story.limitations.join('\n'));
+  });
+
   test('--pid follows a given process; --format json is the Story object', async () => {
     const first = buildStory(buildDataset([manyThreads]));
     const pid = first.otherConnections.flatMap((c) => c.processes).find((p) => p.pid !== first.subject?.pid)?.pid;

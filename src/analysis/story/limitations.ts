@@ -38,6 +38,8 @@ export function limitationsOf(a: DatasetAnalysis, extra: readonly string[] = [])
   const ds = a.dataset;
   if (!ds.kernel) {
     out.push('No kernel trace: the story shows packets only — no system calls, interrupts, softirqs or wakeups. Record with `tracewire record` (or LTTng) to see the kernel side.');
+  } else if (ds.kernel.traces.every((t) => t.domain === 'ust')) {
+    out.push('This is a userspace (LTTng-UST) trace: it holds no kernel events, so no connection can be followed. Trace the kernel (lttng enable-event -k --syscall -a; lttng enable-event -k sched_switch,sched_waking,net_*,skb_*) or record a bundle with `tracewire record`.');
   } else {
     if (!hasSyscalls(a)) out.push('System calls were not traced: socket/accept/select/read/send cannot be shown. Enable them (tracewire records them by default; LTTng: lttng enable-event -k --syscall -a).');
     for (const need of NEEDS) {
