@@ -172,6 +172,54 @@ describe('events API vs Babeltrace 2', { skip: needsCommands('babeltrace2') }, (
     assert.equal(prefix.total, oracle.filter((r) => r.event!.startsWith('sched_')).length);
   });
 
+  test('Threads and Resources rows cover every thread and CPU Babeltrace 2 shows', async () => {
+    const th = await api<{ threads: Array<{ id: string; tid: number; name: string; start: number | null; end: number | null }> }>(ui, '/api/threads');
+    const tids = new Set(th.threads.map((t) => t.tid));
+    const seen = new Set<number>();
+    const cpus = new Set<number>();
+    for (const r of oracle as Array<{ event?: string; cpu?: number | null; payload?: { prev_tid?: number; next_tid?: number } }>) {
+      if (r.cpu !== null && r.cpu !== undefined) cpus.add(r.cpu);
+      if (r.event !== 'sched_switch') continue;
+      seen.add(r.payload!.prev_tid!);
+      seen.add(r.payload!.next_tid!);
+    }
+    seen.delete(0); // the idle task is the CPU rows' idle state, not a thread row
+    for (const tid of seen) assert.ok(tids.has(tid), `thread ${tid} of a sched_switch has a row`);
+    const res = await api<{ rows: Array<{ id: string; kind: string; cpu: number; label: string }> }>(ui, '/api/resources');
+    const cpuRows = new Set(res.rows.filter((r) => r.kind === 'cpu').map((r) => r.cpu));
+    assert.deepEqual([...cpuRows].sort(), [...cpus].sort());
+  });
+
+  test('state queries are merged to the requested resolution, sorted, and carry wakeup arrows', async () => {
+    const s = await api<{ start: number; end: number }>(ui, '/api/summary');
+    const th = await api<{ threads: Array<{ id: string }> }>(ui, '/api/threads');
+    const ids = th.threads.slice(0, 40).map((t) => t.id);
+    const width = 1000;
+    const res = (s.end - s.start) / width;
+    const q = `/api/threads/states?t0=${s.start}&t1=${s.end}&res=${res}&ids=${ids.join(',')}`;
+    const st = await api<{ rows: Record<string, { s: number[]; e: number[]; k: number[]; l: (string | null)[] }>; arrows: unknown[] }>(ui, q);
+    assert.deepEqual(Object.keys(st.rows).sort(), [...ids].sort());
+    let total = 0;
+    for (const [id, r] of Object.entries(st.rows)) {
+      assert.ok(r.s.length <= 2 * width + 2, `${id}: ${r.s.length} intervals for ${width} px`);
+      for (let i = 0; i < r.s.length; i++) {
+        assert.ok(r.s[i]! < r.e[i]! || r.s[i] === r.e[i], `${id} interval ${i} ordered`);
+        if (i) assert.ok(r.s[i]! >= r.e[i - 1]!, `${id} intervals do not overlap`);
+        assert.ok(r.k[i]! >= 0 && r.k[i]! <= 9);
+      }
+      total += r.s.length;
+    }
+    assert.ok(total > 0);
+    // Zoomed in on a busy thread, intervals are exact (not merged) and syscalls are named.
+    const busiest = Object.entries(st.rows).sort((a, b) => b[1].s.length - a[1].s.length)[0]!;
+    const mid = busiest[1].s[Math.floor(busiest[1].s.length / 2)]!;
+    const fine = await api<{ rows: Record<string, { s: number[]; k: number[]; l: (string | null)[] }> }>(ui, `/api/threads/states?t0=${mid}&t1=${mid + 2e6}&res=1&ids=${busiest[0]}`);
+    const row = fine.rows[busiest[0]]!;
+    assert.ok(row.k.every((k, i) => k !== 2 || typeof row.l[i] === 'string'), 'every syscall interval is named when zoomed in');
+    const bad = await fetch(new URL('/api/threads/states?t0=5&t1=1&res=1&ids=row:0', ui.url));
+    assert.equal(bad.status, 400);
+  });
+
   test('one event’s fields are Babeltrace 2’s payload', async () => {
     const i = 4242;
     const d = await api<{ payload: Record<string, unknown>; row: { name: string } }>(ui, `/api/events/${i}`);

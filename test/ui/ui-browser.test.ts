@@ -71,6 +71,11 @@ describe('web UI in Chromium on a recorded seed bundle', { skip, timeout: 600_00
 
   test('Packets lists the SYN, with its detail tree and the process column', async () => {
     await page.click('button.tab[data-tab="packets"]');
+    // The host's own traffic is captured too: narrow the list to the seed's port, as in Wireshark.
+    const filter = page.locator('.view[data-view="packets"] input[aria-label="display filter"]');
+    await filter.fill(`tcp.port == ${bundle.port}`);
+    await filter.press('Enter');
+    await waitForHash(page, (h) => h.get('pf') === `tcp.port == ${bundle.port}`, 'the display filter');
     const syn = page.locator('.view[data-view="packets"] .row', { hasText: '[SYN]' }).first();
     await syn.waitFor();
     assert.match((await syn.textContent()) ?? '', new RegExp(`${bundle.clientAddr}.*${bundle.serverAddr}.*5000 \\[SYN\\] Seq=0`));
@@ -165,7 +170,9 @@ describe('web UI in Chromium on a recorded seed bundle', { skip, timeout: 600_00
 
   test('a copied URL reopens the same view and selection', async () => {
     await page.click('button.tab[data-tab="packets"]');
-    await page.locator('.view[data-view="packets"] .row', { hasText: '[SYN, ACK]' }).first().click();
+    // The list follows the cursor; back to its top, where the handshake is.
+    await page.evaluate(`document.querySelector('.view[data-view="packets"] .scroller').scrollTop = 0`);
+    await page.locator('.view[data-view="packets"] .row:visible', { hasText: '[SYN, ACK]' }).first().click();
     const q = await waitForHash(page, (h) => (h.get('sel') ?? '').startsWith('packet:'), 'the selection');
     await page.waitForTimeout(300);
     const url = page.url();

@@ -9,7 +9,7 @@ import { getJson, type ProgressSnapshot, type Summary } from './api.js';
 import { installLinks, linksReady, refreshLinks } from './links.js';
 import { loadPacketMarks } from './marks.js';
 import { installKeyNavigation, reveal, setLimits, showAll, zoomTo, zoomToSelection } from './nav.js';
-import { store, type BottomTab, type TopTab } from './state.js';
+import { store, type BottomTab, type Selection, type TopTab } from './state.js';
 import { formatClock, formatDuration, formatRel, parseTimeInput, setBase } from './time.js';
 import { perfRecorder } from './ui/canvas.js';
 import { clear, h, typingInField } from './ui/dom.js';
@@ -221,6 +221,23 @@ function buildSearch(summary: Summary, threadsView: ThreadsView | null, story: S
   return h('div.search', null, input, results);
 }
 
+function selectionLabel(sel: Selection): string {
+  switch (sel.kind) {
+    case 'packet':
+      return `packet row ${sel.id + 1}`;
+    case 'event':
+      return `event #${sel.i}`;
+    case 'thread':
+      return `thread ${sel.tid}`;
+    case 'resource':
+      return sel.id;
+    case 'step':
+      return `story step ${sel.n}`;
+    case 'socket':
+      return `socket ${sel.key}`;
+  }
+}
+
 // ---- boot -----------------------------------------------------------------------------
 
 async function boot(): Promise<void> {
@@ -314,7 +331,7 @@ async function boot(): Promise<void> {
     stRange.textContent = s.range ? `${formatRel(s.range[0])} → ${formatRel(s.range[1])} (${formatDuration(s.range[1] - s.range[0])})` : '—';
     stView.textContent = `${formatRel(s.t0)} + ${formatDuration(s.t1 - s.t0)}`;
     const sel = s.selection;
-    stSel.textContent = sel ? `Selected: ${sel.kind} ${'id' in sel ? (sel.kind === 'packet' ? `frame #${(sel.id as number) + 1}` : sel.id) : 'i' in sel ? sel.i : 'tid' in sel ? sel.tid : 'n' in sel ? `step ${sel.n}` : sel.key}` : '';
+    stSel.textContent = sel ? `Selected: ${selectionLabel(sel)}` : '';
   };
   updateStatus();
 

@@ -40,6 +40,8 @@ export class VirtualTable<T> {
   private pool: HTMLDivElement[] = [];
   private generation = 0;
   selectedKey: number | null = null;
+  /** A scroll requested while the table was hidden (applied when it shows). */
+  private pendingPos: number | null = null;
   selectedPos: number | null = null;
   private linkedKeys = new Set<number>();
   private readonly template: string;
@@ -54,7 +56,14 @@ export class VirtualTable<T> {
     this.statusEl = h('div.status');
     this.el = h('div.vtable', null, head, this.scroller, this.statusEl);
     this.scroller.addEventListener('scroll', () => this.render());
-    new ResizeObserver(() => this.render()).observe(this.scroller);
+    new ResizeObserver(() => {
+      // A hidden table cannot scroll: apply the scroll asked for meanwhile when it shows.
+      if (this.pendingPos !== null && this.scroller.clientHeight > 0) {
+        const pos = this.pendingPos;
+        this.pendingPos = null;
+        this.scrollToPosition(pos);
+      } else this.render();
+    }).observe(this.scroller);
     this.scroller.addEventListener('keydown', (e) => this.key(e));
     this.rowsEl.addEventListener('click', (e) => {
       const rowEl = (e.target as HTMLElement).closest<HTMLDivElement>('.row');
@@ -130,6 +139,7 @@ export class VirtualTable<T> {
       const pos = top + k;
       if (k >= n || pos >= this.total) {
         el.style.display = 'none';
+        el.removeAttribute('data-pos');
         continue;
       }
       el.style.display = '';
@@ -184,6 +194,10 @@ export class VirtualTable<T> {
 
   /** Scrolls so that `pos` is visible (centred when it was off screen). */
   scrollToPosition(pos: number): void {
+    if (this.scroller.clientHeight === 0) {
+      this.pendingPos = pos;
+      return;
+    }
     const viewRows = Math.floor(this.scroller.clientHeight / this.rowH);
     const top = this.topPosition();
     if (pos >= top && pos < top + viewRows - 1) return;
