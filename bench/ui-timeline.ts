@@ -77,7 +77,11 @@ try {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(ui.url);
-  await page.waitForFunction('window.__tracewire && window.__tracewire.firstDataPaint !== null', null, { timeout: 60_000 });
+  // Poll (the page's CSP forbids the string evaluation waitForFunction would use).
+  for (const end = Date.now() + 60_000; !(await page.evaluate('!!(window.__tracewire && window.__tracewire.firstDataPaint !== null)')); ) {
+    if (Date.now() > end) throw new Error('the timeline never painted');
+    await page.waitForTimeout(20);
+  }
   const firstPaint = (await page.evaluate('window.__tracewire.firstDataPaint')) as number;
   await page.waitForSelector('body[data-ready="true"]');
   await page.click('button.tab[data-tab="threads"]');
@@ -120,7 +124,7 @@ try {
   const max = Math.max(...frames);
   const lines = [
     `ui bench: ${summary.events.count.toLocaleString('en-US')} kernel events (bundle says ${total.toLocaleString('en-US')}), ${summary.packets?.count.toLocaleString('en-US') ?? 0} packets`,
-    `  server analysis (index + packets + kernel model + correlation): ${analysisS.toFixed(2)} s; babeltrace2 text dump of the same trace: ${babeltraceS.toFixed(2)} s → ratio ${(babeltraceS / analysisS).toFixed(2)}× (babeltrace2 / tracewire)`,
+    `  server analysis until the page can open (event index + packets + kernel model; the correlation goes on in its worker): ${analysisS.toFixed(2)} s; babeltrace2 text dump of the same trace: ${babeltraceS.toFixed(2)} s → ratio ${(babeltraceS / analysisS).toFixed(2)}× (babeltrace2 / tracewire)`,
     `  first paint with data after the server is ready: ${firstPaint.toFixed(0)} ms (target ≤ 2000 ms → ${(2000 / firstPaint).toFixed(1)}× headroom)`,
     `  canvas draw per frame during wheel/WASD/drag (${frames.length} frames): p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${max.toFixed(2)} ms (target ≤ 16 ms → p95 ${(16 / p95).toFixed(1)}× headroom)`,
     `  animation-frame interval during the interaction: p50 ${percentile(raf, 50).toFixed(1)} ms, p95 ${percentile(raf, 95).toFixed(1)} ms`,

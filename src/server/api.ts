@@ -179,7 +179,7 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
   r.get('/api/packets/marks', () => {
     const pk = requireReady(d.packets, 'packets');
     // Info text only for captures small enough to ship whole (tooltips); big ones fetch rows.
-    const withInfo = pk.count <= 200_000;
+    const withInfo = pk.count <= 20_000;
     return {
       t: Array.from(pk.time.subarray(0, pk.count)),
       no: Array.from(pk.no.subarray(0, pk.count)),

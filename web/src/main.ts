@@ -248,7 +248,8 @@ async function boot(): Promise<void> {
   setBase(summary.base);
   setLimits(summary.start, summary.end);
   const f = summary.features;
-  if (f.packets) await loadPacketMarks();
+  // Packet marks load in parallel with the views (the timelines redraw when they arrive).
+  const marks = f.packets ? loadPacketMarks() : Promise.resolve();
 
   // Default tab: the story when there is one, else what the inputs have.
   const defaultTab: BottomTab = f.story ? 'story' : f.packets ? 'packets' : 'events';
@@ -364,7 +365,7 @@ async function boot(): Promise<void> {
   installLinks(story, f.links && !correlating);
 
   // Load the views' data (the visible ones first).
-  const loads: Promise<unknown>[] = [overview.load()];
+  const loads: Promise<unknown>[] = [overview.load(), marks.then(() => store.set({ marksLoaded: true }))];
   if (threads) loads.push(threads.load());
   if (resources) loads.push(resources.load());
   if (packets) {

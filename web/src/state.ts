@@ -40,6 +40,8 @@ export interface AppState {
   linkedTids: number[];
   linkedEvents: { i: number; t: number; tid: number; cpu: number; name: string }[];
   linkedPackets: number[];
+  /** Packet marks arrived (the timelines redraw). */
+  marksLoaded: boolean;
 }
 
 type Key = keyof AppState;
@@ -76,6 +78,7 @@ class Store {
     linkedTids: [],
     linkedEvents: [],
     linkedPackets: [],
+    marksLoaded: false,
   };
   private readonly listeners = new Set<Listener>();
   private pendingUrl: number | undefined;

@@ -91,7 +91,7 @@ export class Timeline {
     container.append(this.a11y);
     this.installMouse();
     store.on((changed) => {
-      if (changed.has('t0') || changed.has('t1') || changed.has('cursor') || changed.has('range') || changed.has('selection') || changed.has('linkedTids') || changed.has('linkedEvents') || changed.has('theme') || changed.has('linkedPackets')) this.canvas.redraw();
+      if (changed.has('t0') || changed.has('t1') || changed.has('cursor') || changed.has('range') || changed.has('selection') || changed.has('linkedTids') || changed.has('linkedEvents') || changed.has('theme') || changed.has('linkedPackets') || changed.has('marksLoaded')) this.canvas.redraw();
     });
   }
 
@@ -186,7 +186,8 @@ export class Timeline {
     if (covers && missing.length === 0) return;
     if (ids.length === 0) return;
     clearTimeout(this.fetchTimer);
-    this.fetchTimer = window.setTimeout(() => void this.fetch(covers ? missing : ids, !covers), covers ? 0 : 60);
+    // The first window is fetched at once; later ones wait for the zoom/pan to settle a little.
+    this.fetchTimer = window.setTimeout(() => void this.fetch(covers ? missing : ids, !covers), covers || !tile ? 0 : 60);
   }
 
   private async fetch(ids: string[], fresh: boolean): Promise<void> {
