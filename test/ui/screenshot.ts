@@ -33,6 +33,8 @@ try {
   const page = await browser.browser.newPage();
   await page.goto(`${ui.url}#theme=${theme}&tab=story&top=threads`);
   await page.waitForSelector('body[data-ready="true"]');
+  // The story appears once the server's correlation is done.
+  await page.locator('.story li').first().waitFor({ timeout: 120_000 });
   const step = page.locator('.story li', { hasText: /accept4?\(/ }).first();
   if ((await step.count()) > 0) {
     await step.click();

@@ -170,9 +170,17 @@ describe('web UI in Chromium on a recorded seed bundle', { skip, timeout: 600_00
 
   test('a copied URL reopens the same view and selection', async () => {
     await page.click('button.tab[data-tab="packets"]');
-    // The list follows the cursor; back to its top, where the handshake is.
-    await page.evaluate(`document.querySelector('.view[data-view="packets"] .scroller').scrollTop = 0`);
-    await page.locator('.view[data-view="packets"] .row:visible', { hasText: '[SYN, ACK]' }).first().click();
+    const filter = page.locator('.view[data-view="packets"] input[aria-label="display filter"]');
+    const expr = `tcp.port == ${bundle.port} && tcp.flags.syn && tcp.flags.ack`;
+    await filter.fill(expr);
+    await filter.press('Enter');
+    await waitForHash(page, (h) => h.get('pf') === expr, 'the display filter');
+    try {
+      await page.locator('.view[data-view="packets"] .row:visible', { hasText: '[SYN, ACK]' }).first().click({ timeout: 15_000 });
+    } catch (err) {
+      await page.screenshot({ path: join(shots, 'failure-reopen.png') });
+      throw err;
+    }
     const q = await waitForHash(page, (h) => (h.get('sel') ?? '').startsWith('packet:'), 'the selection');
     await page.waitForTimeout(300);
     const url = page.url();

@@ -47,7 +47,23 @@ export class EventsView {
       names.value = tid.value = query.value = '';
       store.set({ eventNames: '', eventTid: '', eventQuery: '' });
     } }, 'Clear');
-    const bar = h('div.filterbar', null, h('label', null, 'Filter'), names, datalist, tid, query, clear, jump, this.errEl, this.countEl);
+    // With a thread selected (in Threads, or by a link), one click narrows the table to it.
+    const onlyThread = h('button.btn', { style: { display: 'none' }, onclick: () => {
+      const sel = store.get().selection;
+      const t = sel?.kind === 'thread' ? sel.tid : store.get().linkedTids[0];
+      if (t === undefined) return;
+      tid.value = String(t);
+      store.set({ eventTid: String(t) });
+    } });
+    const bar = h('div.filterbar', null, h('label', null, 'Filter'), names, datalist, tid, query, clear, onlyThread, jump, this.errEl, this.countEl);
+    store.on((ch, st) => {
+      if (!ch.has('selection') && !ch.has('linkedTids') && !ch.has('eventTid')) return;
+      const t = st.selection?.kind === 'thread' ? st.selection.tid : st.linkedTids[0];
+      const show = t !== undefined && String(t) !== st.eventTid;
+      onlyThread.style.display = show ? '' : 'none';
+      if (show) onlyThread.textContent = `Only thread ${t}`;
+      if (ch.has('eventTid') && tid.value.trim() !== st.eventTid) tid.value = st.eventTid;
+    });
 
     this.table = new VirtualTable<EventRow>({
       columns: [

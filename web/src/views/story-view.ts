@@ -59,7 +59,7 @@ export class StoryView {
       : null;
     this.el.append(
       h('h2', null, st.title),
-      h('div.meta', null, st.connection ? `Connection ${st.connection} · ` : '', `${st.steps.length} steps · times relative to step 1`, conns ? ' · other connections: ' : '', conns),
+      h('div.meta', null, `${st.steps.length} steps · times relative to step 1 · click a step to zoom the timelines to it`, conns ? ' · connection: ' : '', conns),
       h(
         'ol',
         null,
