@@ -227,6 +227,22 @@ describe('the seed experiment, recorded live (veth, ncat, RST)', { skip }, () =>
     }
   });
 
+  test('the kernel trace alone (no capture) still tells the story from kernel events', () => {
+    const ka = analyze(buildDataset([rec.kernelDir]));
+    // The machine's other connections are in the trace too: the seed's is still the most complete.
+    assert.equal(buildStoryFromAnalysis(ka, {}).connection?.local?.addr, lab.serverAddress);
+    const k = buildStoryFromAnalysis(ka, { port: 5000 });
+    assert.equal(k.subject?.pid, conv.serverPid);
+    const titles = k.steps.map((s) => s.title).join('\n');
+    assert.match(titles, new RegExp(`accept4?\\(3 = listen ${lab.serverAddress}:5000\\) → 4 = ${lab.clientAddress}:${clientPort}`));
+    assert.match(titles, /a packet arrives: \d+ bytes on \S+ \(not captured\) — LISTEN → SYN_RECV, SYN_RECV → ESTABLISHED/);
+    assert.match(titles, /sendto\(4 = .*, 6 bytes\) = 6 → net_dev_queue → net_dev_xmit \(\d+ bytes on \S+, not captured\)/);
+    assert.match(titles, /a packet arrives: .* — ESTABLISHED → CLOSE/);
+    assert.ok(k.steps.some((s) => s.kind === 'wakeup' && /softirq NET_RX/.test(s.title)));
+    for (let n = 1; n <= 21; n++) if (![8, 17].includes(n)) assert.ok(k.steps.some((s) => s.seedItem === n), `seed item ${n}`);
+    assert.ok(k.limitations.some((l) => /No packet capture/.test(l)));
+  });
+
   test('tracewire story prints the same story as text, markdown and JSON', async () => {
     const text = await runCli(['story', rec.bundleDir]);
     assert.equal(text.code, 0, text.stderr);

@@ -399,8 +399,12 @@ export class FdTracker implements KernelListener {
   }
 
   syscallExit(th: ThreadRecord, nameId: number, entry: number, exit: number, ret: number, _countable: boolean, args: FieldMap | null, exitArgs: FieldMap): void {
-    let h = this.handlers[nameId];
-    if (h === undefined) h = this.handlers[nameId] = this.handlerFor(this.names[nameId] ?? '');
+    const handlers = this.handlers;
+    let h = nameId < handlers.length ? handlers[nameId] : undefined;
+    if (h === undefined) {
+      while (handlers.length <= nameId) handlers.push(undefined);
+      h = handlers[nameId] = this.handlerFor(this.names[nameId] ?? '');
+    }
     if (h !== null) h(th, this.names[nameId]!, args, exitArgs, ret, entry, exit);
   }
 

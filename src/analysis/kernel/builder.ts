@@ -96,7 +96,7 @@ export class KernelModelBuilder {
   private baseNs: bigint | null = null;
   private lastTime = 0;
   private events = 0;
-  private readonly classTables: Array<Array<ClassEntry | undefined>> = [];
+  private readonly classTables: Array<Array<ClassEntry | undefined> | undefined> = [];
   private readonly classByName = new Map<string, ClassEntry>();
   private readonly names: string[];
   private readonly nameIds = new Map<string, number>();
@@ -175,10 +175,19 @@ export class KernelModelBuilder {
   private classOf(ev: FastEvent): ClassEntry {
     const ec = ev.eventClass;
     if (ec !== undefined) {
-      let table = this.classTables[ec.streamClassId];
-      if (table === undefined) table = this.classTables[ec.streamClassId] = [];
-      let entry = table[ec.id];
-      if (entry === undefined) entry = table[ec.id] = this.makeClassEntry(ev.name);
+      const sc = ec.streamClassId;
+      const id = ec.id;
+      let table = sc < this.classTables.length ? this.classTables[sc] : undefined;
+      if (table === undefined) {
+        while (this.classTables.length <= sc) this.classTables.push(undefined);
+        table = this.classTables[sc] = [];
+      }
+      let entry = id < table.length ? table[id] : undefined;
+      if (entry === undefined) {
+        // dense growth keeps the array a fast array (ids go up to ~700 in kernel traces)
+        while (table.length <= id) table.push(undefined);
+        entry = table[id] = this.makeClassEntry(ev.name);
+      }
       return entry;
     }
     let entry = this.classByName.get(ev.name);

@@ -72,10 +72,20 @@ export class SyscallStatsCollector implements KernelListener {
 
   syscallExit(th: ThreadRecord, nameId: number, entry: number, exit: number, ret: number, countable: boolean): void {
     if (!countable) return;
-    let acc = this.threads[th.uid];
-    if (acc === undefined) acc = this.threads[th.uid] = new ThreadAccumulator(th, th.name);
-    let s = acc.byName[nameId];
-    if (s === undefined) s = acc.byName[nameId] = new SyscallAccumulator();
+    const threads = this.threads;
+    const uid = th.uid;
+    let acc = uid < threads.length ? threads[uid] : undefined;
+    if (acc === undefined) {
+      // grow densely: an index far past the end would turn the array into a hash table
+      while (threads.length <= uid) threads.push(undefined);
+      acc = threads[uid] = new ThreadAccumulator(th, th.name);
+    }
+    const byName = acc.byName;
+    let s = nameId < byName.length ? byName[nameId] : undefined;
+    if (s === undefined) {
+      while (byName.length <= nameId) byName.push(undefined);
+      s = byName[nameId] = new SyscallAccumulator();
+    }
     const d = exit - entry;
     s.durations.add(d > 0 ? d : 0);
     if (ret >= 0) s.success++;

@@ -206,6 +206,22 @@ class StoryContext {
     return known.length ? `fds < ${nfds}, of which ${known.join(', ')}` : `fds < ${nfds}`;
   }
 
+  private hopsByTid: Map<number, SkbHop[]> | null = null;
+
+  /** Socket-buffer events in task context of thread `tid` within [from, to]. */
+  taskHops(tid: number, from: bigint, to: bigint): SkbHop[] {
+    if (!this.hopsByTid) {
+      this.hopsByTid = new Map();
+      for (const h of this.a.hops) {
+        if (h.ctx.kind !== 'task' || h.ctx.tid === null || !this.subjectTids.has(h.ctx.tid)) continue;
+        const l = this.hopsByTid.get(h.ctx.tid) ?? [];
+        l.push(h);
+        this.hopsByTid.set(h.ctx.tid, l);
+      }
+    }
+    return (this.hopsByTid.get(tid) ?? []).filter((h) => h.ts >= from && h.ts <= to);
+  }
+
   frame(n: number): DatasetFrame | undefined {
     return this.a.dataset.frames[n - 1];
   }
@@ -296,6 +312,13 @@ export function buildStoryFromAnalysis(a: DatasetAnalysis, filter: StoryFilter =
     if (coveredFrames.has(n)) continue;
     const it = frameItem(sc, n, latencies);
     if (it) {
+      push(it);
+      for (const e of it.events) coveredChanges.add(`${e.ts}/${e.name}`);
+    }
+  }
+  // Without a capture of this connection, its received packets are still kernel events.
+  if (!frames.length && chosen && pid !== null) {
+    for (const it of uncapturedPacketItems(sc, chosen.sockets.filter((x) => x.owners.some((o) => o.pid === pid)))) {
       push(it);
       for (const e of it.events) coveredChanges.add(`${e.ts}/${e.name}`);
     }
@@ -580,7 +603,8 @@ function syscallItems(sc: StoryContext, s: SyscallRecord, chains: readonly Wakeu
         tag: `wakeup:${s.name}:${cause.frame !== null ? flagTag(sc.frame(cause.frame)) : cause.kind}`,
       });
     }
-    const blocked = first.blockTs !== null && last.runTs !== null ? last.runTs - first.blockTs : null;
+    const backOn = last.runTs ?? last.exitTs;
+    const blocked = first.blockTs !== null && backOn !== null ? backOn - first.blockTs : null;
     out.push({
       ...base,
       cpu: last.runCpu ?? base.cpu,
@@ -717,7 +741,7 @@ function syscallDetail(sc: StoryContext, s: SyscallRecord, sent: readonly number
     case 'recv':
     case 'recvmsg':
     case 'readv': {
-      const copies = sc.a.hops.filter((h) => h.kind === 'copy' && h.ctx.tid === s.tid && h.ts >= ts && h.ts <= end);
+      const copies = sc.taskHops(s.tid, ts, end).filter((h) => h.kind === 'copy');
       const fromFrames: number[] = [];
       for (const h of copies) {
         d.events.push(h.event);
@@ -768,6 +792,19 @@ function syscallDetail(sc: StoryContext, s: SyscallRecord, sent: readonly number
         const queued = hops.find((h) => h.kind === 'queue') ?? fc.anchor;
         const peer = fc.sameSkbFrames.length ? ` It arrives at the other end as frame #${fc.sameSkbFrames.join(', #')}.` : '';
         d.after = `Inside ${s.name}${cpuText(s.cpu)} the kernel builds the segment and hands it to ${queued?.dev ?? 'the device'}: net_dev_queue (skb ${queued?.skb}, ${queued?.len} bytes)${xmit && queued ? `, net_dev_xmit ${us(xmit.ts - queued.ts)} later` : ''}; captured as ${frameLabel(f)}. ${s.name} entry → on the wire: ${d.latencyNs !== undefined ? dur(d.latencyNs) : '?'}.${peer}`;
+      } else if (sock && sc.taskHops(s.tid, ts, end).some((h) => h.kind === 'queue')) {
+        // No capture of it, but the kernel events show the packet leaving.
+        const queued = sc.taskHops(s.tid, ts, end).filter((h) => h.kind === 'queue');
+        const q = queued[0]!;
+        const xmit = sc.a.correlation.journeys[q.journey]?.hops.find((h) => h.kind === 'xmit');
+        d.titleSuffix = ` → net_dev_queue${xmit ? ' → net_dev_xmit' : ''} (${q.len ?? '?'} bytes on ${q.dev ?? '?'}, not captured)${queued.length > 1 ? ` (+${queued.length - 1} more)` : ''}`;
+        d.events.push(...queued.map((h) => h.event), ...(xmit ? [xmit.event] : []));
+        if (s.entryTs !== null) {
+          d.latencyNs = q.ts - s.entryTs;
+          d.latencyLabel = `${s.name} entry → net_dev_queue`;
+          if (lat.send_to_queue_ns === undefined) lat.send_to_queue_ns = d.latencyNs;
+        }
+        d.after = `Inside ${s.name}${cpuText(s.cpu)} the kernel hands the segment to ${q.dev ?? 'the device'}: net_dev_queue (skb ${q.skb}, ${q.len} bytes) ${us(q.ts - (s.entryTs ?? q.ts))} after entry${xmit ? `, net_dev_xmit ${us(xmit.ts - q.ts)} later` : ''}. No capture shows the packet itself.`;
       } else if (fd >= 0 && fd <= 2 && !sc.isConnSocket(sock)) d.after = `${s.ret} bytes written to ${sc.fdText(fd, ts)}.`;
       else if (sock) d.after = `${s.ret} bytes handed to the socket${sc.a.dataset.capturePath ? ' (no frame captured for them at this end)' : ''}.`;
       break;
@@ -929,6 +966,63 @@ const NOTABLE_ANALYSIS = new Set(['retransmission', 'fast_retransmission', 'spur
 
 function vantage(f: DatasetFrame): string {
   return `${f.interfaceId}/${f.device ?? ''}`;
+}
+
+/**
+ * Received packets of the subject's sockets as the kernel saw them, when no capture has
+ * them: those that changed a socket's TCP state, that the socket's tcp_probe saw, or that
+ * woke the subject — each with its softirq, device, length and consequences.
+ */
+function uncapturedPacketItems(sc: StoryContext, sockets: readonly SocketRecord[]): Array<Omit<Item, 'order'>> {
+  const skaddrs = new Set(sockets.map((x) => x.skaddr).filter((x): x is string => x !== null));
+  const picked = new Map<SkbHop, { changes: Array<{ s: SocketRecord; c: SocketRecord['states'][number] }>; woke: boolean }>();
+  const receivesOf = (si: number) => sc.a.hops.filter((h) => h.kind === 'receive' && h.ctx.softirq?.id === si);
+  const pick = (h: SkbHop) => {
+    let p = picked.get(h);
+    if (!p) picked.set(h, (p = { changes: [], woke: false }));
+    return p;
+  };
+  const bySoftirq = new Map<number, SkbHop[]>();
+  const receives = (si: number) => {
+    let l = bySoftirq.get(si);
+    if (!l) bySoftirq.set(si, (l = receivesOf(si)));
+    return l;
+  };
+  for (const so of sockets) {
+    for (const c of so.states) {
+      const si = c.ctx.kind === 'softirq' ? c.ctx.softirq : null;
+      if (!si) continue;
+      const before = receives(si.id).filter((h) => h.ts <= c.ts);
+      if (before.length) pick(before[before.length - 1]!).changes.push({ s: so, c });
+    }
+  }
+  for (const w of sc.a.wakeups) if (sc.subjectTids.has(w.tid) && w.cause.hop?.kind === 'receive') pick(w.cause.hop).woke = true;
+  for (const h of sc.a.hops) if (h.kind === 'probe' && h.skaddr && skaddrs.has(h.skaddr)) {
+    const rx = sc.a.correlation.journeys[h.journey]?.hops.find((x) => x.kind === 'receive');
+    if (rx) pick(rx);
+  }
+  const out: Array<Omit<Item, 'order'>> = [];
+  for (const [h, p] of picked) {
+    const si = h.ctx.softirq;
+    const j = sc.a.correlation.journeys[h.journey];
+    const irq = si?.raisedBy?.kind === 'irq' ? si.raisedBy.irq : null;
+    const changes = p.changes.map(({ c }) => `${tcpStateName(c.from)} → ${tcpStateName(c.to)}`);
+    const events = [...(irq ? [irq.entryEvent] : []), ...(si ? [si.entryEvent] : []), ...(j?.hops.filter((x) => x.ctx.softirq === si || x.kind === 'rx').map((x) => x.event) ?? [h.event]), ...p.changes.map(({ c }) => c.event)];
+    const where = si ? `${irq ? `Hard IRQ ${irq.irq} (${irq.name}), then ` : ''}softirq ${softirqName(si.vec)}${cpuText(si.cpu)} (in ${taskText(si.comm, si.tid)}'s time${irq ? '' : raiserText(si.raisedBy)})` : `${h.ctx.kind} context${cpuText(h.cpu)}`;
+    out.push({
+      ts: h.ts,
+      kind: changes.some((x) => /CLOSE$/.test(x)) ? 'teardown' : changes.length ? 'state' : 'packet',
+      title: `a packet arrives: ${h.len ?? '?'} bytes on ${h.dev ?? '?'} (not captured)${changes.length ? ` — ${changes.join(', ')}` : ''}`,
+      text: `${where} processes it: ${hopChain(j?.hops ?? [h], h, false)} (skb ${h.skb}).${changes.length ? ` TCP: ${changes.join(', ')} (inet_sock_set_state).` : ''}${p.woke ? ` It wakes ${sc.comm}.` : ''} Without a capture its flags and sequence numbers are unknown.`,
+      cpu: h.cpu ?? undefined,
+      events,
+      frames: [],
+      // A received packet that closes an established socket is a reset; one that half-closes it, a FIN.
+      tag: p.changes.some(({ c }) => c.from === 1 && c.to === 7) ? 'rst' : p.changes.some(({ c }) => c.to === 8) ? 'fin' : changes.length ? 'packet-state' : p.woke ? 'packet-wake' : 'data-in',
+      special: changes.length > 0,
+    });
+  }
+  return out;
 }
 
 /** The subject's end of the connection (the server's, or the only process's). */

@@ -132,6 +132,12 @@ function finishRef(c: ConnectionInfo, a: DatasetAnalysis): ConnectionInfo {
   if (processes.some((p) => p.role === 'server')) score += 20;
   if (processes.length) score += 10;
   if (c.sockets.some((s) => s.states.length)) score += 5;
+  // Its whole life in the trace, as the kernel saw it (matters most without a capture):
+  // the handshake, an accept, and the close.
+  const states = new Set(c.sockets.flatMap((s) => s.states.map((x) => x.to)));
+  if (states.has(2) || states.has(3)) score += 10;
+  if (c.sockets.some((s) => s.acceptedTs !== null)) score += 5;
+  if (states.has(7) || states.has(8) || states.has(4)) score += 10;
   score += Math.min(c.sockets.reduce((n, s) => n + s.events.length, 0), 50) / 10;
   const matched = frames.filter((f) => a.correlation.frames.get(f.number)?.matched).length;
   score += Math.min(matched, 100) / 20;

@@ -105,6 +105,14 @@ export class BlockedIntervalCollector implements KernelCollector {
         w.inSyscall = [];
         return;
       }
+      // The thread runs (it is exiting its syscall): a sleep whose switch-in the trace
+      // lacks ended anyway (missing sched_switch; runTs stays unknown).
+      if (w.blocked && w.blocked.waker) {
+        (w.blocked as { id: number }).id = this.nextId++;
+        w.blocked.runCpu = ev.cpu;
+        w.inSyscall.push(w.blocked);
+        w.blocked = null;
+      }
       // Exit: the syscall's last interval ended it.
       const name = syscall.name || tracker.threads.get(tid)?.syscall?.name || '';
       const last = w.inSyscall[w.inSyscall.length - 1];

@@ -47,7 +47,7 @@ export function explainWakeups(intervals: readonly BlockedInterval[], corr: Corr
     out.push({
       ...b,
       cause: causeOf(b, corr, index),
-      blockedNs: b.blockTs !== null && b.runTs !== null ? b.runTs - b.blockTs : null,
+      blockedNs: b.blockTs !== null && (b.runTs ?? b.exitTs) !== null ? (b.runTs ?? b.exitTs)! - b.blockTs : null,
       wakeToRunNs: b.waker && b.runTs !== null ? b.runTs - b.waker.event.ts : null,
     });
   }

@@ -21,7 +21,7 @@ export interface WakeupCause {
 
 export interface WakeupChain extends BlockedInterval {
   readonly cause: WakeupCause;
-  /** Blocked duration (switch-out → switch-in), ns, when both ends are known. */
+  /** Blocked duration (switch-out → switch-in, or → syscall exit when the switch-in is missing), ns. */
   readonly blockedNs: bigint | null;
   /** Wakeup → running latency (scheduling latency), ns. */
   readonly wakeToRunNs: bigint | null;
