@@ -8,15 +8,15 @@
 import { describeError } from '../base/errors.js';
 import { analyzeKernelAsync } from '../analysis/kernel/index.js';
 import { CorrelationClient } from './correlation-client.js';
-import { KernelView } from './kernel-adapter.js';
+import { KernelView, KernelViews } from './kernel-adapter.js';
 import type { ProgressTracker } from './progress.js';
 import type { UiDataset } from './dataset.js';
 
 export type CorrelationState = 'none' | 'running' | 'done' | 'failed';
 
 export interface Analyses {
-  /** The kernel state model adapter, or null when the inputs have no kernel trace. */
-  kernel: KernelView | null;
+  /** The kernel state models' adapter, or null when the inputs have no kernel trace. */
+  kernel: KernelViews | null;
   /** The correlation/story worker, or null when the inputs have neither trace nor capture. */
   correlation: CorrelationClient | null;
   correlationState: CorrelationState;
@@ -67,14 +67,26 @@ export async function loadKernel(d: UiDataset, progress: ProgressTracker): Promi
     return;
   }
   progress.update('kernel', { state: 'running', unit: 'bytes' });
+  // One model per kernel trace (several hosts: each on its own clock, rows named by host).
+  const traces = d.traces.traces.filter((t) => t.domain === 'kernel');
+  const targets = traces.length ? traces : d.traces.traces.filter((t) => t.domain === '');
   try {
-    const model = await analyzeKernelAsync(d.traces, {
-      progressInterval: 65536,
-      onProgress: (p) => progress.update('kernel', { done: p.bytesDone, total: p.bytesTotal, label: `Building the kernel state model (${p.events.toLocaleString('en-US')} events)` }),
-    });
-    a.kernel = new KernelView(model, d.base);
-    const s = model.summary();
-    progress.update('kernel', { state: 'done', label: `Kernel model: ${s.threads} threads, ${s.cpus} CPUs, ${s.intervals.toLocaleString('en-US')} intervals` });
+    const views: KernelView[] = [];
+    let threads = 0;
+    let intervals = 0;
+    for (const [k, trace] of targets.entries()) {
+      const model = await analyzeKernelAsync(d.traces, {
+        trace,
+        progressInterval: 65536,
+        onProgress: (p) => progress.update('kernel', { done: p.bytesDone, total: p.bytesTotal, label: `Building the kernel state model${targets.length > 1 ? ` of ${trace.hostname} (${k + 1}/${targets.length})` : ''} (${p.events.toLocaleString('en-US')} events)` }),
+      });
+      views.push(targets.length > 1 ? new KernelView(model, d.base, `h${k}/`, ` @${trace.hostname}`) : new KernelView(model, d.base));
+      const s = model.summary();
+      threads += s.threads;
+      intervals += s.intervals;
+    }
+    if (views.length) a.kernel = new KernelViews(views);
+    progress.update('kernel', { state: 'done', label: `Kernel model: ${threads} threads on ${views.length} trace${views.length === 1 ? '' : 's'}, ${intervals.toLocaleString('en-US')} intervals` });
   } catch (err) {
     a.notes.push(`kernel analysis failed: ${describeError(err)}`);
     progress.update('kernel', { state: 'failed', note: describeError(err), label: 'Kernel analysis failed' });

@@ -60,6 +60,9 @@ export class KernelView {
   constructor(
     readonly model: KernelModel,
     private readonly base: bigint,
+    /** Row-id prefix (`h1/`) and label suffix (` @host`) when several kernel traces are shown. */
+    private readonly prefix = '',
+    private readonly host = '',
   ) {
     this.shift = Number(model.baseNs - base);
     for (const r of model.rows()) this.rowsByIndex.set(r.index, r);
@@ -72,11 +75,11 @@ export class KernelView {
     return this.threadList.map((t) => {
       const row = this.rowsByIndex.get(t.rowIndex);
       return {
-        id: `row:${t.rowIndex}`,
+        id: `${this.prefix}row:${t.rowIndex}`,
         tid: t.tid,
         pid: t.pid,
         ppid: t.ppid,
-        name: t.name,
+        name: `${t.name}${this.host}`,
         kernelThread: t.kernelThread,
         start: row?.first != null ? Number(row.first - this.base) : null,
         end: row?.last != null ? Number(row.last - this.base) : null,
@@ -89,7 +92,7 @@ export class KernelView {
     return this.model
       .rows()
       .filter((r) => r.kind !== 'thread')
-      .map((r) => ({ id: `row:${r.index}`, kind: r.kind as ResourceRow['kind'], label: r.label, cpu: r.cpu ?? -1 }));
+      .map((r) => ({ id: `${this.prefix}row:${r.index}`, kind: r.kind as ResourceRow['kind'], label: `${r.label}${this.host}`, cpu: r.cpu ?? -1 }));
   }
 
   private label(kind: string, code: number, value: number, aux: number): string | null {
@@ -120,9 +123,10 @@ export class KernelView {
     const a = this.base + BigInt(Math.floor(t0));
     const b = this.base + BigInt(Math.ceil(t1));
     for (const id of ids) {
-      const index = Number(id.slice(4));
+      if (!id.startsWith(`${this.prefix}row:`)) continue;
+      const index = Number(id.slice(this.prefix.length + 4));
       const row = this.rowsByIndex.get(index);
-      if (!id.startsWith('row:') || !row) continue;
+      if (!row) continue;
       const sl = this.model.intervals(index, a, b, Math.max(0, res));
       const r: RowIntervals = { s: new Array(sl.length), e: new Array(sl.length), k: new Array(sl.length), l: new Array(sl.length) };
       for (let i = 0; i < sl.length; i++) {
@@ -158,12 +162,37 @@ export class KernelView {
         t1: sched === sched ? sched + this.shift : undefined,
         from: waker ? waker.tid : -1,
         to: target.tid,
-        fromRow: waker ? `row:${waker.rowIndex}` : undefined,
-        toRow: `row:${target.rowIndex}`,
+        fromRow: waker ? `${this.prefix}row:${waker.rowIndex}` : undefined,
+        toRow: `${this.prefix}row:${target.rowIndex}`,
         cpu: w.wakerCpu[i]!,
         context: ['unknown', 'thread', 'irq', 'softirq', 'idle'][w.wakerContext[i]!] ?? 'unknown',
       });
     }
     return out;
+  }
+}
+
+/**
+ * The kernel views of every kernel trace among the inputs (several hosts: one model
+ * each, on its own clock; rows carry the host name).
+ */
+export class KernelViews {
+  constructor(readonly views: readonly KernelView[]) {}
+
+  threads(focusPids: ReadonlySet<number> = new Set()): ThreadRow[] {
+    return this.views.flatMap((v) => v.threads(focusPids));
+  }
+
+  resources(): ResourceRow[] {
+    return this.views.flatMap((v) => v.resources());
+  }
+
+  states(ids: readonly string[], t0: number, t1: number, res: number): Record<string, RowIntervals> {
+    return Object.assign({}, ...this.views.map((v) => v.states(ids, t0, t1, res))) as Record<string, RowIntervals>;
+  }
+
+  arrows(t0: number, t1: number): WakeupArrow[] {
+    const all = this.views.flatMap((v) => v.arrows(t0, t1));
+    return all.length > MAX_ARROWS ? [] : all;
   }
 }
