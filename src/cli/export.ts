@@ -28,6 +28,7 @@ Options:
       --no-kernel-comment only the process/fd comment
 `;
 
+/** Runs `tracewire export` (see `help`). */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('export', argv, {
     output: { type: 'string', short: 'o' },

@@ -44,6 +44,7 @@ The end of the output says what the dataset cannot show (events not enabled,
 no capture, lost events) and what to enable to see it.
 `;
 
+/** Runs `tracewire story` (see `help`). */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('story', argv, {
     pid: { type: 'string' },

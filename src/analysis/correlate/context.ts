@@ -107,6 +107,11 @@ function text(v: unknown): string | null {
 /** Events that change a CPU's or thread's context (the others only read it). */
 const STATE_ROLES: ReadonlySet<EventRole> = new Set<EventRole>(['sched_switch', 'irq_entry', 'irq_exit', 'softirq_entry', 'softirq_exit', 'statedump_process', 'sched_process_fork', 'sched_process_exec', 'task_rename']);
 
+/**
+ * Follows, event by event, what each CPU runs (task, syscall, nested IRQ/softirq) and what
+ * each thread is (pid, name, syscall in progress). Feed every relevant event to `update`
+ * in time order; `contextOf` answers where an event ran.
+ */
 export class ContextTracker {
   private readonly cpus = new Map<number, CpuState>();
   readonly threads = new Map<number, ThreadInfo>();

@@ -111,6 +111,7 @@ export const SOFTIRQ_NAMES: readonly string[] = ['HI', 'TIMER', 'NET_TX', 'NET_R
 export const SOFTIRQ_NET_TX = 2;
 export const SOFTIRQ_NET_RX = 3;
 
+/** `NET_RX` for vector 3, etc. */
 export function softirqName(vec: number): string {
   return SOFTIRQ_NAMES[vec] ?? `vec ${vec}`;
 }
@@ -123,6 +124,7 @@ export const TCP_SYN_RECV = 3;
 export const TCP_CLOSE = 7;
 export const TCP_LISTEN = 10;
 
+/** `ESTABLISHED` for 1, etc. (the kernel's numbering). */
 export function tcpStateName(state: number): string {
   return TCP_STATES[state] || `state ${state}`;
 }

@@ -76,6 +76,7 @@ function startsNewJourney(last: SkbHop, hop: SkbHop): boolean {
   return false;
 }
 
+/** Collects every socket-buffer hop into journeys, plus TCP events and interrupt-context wakeups. */
 export class SkbJourneyCollector implements KernelCollector {
   readonly journeys: SkbJourney[] = [];
   /** All hops, in time order. */

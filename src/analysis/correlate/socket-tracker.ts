@@ -63,11 +63,13 @@ export function sockaddrFromBytes(v: FieldValue | undefined): Endpoint | null {
   return null;
 }
 
+/** `10.0.0.1:5000`, `[fd00::1]:80`, or `?`. */
 export function endpointText(e: Endpoint | null): string {
   if (!e) return '?';
   return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
 }
 
+/** A map key for a local → remote 4-tuple. */
 export function tupleKey(local: Endpoint, remote: Endpoint): string {
   return `${local.addr}|${local.port}|${remote.addr}|${remote.port}`;
 }
@@ -102,6 +104,7 @@ function compatible(fdOnly: SocketRecord, s: SocketRecord): boolean {
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 
+/** The collector that builds SocketRecords and their fd bindings during the kernel pass (see the module comment). */
 export class SocketTracker implements KernelCollector {
   readonly sockets: SocketRecord[] = [];
   private readonly bySk = new Map<string, SocketRecord>();

@@ -19,6 +19,7 @@ export function eventKey(e: EventRef): string {
   return `${e.ts}/${e.cpu ?? '-'}/${e.name}`;
 }
 
+/** An EventRef (the tid only when known). */
 export function eventRefOf(ts: bigint, name: string, cpu: number | null, tid: number | null | undefined): EventRef {
   return tid === null || tid === undefined ? { ts, name, cpu } : { ts, name, cpu, tid };
 }

@@ -34,6 +34,7 @@ const ERRNO: Record<number, string> = {
   106: 'EISCONN', 107: 'ENOTCONN', 110: 'ETIMEDOUT', 111: 'ECONNREFUSED', 113: 'EHOSTUNREACH', 114: 'EALREADY', 115: 'EINPROGRESS', 512: 'ERESTARTSYS', 514: 'ERESTARTNOHAND', 516: 'ERESTART_RESTARTBLOCK',
 };
 
+/** `ECONNRESET` for -104 (Linux x86 numbering), `errno N` when unknown. */
 export function errnoName(ret: number): string {
   return ERRNO[-ret] ?? `errno ${-ret}`;
 }

@@ -83,6 +83,10 @@ function isSleeping(state: number): boolean {
   return s !== 0 && (s & 0x30) === 0;
 }
 
+/**
+ * Collects blocked intervals during the kernel pass; `intervals` holds those of syscalls
+ * `keep` accepts (default: WAIT_SYSCALLS) that returned.
+ */
 export class BlockedIntervalCollector implements KernelCollector {
   readonly intervals: BlockedInterval[] = [];
   private readonly threads = new Map<number, ThreadWait>();
