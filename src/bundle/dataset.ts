@@ -95,12 +95,15 @@ export function openDataset(paths: readonly string[], options: OpenDatasetOption
 
   let captureInterfaces: DatasetCaptureInterface[] = [];
   let frames: DatasetFrame[] = [];
+  const damage: string[] = [];
   if (capturePath) {
     const capture = openCapture(capturePath);
     try {
       captureInterfaces = describeInterfaces(capture, bundle);
       if (!options.withoutFrames) {
-        frames = loadFrames(capture, captureInterfaces, bundle?.netns ?? [], offset);
+        const loaded = loadFrames(capture, captureInterfaces, bundle?.netns ?? [], offset);
+        frames = loaded.frames;
+        if (loaded.damage) damage.push(loaded.damage);
         // Interfaces declared after the first packet are known only now.
         captureInterfaces = describeInterfaces(capture, bundle);
       }
@@ -122,5 +125,6 @@ export function openDataset(paths: readonly string[], options: OpenDatasetOption
     pcapToTraceOffsetNs: offset,
     clockNote,
     clockUncertaintyNs: uncertainty,
+    damage,
   };
 }

@@ -8,6 +8,7 @@
  * which way (packet type 4 = outgoing); the bundle's namespace table turns the ifindex
  * into the device name the kernel events use.
  */
+import { FormatError } from '../base/errors.js';
 import { LinkType, type Capture } from '../pcap/index.js';
 import { Proto, TcpStage } from '../dissect/summary.js';
 import { tcpFlagNames } from '../dissect/tcp.js';
@@ -85,13 +86,24 @@ function localAddresses(netns: readonly BundleNetns[]): Map<string, Set<string>>
 
 /**
  * Reads every frame of `capture` (consumes it). `offsetNs` converts capture time to trace
- * time (trace = pcap − offset).
+ * time (trace = pcap − offset). A damaged file keeps every frame before the damage and
+ * reports it in `damage` (the FormatError's message) instead of throwing.
  */
-export function loadFrames(capture: Capture, interfaces: readonly DatasetCaptureInterface[], netns: readonly BundleNetns[], offsetNs: bigint): DatasetFrame[] {
+export function loadFrames(capture: Capture, interfaces: readonly DatasetCaptureInterface[], netns: readonly BundleNetns[], offsetNs: bigint): { frames: DatasetFrame[]; damage: string | null } {
+  const frames: DatasetFrame[] = [];
+  try {
+    readFrames(capture, interfaces, netns, offsetNs, frames);
+  } catch (err) {
+    if (!(err instanceof FormatError)) throw err;
+    return { frames, damage: err.message };
+  }
+  return { frames, damage: null };
+}
+
+function readFrames(capture: Capture, interfaces: readonly DatasetCaptureInterface[], netns: readonly BundleNetns[], offsetNs: bigint, frames: DatasetFrame[]): void {
   const stream = new PacketStream(capture, { udp: false });
   const vantage = new Map<string, TcpAnalyzer>();
   const locals = localAddresses(netns);
-  const frames: DatasetFrame[] = [];
   for (const p of stream.packets()) {
     const f = p.frame;
     const s = p.summary;
@@ -154,5 +166,4 @@ export function loadFrames(capture: Capture, interfaces: readonly DatasetCapture
       info: infoText(p),
     });
   }
-  return frames;
 }

@@ -109,4 +109,9 @@ export interface Dataset {
   readonly clockNote: string;
   /** Half-width of the offset's uncertainty, ns (0 when unknown). */
   readonly clockUncertaintyNs: number;
+  /**
+   * Damage found while reading (a truncated capture or kernel stream): everything before it
+   * was read and is analysed; callers report these lines (the CLI: one line, exit 2).
+   */
+  readonly damage: string[];
 }

@@ -75,5 +75,10 @@ export async function run(argv: string[]): Promise<number> {
     if (values.unmatched) out.write(renderUnmatched(a, format));
   } else out.write(renderStory(buildStory(dataset, { pid, port, conn: values.conn }), format));
   out.flush();
+  // Damaged input: what could be read was told; the damage is one line and status 2.
+  if (dataset.damage.length) {
+    process.stderr.write(`tracewire: ${dataset.damage[0]}\n`);
+    return 2;
+  }
   return 0;
 }

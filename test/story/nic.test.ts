@@ -7,9 +7,9 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { needsCommands, outputDir } from '../support/env.js';
+import { needsCommands, outputDir, runCli } from '../support/env.js';
 import { babeltraceEventKeys, eventKeyForOracle } from './oracles.js';
 import { NIC, writeNicScenario } from './nic-trace.js';
 import { buildDataset } from '../../src/bundle/index.js';
@@ -51,6 +51,18 @@ describe('a real NIC: hard IRQ, NET_RX, NAPI', { skip: needsCommands('babeltrace
     assert.deepEqual(ack.stateChanges.map((c) => `${c.change.from}>${c.change.to}`), ['10>3', '3>1']);
     assert.deepEqual(ack.woke.map((w) => w.tid), [NIC.server.pid]);
     assert.match(frameComments(ack).join(' '), /kernel: net_if_receive_skb .* in softirq NET_RX .* after IRQ 26 virtio0-input\.0/);
+  });
+
+  test('a truncated capture: the story is told up to the damage, then one error line and status 2', async () => {
+    const damaged = mkdtempSync(join(outputDir, 'story', 'nic-damaged-'));
+    const p = writeNicScenario(damaged);
+    truncateSync(p.capture, statSync(p.capture).size - 10);
+    const r = await runCli(['story', p.kernelDir, p.capture]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /capture\.pcapng at byte \d+/);
+    assert.match(r.stdout, /SYN arrives: frame #1/);
+    assert.match(r.stdout, /Damaged input, told up to the damage/);
   });
 
   test('the story says which hard IRQ brought each packet', () => {

@@ -212,6 +212,8 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
   if (ds.kernel && !match.sendKind) notes.push('no net_dev_queue/net_dev_xmit events: sent packets cannot be tied to the kernel (enable net_dev_queue, net_dev_xmit)');
   if (ds.kernel && !match.receiveKind) notes.push('no net_if_receive_skb/netif_rx events: received packets cannot be tied to the kernel (enable net_if_receive_skb, netif_rx)');
   if (ds.kernel && !hasRole(ds, 'sock_set_state')) notes.push('no inet_sock_set_state events: TCP state changes and socket 4-tuples come only from the state dump and syscalls (enable sock:inet_sock_set_state)');
+  if (scan?.damage && !ds.damage.includes(scan.damage)) ds.damage.push(scan.damage);
+  for (const d of ds.damage) notes.push(`damaged input, read up to the damage: ${d}`);
   if (scan && scan.discarded) notes.push(`the tracer lost ${scan.discarded} events: some frames or wakeups may lack their kernel side`);
   if (ds.bundle?.capture.dropped) notes.push(`the capture dropped ${ds.bundle.capture.dropped} packets`);
 

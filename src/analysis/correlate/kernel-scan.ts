@@ -3,6 +3,7 @@
  * sockets, blocked intervals…) with each event and the context tracker that says where
  * it ran. Events no collector needs are skipped after one map lookup per event name.
  */
+import { FormatError } from '../../base/errors.js';
 import type { MessageOptions, TraceCollection } from '../../ctf/index.js';
 import type { TraceEvent } from '../../model/trace-event.js';
 import { ContextTracker } from './context.js';
@@ -38,6 +39,8 @@ export interface ScanResult {
   readonly discarded: number;
   readonly firstTs: bigint | null;
   readonly lastTs: bigint | null;
+  /** The reader's error when it met damaged data (the pass stopped there), else null. */
+  readonly damage: string | null;
 }
 
 /**
@@ -54,7 +57,18 @@ export function scanKernel(kernel: TraceCollection, collectors: readonly KernelC
   let last: TraceEvent | null = null;
   // nextMessage() spares an iterator result object per event (a visible share of the pass).
   const messages = kernel.messages(opts);
-  for (let m = messages.nextMessage(); m !== null; m = messages.nextMessage()) {
+  let damage: string | null = null;
+  const next = () => {
+    try {
+      return messages.nextMessage();
+    } catch (err) {
+      // Keep everything before the damage (the reader yields all of it first).
+      if (!(err instanceof FormatError)) throw err;
+      damage = err.message;
+      return null;
+    }
+  };
+  for (let m = next(); m !== null; m = next()) {
     if (m.kind !== 'event') {
       discarded += m.count ?? 1;
       continue;
@@ -81,5 +95,5 @@ export function scanKernel(kernel: TraceCollection, collectors: readonly KernelC
     }
   }
   for (const c of collectors) c.finish?.(tracker);
-  return { tracker, events, discarded, firstTs: first?.ts ?? null, lastTs: last?.ts ?? null };
+  return { tracker, events, discarded, firstTs: first?.ts ?? null, lastTs: last?.ts ?? null, damage };
 }

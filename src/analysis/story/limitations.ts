@@ -55,6 +55,7 @@ export function limitationsOf(a: DatasetAnalysis, extra: readonly string[] = [])
     if (ds.kernel && !ds.bundle) out.push(`Clocks: ${ds.clockNote}.`);
   }
   if (ds.bundle && !ds.bundle.complete) out.push(`The recording did not finish normally (${ds.bundle.stop_reason}${ds.bundle.error ? `: ${ds.bundle.error}` : ''}).`);
+  for (const d of ds.damage) out.push(`Damaged input, told up to the damage: ${d}.`);
   out.push(...extra);
   return out;
 }
