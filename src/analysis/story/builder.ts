@@ -812,7 +812,7 @@ function syscallDetail(sc: StoryContext, s: SyscallRecord, sent: readonly number
     case 'fcntl':
     case 'setsockopt':
     case 'getsockopt':
-      d.after = stateText;
+      d.after = [explainOption(s), stateText].filter(Boolean).join(' ');
       break;
     case 'exit_group':
     case 'exit': {
@@ -837,6 +837,34 @@ function syscallDetail(sc: StoryContext, s: SyscallRecord, sent: readonly number
   }
   if (s.name !== 'accept' && s.name !== 'accept4' && stateText && !d.after?.includes('inet_sock_set_state')) d.after = `${d.after ?? ''} ${stateText}`.trim();
   return d;
+}
+
+/** What a common fcntl/setsockopt call does, in one sentence ('' when not one of them). */
+function explainOption(s: SyscallRecord): string {
+  const a = s.args;
+  if (s.name === 'fcntl') {
+    const cmd = Number(a.cmd);
+    const arg = Number(a.arg);
+    if (cmd === 3) return `Reads the descriptor's status flags${s.ret !== null && s.ret >= 0 ? ` (${(s.ret & 0o4000) !== 0 ? 'non-blocking' : 'blocking'})` : ''}.`;
+    if (cmd === 4) return (arg & 0o4000) !== 0 ? 'Makes the descriptor non-blocking: a read or accept with nothing ready returns EAGAIN at once instead of sleeping, so the program waits in select/poll instead.' : 'Makes the descriptor blocking again: the next read or write may sleep in the kernel.';
+    if (cmd === 2) return 'Sets close-on-exec: a program this one executes will not inherit the descriptor.';
+    return '';
+  }
+  if (s.name === 'setsockopt' && Number(a.level) === 1) {
+    switch (Number(a.optname)) {
+      case 2:
+        return 'SO_REUSEADDR: the port can be bound again at once, even while old connections on it linger in TIME_WAIT.';
+      case 13:
+        return 'SO_LINGER: with a zero timeout, close() will abort the connection with RST instead of the FIN handshake.';
+      case 9:
+        return 'SO_KEEPALIVE: the kernel will probe an idle connection.';
+      default:
+        return '';
+    }
+  }
+  if (s.name === 'setsockopt' && Number(a.level) === 6 && Number(a.optname) === 1) return "TCP_NODELAY: small writes leave at once instead of waiting for Nagle's algorithm.";
+  if (s.name === 'getsockopt' && Number(a.level) === 1 && Number(a.optname) === 4) return 'SO_ERROR: the outcome of a non-blocking connect().';
+  return '';
 }
 
 /** A step for a frame of the connection the subject did not send itself. */
