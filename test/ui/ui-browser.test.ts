@@ -86,6 +86,8 @@ describe('web UI in Chromium on a recorded seed bundle', { skip, timeout: 600_00
     assert.match(tree, /Flags/);
     const q = await waitForHash(page, (h) => (h.get('sel') ?? '').startsWith('packet:') && h.has('c'), 'the selected packet');
     assert.equal(q.get('tab'), 'packets');
+    // The Process column fills in when the server's correlation is done.
+    await page.locator('.view[data-view="packets"] .row', { hasText: /\[SYN\]/ }).filter({ hasText: 'ncat[' }).first().waitFor({ timeout: 120_000 });
     await page.screenshot({ path: join(shots, 'packets.png') });
   });
 
