@@ -101,6 +101,38 @@ describe('web UI in Chromium on a recorded seed bundle', { skip, timeout: 600_00
     await page.locator('.view[data-view="events"] .row.linked').first().waitFor({ timeout: 15_000 });
   });
 
+  test('the handshake’s last ACK links to the server thread it woke; following the link filters Events to it', async () => {
+    await page.click('button.tab[data-tab="packets"]');
+    const filter = page.locator('.view[data-view="packets"] input[aria-label="display filter"]');
+    const expr = `tcp.port == ${bundle.port} && tcp.seq == 1 && tcp.ack == 1 && tcp.len == 0 && !tcp.flags.syn`;
+    await filter.fill(expr);
+    await filter.press('Enter');
+    await waitForHash(page, (h) => h.get('pf') === expr, 'the display filter');
+    const rows = page.locator('.view[data-view="packets"] .row:visible');
+    await rows.first().waitFor();
+    let woke = false;
+    for (let k = 0; k < (await rows.count()) && !woke; k++) {
+      const no = ((await rows.nth(k).locator('div').first().textContent()) ?? '').trim();
+      await rows.nth(k).click();
+      // Wait for this frame's detail (not the previous one's) and its kernel links.
+      const links = page.locator('.detail .links', { hasText: `Frame ${no} at` });
+      await links.locator('text=Kernel events').waitFor({ timeout: 15_000 });
+      woke = (await links.locator('a', { hasText: /^tid \d+$/ }).count()) > 0;
+    }
+    assert.ok(woke, 'one copy of the ACK (the one the server received) woke a thread');
+    const tidLink = page.locator('.detail .links a', { hasText: /^tid \d+$/ }).first();
+    const tid = ((await tidLink.textContent()) ?? '').replace('tid ', '');
+    await tidLink.click();
+    const q = await waitForHash(page, (h) => h.get('sel') === `thread:${tid}` && h.get('et') === tid, 'the woken thread selected and the Events filter');
+    assert.equal(q.get('tab'), 'events');
+    await page.locator('.view[data-view="events"] .row:visible', { hasText: 'ncat' }).first().waitFor({ timeout: 15_000 });
+    // Back to the unfiltered views for the next tests.
+    await page.locator('.view[data-view="events"] button', { hasText: 'Clear' }).click();
+    await page.click('button.tab[data-tab="packets"]');
+    await filter.fill(`tcp.port == ${bundle.port}`);
+    await filter.press('Enter');
+  });
+
   test('Threads shows the ncat threads, Resources the CPUs', async () => {
     await page.click('button.tab[data-tab="threads"]');
     const threads = await page.locator('.view[data-view="threads"] .sr-only li').allTextContents();
