@@ -171,6 +171,24 @@ describe('lttng/many-threads (lttng-modules 2.8)', () => {
   });
 });
 
+describe('a kernel trace without its state dump', () => {
+  test('many-threads from after its state dump: threads come from the scheduler events alone', () => {
+    const tc = openTraceCollection([join(lttng, 'many-threads')]);
+    const full = analyzeKernel(tc, { fds: false });
+    const from = full.statedump!.end! + 1n;
+    const model = analyzeKernel(tc, { begin: from, fds: false });
+    assert.equal(model.statedump, null);
+    checkModel(model);
+    const main = model.threadsByTid(2673)[0]!;
+    assert.equal(main.name, 'multithread', 'named by sched_switch');
+    assert.equal(model.threadsByTid(2871)[0]!.pid, 2673, 'pid from the fork event');
+    // what only the dump told: kworker/0:0 (tid 4) is not known to be a kernel thread
+    const kworker = model.threadsByTid(4)[0];
+    assert.ok(!kworker || kworker.kernelThread === false, 'no state dump, no kernel-thread flag');
+    assert.ok(model.syscalls!.total().total > 60_000, 'system calls counted');
+  });
+});
+
 describe('one pass with progress', () => {
   test('progress reports events and bytes, monotonic, ending with everything read', () => {
     const seen: AnalysisProgress[] = [];
