@@ -86,7 +86,7 @@ export function staticSize(fc: FieldClass): number | null {
 }
 
 /** Smallest possible size in bits, to bound sequence lengths on damaged data. */
-function minSize(fc: FieldClass): number {
+export function minSize(fc: FieldClass): number {
   const s = staticSize(fc);
   if (s !== null) return s;
   switch (fc.kind) {
@@ -103,7 +103,8 @@ function minSize(fc: FieldClass): number {
   }
 }
 
-const ROLE_TARGET: Record<FieldRole, string | null> = {
+/** The DecodeState property each role's value is stored in (null: checked elsewhere). */
+export const ROLE_TARGET: Record<FieldRole, string | null> = {
   magic: 'magic',
   'metadata-uuid': null,
   'stream-class-id': 'streamClassId',
@@ -577,7 +578,7 @@ class FunctionBuilder {
 }
 
 /** True when decoding `fc` writes state (roles, clock, stored values, UUID check). */
-function hasSideEffects(fc: FieldClass): boolean {
+export function hasSideEffects(fc: FieldClass): boolean {
   switch (fc.kind) {
     case 'int':
     case 'varint':

@@ -21,23 +21,33 @@ const cacheLen = new Int32Array(CACHE_SLOTS).fill(-1);
 const cacheBytes = new Uint8Array(CACHE_SLOTS * MAX_CACHED);
 const cacheStr: string[] = new Array<string>(CACHE_SLOTS).fill('');
 
-/** Text of bytes [s, e) (UTF-8). */
+/**
+ * `b.toString('utf8', s, e)` without its argument checks: Buffer's own utf8Slice, present
+ * in every Node.js release (Buffer.prototype.toString calls it), else toString.
+ */
+const utf8Slice: (b: Buffer, s: number, e: number) => string =
+  typeof (Buffer.prototype as { utf8Slice?: unknown }).utf8Slice === 'function'
+    ? (b, s, e) => (b as Buffer & { utf8Slice(s: number, e: number): string }).utf8Slice(s, e)
+    : (b, s, e) => b.toString('utf8', s, e);
+
+/** Text of bytes [s, e) (UTF-8; invalid sequences become U+FFFD, as in Buffer.toString). */
 export function str(b: Buffer, s: number, e: number): string {
   const n = e - s;
   if (n === 0) return '';
-  if (n > MAX_CACHED) return b.toString('utf8', s, e);
+  if (n > MAX_CACHED) return utf8Slice(b, s, e);
   let h = n;
   for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1);
+  const base = slot * MAX_CACHED;
   if (cacheLen[slot] === n) {
-    const base = slot * MAX_CACHED;
     let k = 0;
     while (k < n && cacheBytes[base + k] === b[s + k]) k++;
     if (k === n) return cacheStr[slot]!;
   }
-  const v = b.toString('utf8', s, e);
+  const v = utf8Slice(b, s, e);
+  // copied byte by byte: a subarray() for set() costs more than the copy for ≤ 64 bytes
+  for (let k = 0; k < n; k++) cacheBytes[base + k] = b[s + k]!;
   cacheLen[slot] = n;
-  cacheBytes.set(b.subarray(s, e), slot * MAX_CACHED);
   cacheStr[slot] = v;
   return v;
 }

@@ -1,15 +1,24 @@
 /**
- * The generated decoders of one trace class: packet header, and per stream class the
- * packet context, the event "head" (header + common context) and one function per event
- * class. Event class decoders are compiled on first use: a kernel trace declares over a
- * thousand event classes and typically uses a few dozen.
+ * The decoders of one trace class: packet header, and per stream class the packet
+ * context, the event "head" (header + common context) and one decoder per event class.
+ *
+ * Two tiers, like a JIT: every decoder starts on the interpreter (`interpreter.ts`: one
+ * function for every class, optimised by V8 after a few hundred events) and is replaced
+ * by its generated decoder (`codegen.ts`: fastest once optimised, but each one needs a
+ * thousand or more calls of its own before V8 optimises it) after it has decoded
+ * `compileAfter()` events or packets. A kernel trace declares over a thousand event
+ * classes and uses a hundred or more, most of them a few hundred times: those never need
+ * a generated decoder. The few classes of a multi-million-event trace switch early and
+ * run at full speed. Both tiers decode exactly alike (a test compares them on every
+ * shared trace).
  */
 import type { FieldMap } from '../../model/trace-event.js';
-import type { EventClass, StreamClass, TraceClass } from '../metadata/model.js';
+import type { EventClass, StreamClass, StructClass, TraceClass } from '../metadata/model.js';
 import { CtfEvent, EventClassInfo, type PacketInfo } from '../stream/messages.js';
 import { compile, compileScope, type ScopeDecoder } from './codegen.js';
 import type { DecodeState } from './decode-state.js';
 import { helpers } from './helpers.js';
+import { decode, prepareNode, type DecodeNode } from './interpreter.js';
 
 /** Shared by every event without context fields (never mutate). */
 export const EMPTY_FIELDS: FieldMap = Object.freeze({}) as FieldMap;
@@ -17,14 +26,70 @@ export const EMPTY_FIELDS: FieldMap = Object.freeze({}) as FieldMap;
 export type EventDecoder = (st: DecodeState, pkt: PacketInfo) => CtfEvent;
 export type HeadDecoder = (st: DecodeState) => void;
 
+/**
+ * Default number of events (or packets) a decoder handles on the interpreter before its
+ * generated code replaces it. Measured on this project's traces: generating, compiling
+ * and warming up one event class costs about as much as interpreting ~10,000 of its
+ * events, and a class seen this often will usually be seen much more.
+ */
+const DEFAULT_COMPILE_AFTER = 10_000;
+
+let compileAfterValue: number | undefined;
+
+/**
+ * Events per class decoded by the interpreter before switching to generated code:
+ * `TRACEWIRE_CTF_COMPILE_AFTER` (a count; 0 = generated code from the first event;
+ * `never` = interpreter only), else the default. Read once per process.
+ */
+export function compileAfter(): number {
+  if (compileAfterValue === undefined) {
+    const raw = process.env.TRACEWIRE_CTF_COMPILE_AFTER;
+    if (raw === 'never') compileAfterValue = Infinity;
+    else if (raw !== undefined && /^\d+$/.test(raw)) compileAfterValue = Number(raw);
+    else compileAfterValue = DEFAULT_COMPILE_AFTER;
+  }
+  return compileAfterValue;
+}
+
+/** Overrides compileAfter() for this process (tests compare the two tiers). */
+export function setCompileAfter(n: number | undefined): void {
+  compileAfterValue = n;
+}
+
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 60);
 }
 
+/**
+ * Calls after which the per-stream-class decoders (packet header/context, event header
+ * and common context) switch to generated code: they serve every event or packet of the
+ * stream, so they are few and hot, and their generated code pays off early.
+ */
+function scopeCompileAfter(): number {
+  return Math.min(compileAfter(), 256);
+}
+
+/** A scope decoder (packet header/context) that starts interpreted, then compiles itself. */
+function tieredScope(name: string, fc: StructClass, what: string, install: (d: ScopeDecoder) => void): ScopeDecoder {
+  const limit = scopeCompileAfter();
+  if (limit === 0) return compileScope(name, fc, what, helpers);
+  const node = prepareNode(fc, what);
+  let calls = 0;
+  return (st) => {
+    if (++calls > limit) {
+      const hot = compileScope(name, fc, what, helpers);
+      install(hot);
+      return hot(st);
+    }
+    return decode(st, node) as Record<string, unknown> | null;
+  };
+}
+
 export class StreamClassDecoders {
-  readonly packetContext: ScopeDecoder | null;
-  /** Header + common context, or null when the stream class has neither. */
-  readonly head: HeadDecoder | null;
+  /** Packet context decoder (its tier may change while reading). */
+  packetContext: ScopeDecoder | null;
+  /** Header + common context, or null when the stream class has neither (its tier may change). */
+  head: HeadDecoder | null;
   /** Event class id to use when the header carries none (single event class), else -1. */
   readonly defaultEventId: number;
   /** Dense table of event decoders by id (filled lazily by event()), or null for huge ids. */
@@ -32,21 +97,8 @@ export class StreamClassDecoders {
   private readonly map: Map<number, EventDecoder> | null;
 
   constructor(readonly sc: StreamClass) {
-    this.packetContext = sc.packetContext ? compileScope(`packet_context_${sc.id}`, sc.packetContext, 'packet context', helpers) : null;
-    const header = sc.eventHeader;
-    const common = sc.eventCommonContext;
-    this.head =
-      header || common
-        ? compile<void>(`event_head_${sc.id}`, helpers, (g) => {
-            if (header) g.field(header, 'event header');
-            g.emit('st.evCycHi = st.cycHi; st.evCycLo = st.cycLo;');
-            if (common) {
-              const v = g.field(common, 'event context');
-              g.emit(`st.ctx = ${v ?? g.konst(EMPTY_FIELDS)};`);
-            } else g.emit(`st.ctx = ${g.konst(EMPTY_FIELDS)};`);
-            return 'undefined';
-          })
-        : null;
+    this.packetContext = sc.packetContext ? tieredScope(`packet_context_${sc.id}`, sc.packetContext, 'packet context', (d) => (this.packetContext = d)) : null;
+    this.head = sc.eventHeader || sc.eventCommonContext ? this.tieredHead() : null;
     const ids = [...sc.eventClasses.keys()];
     this.defaultEventId = ids.length === 1 ? ids[0]! : -1;
     const maxId = ids.length ? Math.max(...ids) : 0;
@@ -59,37 +111,107 @@ export class StreamClassDecoders {
     }
   }
 
+  private tieredHead(): HeadDecoder {
+    const limit = scopeCompileAfter();
+    if (limit === 0) return compileHead(this.sc);
+    const header = this.sc.eventHeader ? prepareNode(this.sc.eventHeader, 'event header') : null;
+    const common = this.sc.eventCommonContext ? prepareNode(this.sc.eventCommonContext, 'event context') : null;
+    let calls = 0;
+    return (st) => {
+      if (++calls > limit) {
+        const hot = compileHead(this.sc);
+        this.head = hot;
+        hot(st);
+        return;
+      }
+      if (header !== null) decode(st, header);
+      st.evCycHi = st.cycHi;
+      st.evCycLo = st.cycLo;
+      st.ctx = common !== null ? ((decode(st, common) as FieldMap | null) ?? EMPTY_FIELDS) : EMPTY_FIELDS;
+    };
+  }
+
   /** The decoder of event class `id`, or undefined when the metadata has no such class. */
   event(id: number): EventDecoder | undefined {
     const cached = this.table ? this.table[id] : this.map!.get(id);
     if (cached) return cached;
     const ec = this.sc.eventClasses.get(id);
     if (!ec) return undefined;
-    const fn = compileEvent(this.sc, ec);
+    const fn = this.tieredEvent(ec);
+    this.install(id, fn);
+    return fn;
+  }
+
+  private install(id: number, fn: EventDecoder): void {
     if (this.table) this.table[id] = fn;
     else this.map!.set(id, fn);
-    return fn;
+  }
+
+  private tieredEvent(ec: EventClass): EventDecoder {
+    const sc = this.sc;
+    const info = new EventClassInfo(ec.name, ec.id, sc.id, ec, sc);
+    const limit = compileAfter();
+    if (limit === 0) return compileEvent(sc, ec, info);
+    const spec = ec.specificContext ? prepareNode(ec.specificContext, `event '${ec.name}' context`) : null;
+    const payload = ec.payload ? prepareNode(ec.payload, `event '${ec.name}' field`) : null;
+    const hasCommon = sc.eventCommonContext !== null && sc.eventCommonContext.inIr;
+    let calls = 0;
+    return (st, pkt) => {
+      if (++calls > limit) {
+        const hot = compileEvent(sc, ec, info);
+        this.install(ec.id, hot);
+        return hot(st, pkt);
+      }
+      return interpretEvent(st, pkt, info, spec, payload, hasCommon);
+    };
   }
 }
 
-function compileEvent(sc: StreamClass, ec: EventClass): EventDecoder {
-  const info = new EventClassInfo(ec.name, ec.id, sc.id, ec, sc);
+/** The interpreted event decoder (the same steps as compileEvent's generated code). */
+function interpretEvent(st: DecodeState, pkt: PacketInfo, info: EventClassInfo, spec: DecodeNode | null, payload: DecodeNode | null, hasCommon: boolean): CtfEvent {
+  const s = spec !== null ? (decode(st, spec) as FieldMap | null) : null;
+  const p = payload !== null ? (decode(st, payload) as FieldMap | null) : null;
+  const ctx = s === null ? st.ctx! : hasCommon ? (helpers.merge(st.ctx, s) as FieldMap) : s;
+  return new CtfEvent(info, pkt, st.evCycHi, st.evCycLo, ctx, p ?? EMPTY_FIELDS);
+}
+
+function compileHead(sc: StreamClass): HeadDecoder {
+  const header = sc.eventHeader;
+  const common = sc.eventCommonContext;
+  return compile<void>(`event_head_${sc.id}`, helpers, (g) => {
+    if (header) g.field(header, 'event header');
+    g.emit('st.evCycHi = st.cycHi; st.evCycLo = st.cycLo;');
+    if (common) {
+      const v = g.field(common, 'event context');
+      g.emit(`st.ctx = ${v ?? g.konst(EMPTY_FIELDS)};`);
+    } else g.emit(`st.ctx = ${g.konst(EMPTY_FIELDS)};`);
+    return 'undefined';
+  });
+}
+
+function compileEvent(sc: StreamClass, ec: EventClass, info: EventClassInfo): EventDecoder {
   const hasCommon = sc.eventCommonContext !== null && sc.eventCommonContext.inIr;
-  const fn = compile<CtfEvent>(`event_${safeName(ec.name)}_${ec.id}`, helpers, (g) => {
-    const spec = ec.specificContext ? g.field(ec.specificContext, `event '${ec.name}' context`) : null;
-    const payload = ec.payload ? g.field(ec.payload, `event '${ec.name}' field`) : null;
-    const ctx = spec === null ? 'st.ctx' : hasCommon ? `H.merge(st.ctx, ${spec})` : spec;
-    return `new ${g.konst(CtfEvent)}(${g.konst(info)}, pkt, st.evCycHi, st.evCycLo, ${ctx}, ${payload ?? g.konst(EMPTY_FIELDS)})`;
-  }, ['pkt']);
+  const fn = compile<CtfEvent>(
+    `event_${safeName(ec.name)}_${ec.id}`,
+    helpers,
+    (g) => {
+      const spec = ec.specificContext ? g.field(ec.specificContext, `event '${ec.name}' context`) : null;
+      const payload = ec.payload ? g.field(ec.payload, `event '${ec.name}' field`) : null;
+      const ctx = spec === null ? 'st.ctx' : hasCommon ? `H.merge(st.ctx, ${spec})` : spec;
+      return `new ${g.konst(CtfEvent)}(${g.konst(info)}, pkt, st.evCycHi, st.evCycLo, ${ctx}, ${payload ?? g.konst(EMPTY_FIELDS)})`;
+    },
+    ['pkt'],
+  );
   return fn as unknown as EventDecoder;
 }
 
 export class TraceDecoders {
-  readonly packetHeader: ScopeDecoder | null;
+  /** Packet header decoder (its tier may change while reading). */
+  packetHeader: ScopeDecoder | null;
   private readonly streams = new Map<number, StreamClassDecoders>();
 
   constructor(readonly tc: TraceClass) {
-    this.packetHeader = tc.packetHeader ? compileScope('packet_header', tc.packetHeader, 'packet header', helpers) : null;
+    this.packetHeader = tc.packetHeader ? tieredScope('packet_header', tc.packetHeader, 'packet header', (d) => (this.packetHeader = d)) : null;
   }
 
   streamClass(id: number): StreamClassDecoders | undefined {

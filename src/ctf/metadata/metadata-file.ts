@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { FormatError } from '../../base/errors.js';
 import { parseCtf2Metadata } from '../ctf2/ctf2-metadata.js';
 import { MetadataError } from './metadata-error.js';
+import { cachedTraceClass } from './metadata-cache.js';
 import type { TraceClass } from './model.js';
 import { resolveTsdl } from './tsdl-resolver.js';
 
@@ -91,11 +92,13 @@ function fileOffset(content: MetadataContent, textByte: number): number {
 
 /**
  * Reads and decodes the metadata file at `file` into a trace class. Throws FormatError
- * (file, byte offset, reason) for any damaged or unsupported metadata.
+ * (file, byte offset, reason) for any damaged or unsupported metadata. Valid metadata is
+ * cached on disk (see metadata-cache.ts): the next read of the same content loads the
+ * model, and builds its event classes only when they are first used.
  */
 export function readMetadata(file: string): TraceClass {
   const buf = readFileSync(file);
-  return decodeMetadata(file, buf);
+  return cachedTraceClass(buf, () => decodeMetadata(file, buf));
 }
 
 /** Like readMetadata, for metadata already in memory. */

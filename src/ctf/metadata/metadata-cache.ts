@@ -1,0 +1,329 @@
+/**
+ * On-disk cache of decoded metadata. A kernel trace's TSDL metadata is ~300 KB declaring
+ * ~1,200 event classes; lexing, parsing, resolving and validating it takes far longer
+ * than decoding a small trace, and a trace is usually read many times. The first read
+ * does the full work (with every check babeltrace2 makes, also on event classes no packet
+ * uses) and stores the resulting model; later reads of the same metadata load it and
+ * build only the event classes the packets use, on first use.
+ *
+ * - Key: SHA-1 of the metadata file's bytes, plus a fingerprint of the code that builds
+ *   the model (this module's directory, or the bundle holding it: sizes and mtimes) and
+ *   of the V8 version (the entries are V8-serialised), so a changed reader never sees an
+ *   entry of another.
+ * - Where: `$XDG_CACHE_HOME/tracewire/ctf-metadata/`, else `~/.cache/tracewire/ctf-metadata/`.
+ *   `TRACEWIRE_NO_CACHE=1` turns it off; `TRACEWIRE_CACHE_DIR` moves it (tests).
+ * - Safety: entries are written to a temporary file and renamed (readers never see half
+ *   an entry, concurrent writers of one key write the same bytes); each entry carries a
+ *   SHA-1 of its content, checked on load; any problem (unreadable, corrupt, wrong
+ *   version, no space) means "not cached" and never fails the command. At most
+ *   MAX_ENTRIES entries are kept (oldest removed).
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import { walkFieldClass } from './field-class-util.js';
+import type { EventClass, FieldClass, StreamClass, TraceClass } from './model.js';
+
+const MAGIC = 'TWMETA02';
+const PREFIX_BYTES = 32; // magic (8) + header length (4) + SHA-1 of the rest (20)
+const MAX_ENTRIES = 256;
+
+/** Event classes of one stream class held serialised until first use. */
+interface LazyEntry {
+  readonly id: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+interface CacheHeader {
+  readonly key: string;
+  /** The trace class; with `events`, its stream classes' event maps are empty. */
+  readonly tc: TraceClass;
+  /**
+   * Per stream class id: its event classes in declaration order, as [id, start, end]
+   * byte ranges of the serialised classes, which follow the header.
+   */
+  readonly events: Array<[number, Array<[number, number, number]>]> | null;
+}
+
+/**
+ * The event classes of a stream class, built from the cache entry when first asked for.
+ * Behaves like the Map the resolver builds (same keys, same iteration order): get()/has()
+ * build one class, keys()/size build none, iterating values builds them all.
+ */
+export class LazyEventClasses extends Map<number, EventClass> {
+  private readonly pending = new Map<number, LazyEntry>();
+  private readonly built = new Map<number, EventClass>();
+  private readonly order: number[] = [];
+  private complete = false;
+
+  constructor(
+    entries: ReadonlyArray<LazyEntry>,
+    private readonly load: (e: LazyEntry) => EventClass,
+  ) {
+    super();
+    for (const e of entries) {
+      this.pending.set(e.id, e);
+      this.order.push(e.id);
+    }
+  }
+
+  override get(id: number): EventClass | undefined {
+    if (this.complete) return super.get(id);
+    let ec = this.built.get(id);
+    if (ec === undefined) {
+      const e = this.pending.get(id);
+      if (e === undefined) return undefined;
+      ec = this.load(e);
+      this.built.set(id, ec);
+    }
+    return ec;
+  }
+  override has(id: number): boolean {
+    return this.complete ? super.has(id) : this.pending.has(id);
+  }
+  override get size(): number {
+    return this.complete ? super.size : this.order.length;
+  }
+  override keys(): MapIterator<number> {
+    return this.complete ? super.keys() : this.order[Symbol.iterator]();
+  }
+  /** Builds every event class (in declaration order), after which this is a plain Map. */
+  private all(): void {
+    if (this.complete) return;
+    for (const id of this.order) super.set(id, this.get(id)!);
+    this.complete = true;
+    this.pending.clear();
+    this.built.clear();
+  }
+  override values(): MapIterator<EventClass> {
+    this.all();
+    return super.values();
+  }
+  override entries(): MapIterator<[number, EventClass]> {
+    this.all();
+    return super.entries();
+  }
+  override [Symbol.iterator](): MapIterator<[number, EventClass]> {
+    this.all();
+    return super[Symbol.iterator]();
+  }
+  override forEach(cb: (value: EventClass, key: number, map: Map<number, EventClass>) => void, thisArg?: unknown): void {
+    this.all();
+    super.forEach(cb, thisArg);
+  }
+  override set(id: number, ec: EventClass): this {
+    this.all();
+    return super.set(id, ec);
+  }
+  override delete(id: number): boolean {
+    this.all();
+    return super.delete(id);
+  }
+  override clear(): void {
+    this.all();
+    super.clear();
+  }
+}
+
+/** The cache directory, or null when caching is off or there is no home. */
+export function metadataCacheDir(): string | null {
+  const env = process.env;
+  if (env.TRACEWIRE_NO_CACHE && env.TRACEWIRE_NO_CACHE !== '0') return null;
+  if (env.TRACEWIRE_CACHE_DIR) return join(env.TRACEWIRE_CACHE_DIR, 'ctf-metadata');
+  const home = env.HOME || homedir();
+  const base = env.XDG_CACHE_HOME || (home ? join(home, '.cache') : '');
+  return base ? join(base, 'tracewire', 'ctf-metadata') : null;
+}
+
+let fingerprintValue: string | undefined;
+
+/**
+ * What identifies the code that builds the model: the V8 version, this cache format, and
+ * the size and mtime of every module of the metadata front ends (this directory and
+ * `../ctf2`), or of the bundle when this module is part of one.
+ */
+function codeFingerprint(): string {
+  if (fingerprintValue !== undefined) return fingerprintValue;
+  const parts = [MAGIC, process.versions.v8];
+  const here = fileURLToPath(import.meta.url);
+  const dir = dirname(here);
+  const files = basename(dir) === 'metadata' ? [dir, join(dir, '..', 'ctf2')].flatMap((d) => readdirSync(d).map((f) => join(d, f))) : [here];
+  for (const f of files.sort()) {
+    const st = statSync(f);
+    parts.push(`${basename(f)}:${st.size}:${st.mtimeMs}`);
+  }
+  fingerprintValue = createHash('sha1').update(parts.join('|')).digest('hex');
+  return fingerprintValue;
+}
+
+/**
+ * True when an event class's field classes refer to nothing outside themselves (no
+ * clock mapping, lengths/tags/selectors within the event): such a class can be stored
+ * and loaded on its own.
+ */
+function selfContained(ec: EventClass): boolean {
+  const inside = new Set<FieldClass>();
+  walkFieldClass(ec.specificContext, (f) => inside.add(f));
+  walkFieldClass(ec.payload, (f) => inside.add(f));
+  for (const f of inside) {
+    switch (f.kind) {
+      case 'int':
+      case 'varint':
+        if (f.mappedClock) return false;
+        break;
+      case 'sequence':
+      case 'dynamic-string':
+      case 'blob':
+        if (f.lengthField && !inside.has(f.lengthField)) return false;
+        break;
+      case 'variant':
+        if (f.tagField && !inside.has(f.tagField)) return false;
+        break;
+      case 'optional':
+        if (f.selectorField && !inside.has(f.selectorField)) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+function entryKey(metadata: Buffer): string {
+  return `${createHash('sha1').update(metadata).digest('hex')}-${codeFingerprint().slice(0, 16)}`;
+}
+
+/** Loads the cached model of `metadata`, or null (not cached, or an unusable entry). */
+function load(dir: string, key: string): TraceClass | null {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(join(dir, `${key}.bin`));
+  } catch {
+    return null;
+  }
+  try {
+    if (buf.length < PREFIX_BYTES || buf.toString('latin1', 0, 8) !== MAGIC) return null;
+    const headerLen = buf.readUInt32LE(8);
+    if (PREFIX_BYTES + headerLen > buf.length) return null;
+    const sum = createHash('sha1').update(buf.subarray(PREFIX_BYTES)).digest();
+    if (!sum.equals(buf.subarray(12, PREFIX_BYTES))) return null;
+    const header = deserialize(buf.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLen)) as CacheHeader;
+    if (header.key !== key) return null;
+    const tc = header.tc;
+    if (header.events) {
+      const base = PREFIX_BYTES + headerLen;
+      const loadEvent = (e: LazyEntry) => deserialize(buf.subarray(base + e.start, base + e.end)) as EventClass;
+      for (const [scId, list] of header.events) {
+        const sc = tc.streamClasses.get(scId);
+        if (!sc) return null;
+        (sc as { eventClasses: Map<number, EventClass> }).eventClasses = new LazyEventClasses(
+          list.map(([id, start, end]) => ({ id, start, end })),
+          loadEvent,
+        );
+      }
+    }
+    return tc;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes the cache entry of `tc`; failures are ignored (the cache is an optimisation). */
+function store(dir: string, key: string, tc: TraceClass): void {
+  try {
+    const lazy = [...tc.streamClasses.values()].every((sc) => [...sc.eventClasses.values()].every(selfContained));
+    const blobs: Buffer[] = [];
+    let events: CacheHeader['events'] = null;
+    let headerTc = tc;
+    if (lazy) {
+      // event classes are serialised one by one and stored after the header
+      const perSc: Array<[number, Array<[number, number, number]>]> = [];
+      let offset = 0; // within the event classes, which follow the header
+      const streamClasses = new Map<number, StreamClass>();
+      for (const [scId, sc] of tc.streamClasses) {
+        const list: Array<[number, number, number]> = [];
+        for (const [id, ec] of sc.eventClasses) {
+          const b = serialize(ec);
+          list.push([id, offset, offset + b.length]);
+          blobs.push(b);
+          offset += b.length;
+        }
+        perSc.push([scId, list]);
+        streamClasses.set(scId, { ...sc, eventClasses: new Map() });
+      }
+      events = perSc;
+      headerTc = { ...tc, streamClasses };
+    }
+    const header = serialize({ key, tc: headerTc, events } satisfies CacheHeader);
+    const body = Buffer.concat([header, ...blobs]);
+    const prefix = Buffer.alloc(PREFIX_BYTES);
+    prefix.write(MAGIC, 0, 'latin1');
+    prefix.writeUInt32LE(header.length, 8);
+    createHash('sha1').update(body).digest().copy(prefix, 12);
+    mkdirSync(dir, { recursive: true });
+    const tmp = join(dir, `.${key}.${process.pid}.${Date.now()}.tmp`);
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      writeSync(fd, prefix);
+      writeSync(fd, body);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, join(dir, `${key}.bin`));
+    prune(dir);
+  } catch {
+    // read-only or full disk, permissions, …: the next run decodes the metadata again
+  }
+}
+
+/** Keeps the newest MAX_ENTRIES entries; removes stale temporary files of dead writers. */
+function prune(dir: string): void {
+  const names = readdirSync(dir);
+  if (names.length <= MAX_ENTRIES) return;
+  const now = Date.now();
+  const entries: Array<{ path: string; mtime: number }> = [];
+  for (const n of names) {
+    const path = join(dir, n);
+    try {
+      const mtime = statSync(path).mtimeMs;
+      if (n.endsWith('.tmp')) {
+        if (now - mtime > 3_600_000) unlinkSync(path);
+      } else if (n.endsWith('.bin')) entries.push({ path, mtime });
+    } catch {
+      // removed by another process meanwhile
+    }
+  }
+  entries.sort((a, b) => b.mtime - a.mtime);
+  for (const e of entries.slice(MAX_ENTRIES)) {
+    try {
+      unlinkSync(e.path);
+    } catch {
+      // idem
+    }
+  }
+}
+
+/**
+ * The trace class of the metadata file content `metadata`: from the cache when it holds
+ * it, else `decode()` (which throws on invalid metadata: nothing is cached then), whose
+ * result is stored for the next time.
+ */
+export function cachedTraceClass(metadata: Buffer, decode: () => TraceClass): TraceClass {
+  const dir = metadataCacheDir();
+  if (dir === null) return decode();
+  let key: string;
+  try {
+    key = entryKey(metadata);
+  } catch {
+    return decode();
+  }
+  const hit = load(dir, key);
+  if (hit) return hit;
+  const tc = decode();
+  store(dir, key, tc);
+  return tc;
+}
