@@ -16,7 +16,9 @@ import type { Dataset, DatasetFrame } from '../../bundle/types.js';
 import type { ThreadInfo } from './context.js';
 import { namesOfRole, type EventRole } from './event-names.js';
 import { matchFrames, type MatchResult } from './frame-matcher.js';
-import { scanKernel } from './kernel-scan.js';
+import { runKernelPass } from './kernel-pass.js';
+import { SyscallLog } from './syscall-log.js';
+import type { KernelModel } from '../kernel/index.js';
 import { SkbJourneyCollector, type TcpKernelEvent } from './skb-journeys.js';
 import { addressFromFields, ownerAt, sockaddrFromBytes, SocketTracker } from './socket-tracker.js';
 import { contextKey, dropReasonName } from './util.js';
@@ -43,6 +45,7 @@ export type { ExecContext, IrqInstance, SoftirqInstance, SoftirqRaiser, SyscallI
 export { softirqName, tcpStateName, SOFTIRQ_NET_RX, TCP_STATES } from './event-names.js';
 export { endpointText, ownerAt } from './socket-tracker.js';
 export { contextKey } from './util.js';
+export type { SubjectActivity, SyscallLog, SyscallRecord } from './syscall-log.js';
 
 /** Everything the one kernel pass and the matching produce. */
 export interface DatasetAnalysis {
@@ -56,6 +59,13 @@ export interface DatasetAnalysis {
   readonly hops: readonly SkbHop[];
   /** Counts of the kernel pass, or null without a kernel trace. */
   readonly trace: { readonly events: number; readonly discarded: number; readonly firstTs: bigint | null; readonly lastTs: bigint | null } | null;
+  /**
+   * The kernel analysis's model, built on the same pass (threads, CPUs, IRQs, wakeups; fd
+   * tables in `kernelModel.fds`), or null without a single kernel trace.
+   */
+  readonly kernelModel: KernelModel | null;
+  /** Every system call, exec and exit of the trace (a story's subject reads its own here). */
+  readonly syscalls: SyscallLog | null;
 }
 
 function hasRole(ds: Dataset, role: EventRole): boolean {
@@ -105,7 +115,8 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
   const journeys = new SkbJourneyCollector();
   const sockets = new SocketTracker();
   const blocked = new BlockedIntervalCollector();
-  const scan = ds.kernel ? scanKernel(ds.kernel, [journeys, sockets, blocked]) : null;
+  const syscalls = new SyscallLog();
+  const scan = ds.kernel ? runKernelPass(ds.kernel, [journeys, sockets, blocked, syscalls]) : null;
   const notes: string[] = [];
 
   const devices = devicesByNetns(ds);
@@ -249,6 +260,8 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
     threads: scan?.tracker.threads ?? new Map(),
     hops: journeys.hops,
     trace: scan ? { events: scan.events, discarded: scan.discarded, firstTs: scan.firstTs, lastTs: scan.lastTs } : null,
+    kernelModel: scan?.model ?? null,
+    syscalls: scan ? syscalls : null,
   };
 }
 

@@ -13,7 +13,7 @@
 import { fieldKey, fieldNumber, type TraceEvent } from '../../model/trace-event.js';
 import type { ContextTracker, ExecContext } from './context.js';
 import type { EventRole } from './event-names.js';
-import type { KernelCollector, SyscallName } from './kernel-scan.js';
+import type { KernelCollector, SyscallName } from './kernel-pass.js';
 import { eventRefOf, type EventRef, type HopKind, type SkbHop, type SkbJourney } from './types.js';
 
 const JOURNEY_IDLE_NS = 2_000_000_000n;

@@ -18,7 +18,7 @@ import { formatIpv4At, formatIpv6At } from '../../dissect/bytes.js';
 import { fieldNumber, type FieldValue, type TraceEvent } from '../../model/trace-event.js';
 import type { ContextTracker } from './context.js';
 import { TCP_CLOSE, TCP_LISTEN, TCP_SYN_RECV, type EventRole } from './event-names.js';
-import type { KernelCollector, SyscallName } from './kernel-scan.js';
+import type { KernelCollector, SyscallName } from './kernel-pass.js';
 import { addressText } from './skb-journeys.js';
 import { eventRefOf, type Endpoint, type EventRef, type FdBinding, type SocketRecord } from './types.js';
 

@@ -12,7 +12,7 @@
  */
 import type { DatasetFrame } from '../../bundle/types.js';
 import type { DatasetAnalysis } from '../correlate/index.js';
-import { analyzeKernel, type FdModel } from '../kernel/index.js';
+import type { FdInfo, FdModel } from '../kernel/index.js';
 import { softirqName, tcpStateName, TCP_LISTEN } from '../correlate/event-names.js';
 import { endpointText } from '../correlate/socket-tracker.js';
 import type { EventRef, FrameCorrelation, SkbHop, SocketRecord } from '../correlate/types.js';
@@ -22,7 +22,7 @@ import { listConnections, pickConnection, type ConnectionInfo } from './connecti
 import { limitationsOf } from './limitations.js';
 import { assignSeedItems } from './seed-map.js';
 import { condense, type Item } from './condense.js';
-import { collectSubjectActivity, type SubjectActivity, type SyscallRecord } from './subject.js';
+import type { SubjectActivity, SyscallRecord } from '../correlate/syscall-log.js';
 import { callText, returnText } from './syscall-text.js';
 import type { Story, StoryFilter, StoryStep, StoryStepKind, StorySubject } from './types.js';
 
@@ -175,13 +175,34 @@ class StoryContext {
     return named ? `${fd} = ${named}` : String(fd);
   }
 
+  private fdLives: Map<number, FdInfo[]> | null = null;
+
+  /**
+   * The subject's fd `fd` at `ts` in the kernel analysis's tables: the last lifetime open
+   * then (FdModel.fdAt's rule), from an index of the subject's fds built once — a busy
+   * server has thousands of lifetimes of the same few numbers.
+   */
+  private fdAt(fd: number, ts: bigint): FdInfo | null {
+    if (!this.fdLives) {
+      this.fdLives = new Map();
+      for (const info of this.fds!.fds({ pid: this.pid! })) {
+        let l = this.fdLives.get(info.fd);
+        if (!l) this.fdLives.set(info.fd, (l = []));
+        l.push(info);
+      }
+    }
+    let best: FdInfo | null = null;
+    for (const info of this.fdLives.get(fd) ?? []) if ((info.openTs === null || info.openTs <= ts) && (info.closeTs === null || info.closeTs > ts)) best = info;
+    return best;
+  }
+
   /**
    * What a non-socket fd (or a socket this analysis did not tie) names, from the kernel
    * analysis's fd tables (src/analysis/fds): `pipe:[…]`, a path, `socket 10.0.0.2:4000`.
    */
   fdName(fd: number, ts: bigint): string | undefined {
     if (this.pid !== null && this.fds) {
-      const info = this.fds.fdAt(this.pid, fd, ts);
+      const info = this.fdAt(fd, ts);
       if (info) {
         if (info.kind === 'socket' && info.socketId !== null) {
           const sock = this.fds.socket(info.socketId);
@@ -219,7 +240,19 @@ class StoryContext {
         this.hopsByTid.set(h.ctx.tid, l);
       }
     }
-    return (this.hopsByTid.get(tid) ?? []).filter((h) => h.ts >= from && h.ts <= to);
+    // The hops are in time order (the pass appends them): a binary search finds the window.
+    const list = this.hopsByTid.get(tid);
+    if (!list) return [];
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.ts < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: SkbHop[] = [];
+    for (let i = lo; i < list.length && list[i]!.ts <= to; i++) out.push(list[i]!);
+    return out;
   }
 
   frame(n: number): DatasetFrame | undefined {
@@ -239,8 +272,8 @@ export function buildStoryFromAnalysis(a: DatasetAnalysis, filter: StoryFilter =
   const all = listConnections(a);
   const { chosen, others } = pickConnection(all, filter);
   const pid = filter.pid ?? chosen?.ref.processes.find((p) => p.role === 'server')?.pid ?? chosen?.ref.processes[0]?.pid ?? null;
-  const activity = a.dataset.kernel && pid !== null ? collectSubjectActivity(a.dataset.kernel, pid) : null;
-  const sc = new StoryContext(a, chosen, pid, activity, activity ? fdTables(a) : null);
+  const activity = a.syscalls && pid !== null ? a.syscalls.activityOf(pid) : null;
+  const sc = new StoryContext(a, chosen, pid, activity, activity ? (a.kernelModel?.fds ?? null) : null);
   const items: Item[] = [];
   let order = 0;
   const push = (it: Omit<Item, 'order'>) => items.push({ ...it, order: order++ });
@@ -391,21 +424,6 @@ export function buildStoryFromAnalysis(a: DatasetAnalysis, filter: StoryFilter =
     source: { paths: a.dataset.paths, originTs, kernel: a.dataset.kernel !== null, capture: a.dataset.capturePath !== null },
     latencies,
   };
-}
-
-/**
- * The fd tables of the kernel analysis (src/analysis/kernel, src/analysis/fds): files,
- * pipes and sockets this correlation does not follow. Null when that analysis cannot run
- * on this trace (it reads one kernel trace of a collection).
- */
-function fdTables(a: DatasetAnalysis): FdModel | null {
-  const kernel = a.dataset.kernel;
-  if (!kernel) return null;
-  try {
-    return analyzeKernel(kernel, { statistics: false }).fds;
-  } catch {
-    return null;
-  }
 }
 
 function dedupeEvents(events: readonly EventRef[]): EventRef[] {

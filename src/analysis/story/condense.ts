@@ -7,7 +7,7 @@
  */
 import type { DatasetFrame } from '../../bundle/types.js';
 import type { EventRef } from '../correlate/types.js';
-import type { SyscallRecord } from './subject.js';
+import type { SyscallRecord } from '../correlate/syscall-log.js';
 import type { StoryStepKind } from './types.js';
 
 /** A step before numbering (built by builder.ts). */

@@ -9,7 +9,7 @@
 import { fieldNumber, type FieldMap, type TraceEvent } from '../../model/trace-event.js';
 import type { ContextTracker, ExecContext } from '../correlate/context.js';
 import type { EventRole } from '../correlate/event-names.js';
-import type { KernelCollector, SyscallName } from '../correlate/kernel-scan.js';
+import type { KernelCollector, SyscallName } from '../correlate/kernel-pass.js';
 import { eventRefOf, type EventRef } from '../correlate/types.js';
 
 /** System calls whose blocked intervals are kept (they wait for I/O, often the network). */

@@ -1,0 +1,271 @@
+/**
+ * Every system call of every thread (entry and exit, arguments, return value, CPU), the
+ * execs, the exits and the state dump's file names of every process's descriptors, kept
+ * during the one kernel pass — what the seed's author read line by line in Trace
+ * Compass. A story then takes its subject process's activity from here, whichever
+ * process it follows, without reading the trace again.
+ *
+ * Stored columnar (typed arrays; the argument maps are the decoder's own objects), so a
+ * trace of a million system calls costs a few tens of bytes per call.
+ */
+import { fieldNumber, type FieldMap, type TraceEvent } from '../../model/trace-event.js';
+import type { ContextTracker } from './context.js';
+import type { EventRole } from './event-names.js';
+import type { KernelCollector, SyscallName } from './kernel-pass.js';
+import { eventRefOf, type EventRef } from './types.js';
+
+export interface SyscallRecord {
+  readonly name: string;
+  readonly tid: number;
+  readonly entryTs: bigint | null;
+  readonly exitTs: bigint | null;
+  readonly args: FieldMap;
+  readonly ret: number | null;
+  readonly cpu: number | null;
+  readonly entryEvent: EventRef | null;
+  readonly exitEvent: EventRef | null;
+}
+
+export interface SubjectActivity {
+  readonly syscalls: SyscallRecord[];
+  readonly exec: { readonly ts: bigint; readonly filename: string; readonly event: EventRef; readonly tid: number } | null;
+  readonly exit: { readonly ts: bigint; readonly event: EventRef; readonly tid: number } | null;
+  /** fd → file name from the state dump (`pipe:[…]`, `/dev/pts/0`, `socket:[…]`). */
+  readonly fdNames: ReadonlyMap<number, string>;
+  /** Threads of the process seen doing something (a system call, exec, exit). */
+  readonly tids: ReadonlySet<number>;
+}
+
+const NONE = -1n;
+const EMPTY_ARGS: FieldMap = Object.freeze({}) as FieldMap;
+
+/** A process event (exec or exit) with the thread's process at the time. */
+interface ProcessEvent {
+  readonly tid: number;
+  /** Process of the thread when it happened, -1 when unknown. */
+  readonly pid: number;
+  readonly ts: bigint;
+  readonly event: EventRef;
+  readonly filename: string;
+}
+
+/** String interning for the event and syscall names the columns point to. */
+class NameTable {
+  readonly names: string[] = [];
+  private readonly ids = new Map<string, number>();
+  id(name: string): number {
+    let i = this.ids.get(name);
+    if (i === undefined) {
+      i = this.names.length;
+      this.names.push(name);
+      this.ids.set(name, i);
+    }
+    return i;
+  }
+}
+
+/**
+ * The collector of the pass that keeps every system call (see the module comment);
+ * `activityOf(pid)` answers for one process afterwards.
+ */
+export class SyscallLog implements KernelCollector {
+  length = 0;
+  private tid = new Int32Array(4096);
+  /** Process of the thread at the entry (or exit), -1 when unknown. */
+  private pid = new Int32Array(4096);
+  /** Syscall name (NameTable id). */
+  private name = new Int32Array(4096);
+  /** Entry and exit event names (NameTable ids, -1 when not seen). */
+  private entryName = new Int32Array(4096);
+  private exitName = new Int32Array(4096);
+  private cpu = new Int32Array(4096);
+  private entryTs = new BigInt64Array(4096);
+  private exitTs = new BigInt64Array(4096);
+  private exitCpu = new Int32Array(4096);
+  private ret = new Float64Array(4096);
+  private args: Array<FieldMap | null> = [];
+  private readonly names = new NameTable();
+  /** Record index of each thread's syscall in progress. */
+  private readonly open = new Map<number, number>();
+  private readonly execs: ProcessEvent[] = [];
+  private readonly exits: ProcessEvent[] = [];
+  /** State dump: pid → fd → file name, and file table address → pid (LTTng ≥ 2.12). */
+  private readonly dumpFds = new Map<number, Map<number, string>>();
+  private readonly dumpByTable = new Map<string, Map<number, string>>();
+  private readonly tablePid = new Map<string, number>();
+  /** Records of each process (by the pid at the time), in order. */
+  private byPid: Map<number, number[]> | null = null;
+
+  private grow(): void {
+    const n = this.tid.length * 2;
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    const b64 = (a: BigInt64Array) => {
+      const b = new BigInt64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.tid = i32(this.tid);
+    this.pid = i32(this.pid);
+    this.name = i32(this.name);
+    this.entryName = i32(this.entryName);
+    this.exitName = i32(this.exitName);
+    this.cpu = i32(this.cpu);
+    this.exitCpu = i32(this.exitCpu);
+    this.entryTs = b64(this.entryTs);
+    this.exitTs = b64(this.exitTs);
+    const r = new Float64Array(n);
+    r.set(this.ret);
+    this.ret = r;
+  }
+
+  private add(tid: number, pid: number, name: string, cpu: number | null): number {
+    const i = this.length;
+    if (i === this.tid.length) this.grow();
+    this.tid[i] = tid;
+    this.pid[i] = pid;
+    this.name[i] = this.names.id(name);
+    this.entryName[i] = -1;
+    this.exitName[i] = -1;
+    this.cpu[i] = cpu ?? -1;
+    this.exitCpu[i] = -1;
+    this.entryTs[i] = NONE;
+    this.exitTs[i] = NONE;
+    this.ret[i] = NaN;
+    this.args.push(null);
+    this.length = i + 1;
+    this.byPid = null;
+    return i;
+  }
+
+  onEvent(ev: TraceEvent, role: EventRole | undefined, syscall: SyscallName | null, tracker: ContextTracker): void {
+    if (syscall) {
+      const tid = tracker.taskOf(ev);
+      if (tid === null) return;
+      const pid = tracker.pidOf(tid) ?? -1;
+      if (syscall.entry) {
+        const i = this.add(tid, pid, syscall.name, ev.cpu);
+        this.entryName[i] = this.names.id(ev.name);
+        this.entryTs[i] = ev.ts;
+        this.args[i] = ev.payload;
+        this.open.set(tid, i);
+        return;
+      }
+      let i = this.open.get(tid);
+      this.open.delete(tid);
+      if (i === undefined || (syscall.name !== '' && this.names.names[this.name[i]!] !== syscall.name)) {
+        // Entered before the trace began (or the entry was lost).
+        i = this.add(tid, pid, syscall.name, ev.cpu);
+      }
+      this.exitName[i] = this.names.id(ev.name);
+      this.exitTs[i] = ev.ts;
+      this.exitCpu[i] = ev.cpu ?? -1;
+      const ret = fieldNumber(ev.payload.ret);
+      this.ret[i] = ret;
+      return;
+    }
+    const p = ev.payload;
+    switch (role) {
+      case 'sched_process_exec': {
+        const t = fieldNumber(p.tid);
+        const tid = Number.isNaN(t) ? tracker.taskOf(ev) : t;
+        if (tid === null) return;
+        this.execs.push({ tid, pid: tracker.pidOf(tid) ?? -1, ts: ev.ts, event: eventRefOf(ev.ts, ev.name, ev.cpu, t), filename: typeof p.filename === 'string' ? p.filename : '' });
+        return;
+      }
+      case 'sched_process_exit': {
+        const tid = fieldNumber(p.tid);
+        this.exits.push({ tid, pid: tracker.pidOf(tid) ?? -1, ts: ev.ts, event: eventRefOf(ev.ts, ev.name, ev.cpu, tid), filename: '' });
+        return;
+      }
+      case 'statedump_process':
+        if (p.file_table_address !== undefined) this.tablePid.set(String(p.file_table_address), fieldNumber(p.pid));
+        return;
+      case 'statedump_fd': {
+        if (typeof p.filename !== 'string') return;
+        const pid = fieldNumber(p.pid);
+        let table: Map<number, string> | undefined;
+        if (!Number.isNaN(pid)) {
+          table = this.dumpFds.get(pid);
+          if (!table) this.dumpFds.set(pid, (table = new Map()));
+        } else if (p.file_table_address !== undefined) {
+          const key = String(p.file_table_address);
+          table = this.dumpByTable.get(key);
+          if (!table) this.dumpByTable.set(key, (table = new Map()));
+        }
+        table?.set(fieldNumber(p.fd), p.filename);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Whether a thread with process `pid` (-1 unknown) at the time belongs to process `subject`. */
+  private static mine(tid: number, pid: number, subject: number): boolean {
+    return pid === subject || (pid === -1 && tid === subject);
+  }
+
+  private recordsOf(subject: number): number[] {
+    if (!this.byPid) {
+      this.byPid = new Map();
+      for (let i = 0; i < this.length; i++) {
+        // Threads whose process is unknown are filed under their tid (the leader's case).
+        const key = this.pid[i]! >= 0 ? this.pid[i]! : this.tid[i]!;
+        let l = this.byPid.get(key);
+        if (!l) this.byPid.set(key, (l = []));
+        l.push(i);
+      }
+    }
+    return (this.byPid.get(subject) ?? []).filter((i) => SyscallLog.mine(this.tid[i]!, this.pid[i]!, subject));
+  }
+
+  private record(i: number): SyscallRecord {
+    const names = this.names.names;
+    const tid = this.tid[i]!;
+    const entryTs = this.entryTs[i]!;
+    const exitTs = this.exitTs[i]!;
+    const cpu = this.cpu[i]!;
+    const exitCpu = this.exitCpu[i]!;
+    const ret = this.ret[i]!;
+    return {
+      name: names[this.name[i]!]!,
+      tid,
+      entryTs: entryTs === NONE ? null : entryTs,
+      exitTs: exitTs === NONE ? null : exitTs,
+      args: this.args[i] ?? EMPTY_ARGS,
+      ret: Number.isNaN(ret) ? null : ret,
+      cpu: cpu < 0 ? null : cpu,
+      entryEvent: entryTs === NONE ? null : eventRefOf(entryTs, names[this.entryName[i]!]!, cpu < 0 ? null : cpu, tid),
+      exitEvent: exitTs === NONE ? null : eventRefOf(exitTs, names[this.exitName[i]!]!, exitCpu < 0 ? null : exitCpu, tid),
+    };
+  }
+
+  /** Process `pid`'s system calls (in trace order), exec, exit, state-dump fd names and threads. */
+  activityOf(pid: number): SubjectActivity {
+    const syscalls = this.recordsOf(pid).map((i) => this.record(i));
+    const tids = new Set<number>(syscalls.map((s) => s.tid));
+    let exec: SubjectActivity['exec'] = null;
+    for (const e of this.execs) {
+      if (!SyscallLog.mine(e.tid, e.pid, pid)) continue;
+      tids.add(e.tid);
+      exec = { ts: e.ts, filename: e.filename, event: e.event, tid: e.tid };
+    }
+    let exit: SubjectActivity['exit'] = null;
+    for (const e of this.exits) {
+      const mine = SyscallLog.mine(e.tid, e.pid, pid);
+      if (mine) tids.add(e.tid);
+      // The leader's exit is the process's; another thread's stands in until then.
+      if (e.tid === pid || (mine && !exit)) exit = { ts: e.ts, event: e.event, tid: e.tid };
+    }
+    const fdNames = new Map<number, string>(this.dumpFds.get(pid) ?? []);
+    for (const [table, owner] of this.tablePid) {
+      if (owner !== pid) continue;
+      for (const [fd, name] of this.dumpByTable.get(table) ?? []) fdNames.set(fd, name);
+    }
+    return { syscalls, exec, exit, fdNames, tids };
+  }
+}
