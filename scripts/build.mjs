@@ -3,7 +3,7 @@
 // web UI (web/ → web/dist/). `npm start`, `npm test` and `npm ci` (prepare) call this,
 // so a fresh clone never runs stale code. `--force` rebuilds everything.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,16 +42,16 @@ await bundleEventsCommand();
 
 /**
  * `tracewire events` starts faster from one file than from the ~35 ESM modules tsc emits
- * for it (resolving, reading and linking them costs more than reading a small trace), so
- * dist/cli/events.js is replaced by an esbuild bundle of the same module. base/errors.js
- * stays a shared import: the dispatcher recognises its error classes with instanceof.
- * esbuild comes with tsx; without it, or if bundling fails, the unbundled tsc output is
- * kept (it works the same, only starts slower).
+ * for it, and faster still when V8 can reuse its compiled code: dist/cli/events.bundle.cjs
+ * is an esbuild bundle of it, which the dispatcher (src/cli/main.ts) loads through a V8
+ * code cache. base/errors.js stays shared with the dispatcher (it recognises its error
+ * classes with instanceof). esbuild comes with tsx; without it, or if bundling fails, the
+ * dispatcher imports tsc's dist/cli/events.js as for any command (same code, slower start).
  */
 async function bundleEventsCommand() {
-  const out = join(root, 'dist', 'cli', 'events.js');
-  const banner = '// bundled by scripts/build.mjs (esbuild) from src/cli/events.ts';
-  if (!existsSync(out) || readFileSync(out, 'utf8').startsWith(banner)) return;
+  const esm = join(root, 'dist', 'cli', 'events.js');
+  const out = join(root, 'dist', 'cli', 'events.bundle.cjs');
+  if (!existsSync(esm) || (existsSync(out) && statSync(out).mtimeMs >= statSync(esm).mtimeMs)) return;
   let esbuild;
   try {
     esbuild = await import('esbuild');
@@ -59,29 +59,28 @@ async function bundleEventsCommand() {
     return;
   }
   const errors = join(root, 'src', 'base', 'errors.ts');
-  const options = {
-    entryPoints: [join(root, 'src', 'cli', 'events.ts')],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: true,
-    banner: { js: banner },
-    logLevel: 'warning',
-    plugins: [
-      {
-        name: 'shared-errors',
-        setup(build) {
-          build.onResolve({ filter: /errors\.js$/ }, (args) => (join(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === errors ? { path: '../base/errors.js', external: true } : undefined));
-        },
-      },
-    ],
-  };
   try {
-    await esbuild.build(options);
+    await esbuild.build({
+      entryPoints: [join(root, 'src', 'cli', 'events.ts')],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      banner: { js: '"use strict";\nconst __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+      define: { 'import.meta.url': '__bundleUrl' },
+      logLevel: 'warning',
+      plugins: [
+        {
+          name: 'shared-errors',
+          setup(build) {
+            build.onResolve({ filter: /errors\.js$/ }, (args) => (join(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === errors ? { path: 'tracewire:base/errors', external: true } : undefined));
+          },
+        },
+      ],
+    });
   } catch (err) {
-    process.stderr.write(`build: bundling dist/cli/events.js failed, keeping tsc's output: ${err.message}\n`);
+    process.stderr.write(`build: bundling ${out} failed (tracewire events will load dist/cli/events.js): ${err.message}\n`);
   }
 }
 

@@ -62,11 +62,13 @@ function safeName(s: string): string {
 
 /**
  * Calls after which the per-stream-class decoders (packet header/context, event header
- * and common context) switch to generated code: they serve every event or packet of the
- * stream, so they are few and hot, and their generated code pays off early.
+ * and common context) switch to generated code: none. They serve every packet or event
+ * of their stream, so there are few of them and they are hot at once; measured, they are
+ * best compiled from the start. Only with `never` (tests of the interpreter) are they
+ * interpreted too.
  */
 function scopeCompileAfter(): number {
-  return Math.min(compileAfter(), 256);
+  return compileAfter() === Infinity ? Infinity : 0;
 }
 
 /** A scope decoder (packet header/context) that starts interpreted, then compiles itself. */

@@ -1,0 +1,213 @@
+/**
+ * The on-disk caches of `tracewire events` (src/ctf/metadata/metadata-cache.ts and the
+ * code cache of the bundled command in src/cli/main.ts): a cached model equals a freshly
+ * decoded one on every shared trace and hand-made trace (event classes built on first
+ * use, in declaration order, with stable identities); damaged, truncated or foreign
+ * entries are ignored and replaced; invalid metadata is never cached; concurrent first
+ * runs agree and leave one entry; an unusable cache location or TRACEWIRE_NO_CACHE=1
+ * changes nothing but speed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { outputDir, repoRoot, runCli, sharedTraces } from '../support/env.js';
+import { readMetadata, type TraceClass } from '../../src/ctf/index.js';
+import { LazyEventClasses } from '../../src/ctf/metadata/metadata-cache.js';
+import { writeBigEndianMinimal, writeKitchenSink } from './support/ctf1-synthetic.js';
+import { writeLttngUstCtf2, writeRelativeBeCtf2 } from './support/ctf2-fixtures.js';
+
+const work = join(outputDir, `ctf-metadata-cache-${process.pid}`);
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+/** Runs `fn` with the cache in `dir` (or off with null), restoring the environment after. */
+function withCache<T>(dir: string | null, fn: () => T): T {
+  const saved = { dir: process.env.TRACEWIRE_CACHE_DIR, off: process.env.TRACEWIRE_NO_CACHE };
+  if (dir === null) process.env.TRACEWIRE_NO_CACHE = '1';
+  else {
+    delete process.env.TRACEWIRE_NO_CACHE;
+    process.env.TRACEWIRE_CACHE_DIR = dir;
+  }
+  try {
+    return fn();
+  } finally {
+    for (const [k, v] of [
+      ['TRACEWIRE_CACHE_DIR', saved.dir],
+      ['TRACEWIRE_NO_CACHE', saved.off],
+    ] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** The trace class with every event map made a plain Map (building lazy classes in order). */
+function plain(tc: TraceClass): unknown {
+  return {
+    ...tc,
+    streamClasses: new Map([...tc.streamClasses].map(([id, sc]) => [id, { ...sc, eventClasses: new Map([...sc.eventClasses]) }])),
+  };
+}
+
+function eventOrder(tc: TraceClass): number[][] {
+  return [...tc.streamClasses.values()].map((sc) => [...sc.eventClasses.keys()]);
+}
+
+function entries(dir: string, sub = 'ctf-metadata'): string[] {
+  const d = join(dir, sub);
+  return existsSync(d) ? readdirSync(d).sort() : [];
+}
+
+function metadataFiles(): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name === 'metadata') out.push(join(d, e.name));
+    }
+  };
+  if (existsSync(sharedTraces)) walk(sharedTraces);
+  const synth = join(work, 'synthetic');
+  writeKitchenSink(join(synth, 'kitchen-sink'));
+  writeKitchenSink(join(synth, 'absolute-tags'), true);
+  writeBigEndianMinimal(join(synth, 'big-endian'));
+  writeLttngUstCtf2(join(synth, 'ctf2-lttng'));
+  writeRelativeBeCtf2(join(synth, 'ctf2-relative-be'));
+  walk(synth);
+  return out.sort();
+}
+
+test('a cached model equals a freshly decoded one, for every metadata that decodes', () => {
+  const cache = join(work, 'equal');
+  let compared = 0;
+  for (const file of metadataFiles()) {
+    let fresh: TraceClass;
+    try {
+      fresh = withCache(null, () => readMetadata(file));
+    } catch {
+      // invalid metadata (fail suite): never cached
+      withCache(cache, () => assert.throws(() => readMetadata(file)));
+      continue;
+    }
+    const first = withCache(cache, () => readMetadata(file)); // miss: decodes and stores
+    const second = withCache(cache, () => readMetadata(file)); // hit
+    assert.deepStrictEqual(eventOrder(second), eventOrder(fresh), `${file}: event class order`);
+    assert.deepStrictEqual(plain(first), plain(fresh), `${file}: stored model`);
+    assert.deepStrictEqual(plain(second), plain(fresh), `${file}: cached model`);
+    compared++;
+  }
+  assert.ok(compared >= 20, `compared ${compared} metadata files`);
+  // one entry per distinct valid metadata content, no temporary files left
+  assert.ok(entries(cache).length > 0 && entries(cache).every((n) => n.endsWith('.bin')));
+});
+
+test('cached kernel metadata builds event classes on first use, with stable identities', () => {
+  const file = join(sharedTraces, 'lttng/many-threads/metadata');
+  if (!existsSync(file)) return;
+  const cache = join(work, 'lazy');
+  withCache(cache, () => readMetadata(file));
+  const tc = withCache(cache, () => readMetadata(file));
+  const sc = [...tc.streamClasses.values()][0]!;
+  assert.ok(sc.eventClasses instanceof LazyEventClasses);
+  assert.equal(sc.eventClasses.size, 1181);
+  const ids = [...sc.eventClasses.keys()];
+  assert.equal(ids.length, 1181);
+  const some = sc.eventClasses.get(ids[500]!)!;
+  assert.equal(sc.eventClasses.get(ids[500]!), some, 'the same object on every get');
+  assert.equal(sc.eventClasses.has(ids[0]!), true);
+  assert.equal(sc.eventClasses.get(99_999), undefined);
+  const all = [...sc.eventClasses.values()];
+  assert.equal(all.length, 1181);
+  assert.equal(all[500], some, 'iteration keeps the objects handed out before');
+  assert.equal(all.find((ec) => ec.name === 'sched_switch')?.payload?.members.length, 7);
+});
+
+test('damaged, truncated and foreign cache entries are ignored and replaced', () => {
+  const file = join(sharedTraces, 'lttng/many-threads/metadata');
+  if (!existsSync(file)) return;
+  const cache = join(work, 'damaged');
+  const fresh = plain(withCache(null, () => readMetadata(file)));
+  withCache(cache, () => readMetadata(file));
+  const [name] = entries(cache);
+  const entry = join(cache, 'ctf-metadata', name!);
+  const good = readFileSync(entry);
+  const damages: Array<[string, Buffer]> = [
+    ['flipped byte', Buffer.from(good.map((b, i) => (i === Math.floor(good.length / 2) ? b ^ 0x40 : b)))],
+    ['truncated', good.subarray(0, good.length - 1000)],
+    ['header only', good.subarray(0, 40)],
+    ['empty', Buffer.alloc(0)],
+    ['foreign', Buffer.from('not a tracewire cache entry at all, but long enough to be read')],
+  ];
+  for (const [what, bytes] of damages) {
+    writeFileSync(entry, bytes);
+    const tc = withCache(cache, () => readMetadata(file));
+    assert.deepStrictEqual(plain(tc), fresh, `${what}: decoded from the metadata`);
+    assert.ok(readFileSync(entry).equals(good), `${what}: entry rewritten`);
+  }
+});
+
+test('no cache with TRACEWIRE_NO_CACHE=1 or an unusable cache location', () => {
+  const file = join(sharedTraces, 'lttng/many-threads/metadata');
+  if (!existsSync(file)) return;
+  const off = join(work, 'off');
+  withCache(off, () => {
+    process.env.TRACEWIRE_NO_CACHE = '1';
+    readMetadata(file);
+  });
+  assert.equal(existsSync(off), false);
+  const blocker = join(work, 'a-file');
+  writeFileSync(blocker, 'not a directory');
+  const tc = withCache(blocker, () => readMetadata(file));
+  assert.equal([...tc.streamClasses.values()][0]!.eventClasses.size, 1181);
+});
+
+test('concurrent first runs of `tracewire events` agree and leave one entry per cache', { timeout: 180_000 }, async () => {
+  const trace = join(sharedTraces, 'lttng/many-threads');
+  if (!existsSync(trace)) return;
+  const cache = join(work, 'concurrent');
+  const env: NodeJS.ProcessEnv = { ...process.env, TRACEWIRE_CACHE_DIR: cache };
+  delete env.TRACEWIRE_NO_CACHE;
+  const runs = await Promise.all(Array.from({ length: 5 }, () => runCli(['events', '--count', trace], { env })));
+  for (const r of runs) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, runs[0]!.stdout);
+  }
+  assert.equal(JSON.parse(runs[0]!.stdout).events, 240_644);
+  assert.equal(entries(cache).length, 1, entries(cache).join(' '));
+  assert.ok(entries(cache).every((n) => n.endsWith('.bin')));
+  // and a later run reads the entry
+  const again = await runCli(['events', '--count', trace], { env });
+  assert.equal(again.stdout, runs[0]!.stdout);
+});
+
+const bundle = join(repoRoot, 'dist', 'cli', 'events.bundle.cjs');
+const esm = join(repoRoot, 'dist', 'cli', 'events.js');
+const bundled = existsSync(bundle) && existsSync(esm) && statSync(bundle).mtimeMs >= statSync(esm).mtimeMs;
+
+test('the code cache of the bundled command: written once, a damaged entry is replaced', { skip: bundled ? undefined : 'dist/cli/events.bundle.cjs is not built (scripts/build.mjs)' }, async () => {
+  const trace = join(sharedTraces, 'babeltrace/succeed/smalltrace');
+  const cache = join(work, 'code');
+  const env: NodeJS.ProcessEnv = { ...process.env, TRACEWIRE_CACHE_DIR: cache };
+  delete env.TRACEWIRE_NO_CACHE;
+  const first = await runCli(['events', '--count', trace], { env });
+  assert.equal(first.code, 0, first.stderr);
+  const codeEntries = entries(cache, 'code');
+  assert.equal(codeEntries.length, 1);
+  const entry = join(cache, 'code', codeEntries[0]!);
+  const written = statSync(entry).mtimeMs;
+  const second = await runCli(['events', '--count', trace], { env });
+  assert.equal(second.stdout, first.stdout);
+  assert.equal(statSync(entry).mtimeMs, written, 'a valid entry is not rewritten');
+  const bytes = readFileSync(entry);
+  bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
+  writeFileSync(entry, bytes);
+  const third = await runCli(['events', '--count', trace], { env });
+  assert.equal(third.code, 0, third.stderr);
+  assert.equal(third.stdout, first.stdout);
+  assert.notDeepEqual(readFileSync(entry), bytes, 'the damaged entry was replaced');
+  // errors still come out as one line and status 2 through the bundle
+  const bad = await runCli(['events', join(sharedTraces, 'babeltrace/fail/smalltrace')], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^tracewire: .*metadata at byte \d+: invalid metadata/);
+});
