@@ -6,7 +6,7 @@
  * merge always takes the earliest current head, it never rejects a message.
  */
 import type { TraceInfo, TraceMessage } from '../model/trace-event.js';
-import type { CtfMessage } from './stream/messages.js';
+import { CtfDiscarded, type CtfMessage } from './stream/messages.js';
 import { StreamReader } from './stream/stream-reader.js';
 import type { CtfTrace, StreamDescriptor } from './trace-discovery.js';
 
@@ -17,10 +17,24 @@ export interface MessageOptions {
   readonly end?: bigint;
 }
 
-interface Head {
+/** Never a real message: only gives Head.msg its general field type (below). */
+const LOSS_PLACEHOLDER = Object.create(CtfDiscarded.prototype) as CtfDiscarded;
+
+/** A stream's pending message in the merge heap. */
+class Head {
   msg: CtfMessage;
-  readonly reader: StreamReader;
-  readonly order: number;
+
+  constructor(
+    msg: CtfMessage,
+    readonly reader: StreamReader,
+    readonly order: number,
+  ) {
+    // events and discarded-event records alternate in `msg`: its field type is made
+    // general at once, so that a first loss mid-trace does not discard optimised code
+    // (see generalizeFields in decode-state.ts)
+    this.msg = LOSS_PLACEHOLDER;
+    this.msg = msg;
+  }
 }
 
 function less(a: Head, b: Head): boolean {
@@ -63,7 +77,7 @@ export class MergedMessages implements IterableIterator<CtfMessage> {
     this.started = true;
     this.readers.forEach((reader, order) => {
       const msg = reader.next();
-      if (msg) this.push({ msg, reader, order });
+      if (msg) this.push(new Head(msg, reader, order));
     });
   }
 

@@ -6,6 +6,30 @@
  */
 import type { FieldMap } from '../../model/trace-event.js';
 
+/**
+ * V8 gives each field of an object a representation (small integer, double, any value)
+ * from the values stored so far, and when a later value does not fit it changes the
+ * object's hidden class, which discards the optimised code that depends on it. Clock
+ * values, 64-bit counters and file offsets are small integers at first and doubles or
+ * bigints later, mid-trace: these fields get their most general representation at once.
+ */
+export function generalizeFields(o: object, doubles: readonly string[] = DOUBLE_FIELDS, tagged: readonly string[] = TAGGED_FIELDS): void {
+  const fields = o as Record<string, unknown>;
+  for (const f of doubles) {
+    const v = fields[f];
+    fields[f] = 0.5;
+    fields[f] = v;
+  }
+  for (const f of tagged) {
+    const v = fields[f];
+    fields[f] = 0n;
+    fields[f] = v;
+  }
+}
+
+const DOUBLE_FIELDS = ['cycHi', 'cycLo', 'evCycHi', 'evCycLo', 'packetOffset', 'magic'];
+const TAGGED_FIELDS = ['streamInstanceId', 'packetSize', 'contentSize', 'beginTs', 'endTs', 'discarded', 'seqNum'];
+
 export class DecodeState {
   /** Packet bytes (a view starting at the packet's first byte). */
   b: Buffer = Buffer.alloc(0);
@@ -49,6 +73,7 @@ export class DecodeState {
 
   constructor(storedValueCount: number) {
     this.S = new Array<number | bigint | boolean>(storedValueCount).fill(0);
+    generalizeFields(this);
   }
 
   /** Forgets the role values of the previous packet. */

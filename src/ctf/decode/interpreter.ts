@@ -70,6 +70,11 @@ export class DecodeNode {
   inIr = true;
   /** The value is needed (in the IR, stored, a role, or a clock of fewer than 64 bits). */
   needValue = true;
+  /**
+   * A byte-aligned (align ≥ 8) 8/16/32/64-bit integer with no clock and no role: the
+   * structure case of decode() reads it inline.
+   */
+  plainInt = false;
   clock = false;
   role = 0;
   /** Stored-value slot this field writes, or -1. */
@@ -136,6 +141,7 @@ export function prepareNode(fc: FieldClass, what: string, uuidCheck = false): De
       n.role = roleCode(fc.role);
       n.slot = fc.storeSlot;
       n.needValue = fc.inIr || fc.storeSlot >= 0 || n.role !== 0 || (fc.mappedClock !== null && fc.size !== 64);
+      n.plainInt = fc.align >= 8 && (fc.size === 8 || fc.size === 16 || fc.size === 32 || fc.size === 64) && fc.mappedClock === null && n.role === 0;
       break;
     case 'varint':
       n.kind = VARINT;
@@ -355,18 +361,43 @@ export function decode(st: DecodeState, n: DecodeNode): unknown {
     case STRING:
       return decodeString(st, n);
     case STRUCT: {
+      // members that are plain byte-aligned integers are read right here, with the
+      // cursor in a local: most event payloads are nothing else
       let p = st.p;
       const a = n.align;
       if (a > 1) p += -p & (a - 1);
-      st.p = p;
       const children = n.children;
       const slots = n.slots;
       const values = n.values;
       for (let i = 0; i < children.length; i++) {
-        const v = decode(st, children[i]!);
+        const c = children[i]!;
+        let v: unknown;
+        if (c.plainInt) {
+          p += -p & (c.align - 1);
+          const size = c.size;
+          const dv = st.dv;
+          const o = p >>> 3;
+          if (size === 64) {
+            const le = c.le;
+            const lo = dv.getUint32(le ? o : o + 4, le);
+            const hi = c.signed ? dv.getInt32(le ? o + 4 : o, le) : dv.getUint32(le ? o + 4 : o, le);
+            v = c.needValue ? (c.signed ? bits.s64(hi, lo) : bits.u64(hi, lo)) : 0;
+          } else if (!c.needValue) v = 0;
+          else if (size === 32) v = c.signed ? dv.getInt32(o, c.le) : dv.getUint32(o, c.le);
+          else if (size === 16) v = c.signed ? dv.getInt16(o, c.le) : dv.getUint16(o, c.le);
+          else v = c.signed ? dv.getInt8(o) : dv.getUint8(o);
+          p += size;
+          if (c.slot >= 0) st.S[c.slot] = v as number | bigint;
+          if (!c.inIr) v = null;
+        } else {
+          st.p = p;
+          v = decode(st, c);
+          p = st.p;
+        }
         const k = slots[i]!;
         if (k >= 0) values[k] = v;
       }
+      st.p = p;
       return n.inIr ? n.make!(values) : null;
     }
     case TEXT_ARRAY: {

@@ -11,7 +11,7 @@
  */
 import { FormatError } from '../../base/errors.js';
 import type { FieldMap } from '../../model/trace-event.js';
-import { DecodeState } from '../decode/decode-state.js';
+import { DecodeState, generalizeFields } from '../decode/decode-state.js';
 import { EMPTY_FIELDS, type StreamClassDecoders, type TraceDecoders } from '../decode/trace-decoders.js';
 import type { StreamClass } from '../metadata/model.js';
 import { FileWindow } from './file-window.js';
@@ -67,6 +67,7 @@ export class StreamReader {
   ) {
     this.st = new DecodeState(trace.tc.storedValueCount);
     this.st.uuidBytes = uuidBytes;
+    generalizeFields(this, ['lastKeyHi', 'lastKeyLo', 'fileOff'], ['prevDiscarded', 'prevSeq', 'prevEndTs']);
   }
 
   /** The next message of this stream, or null at its end. Throws FormatError on damage. */
