@@ -12,7 +12,7 @@ import { FormatError } from '../base/errors.js';
 import { LinkType, type Capture } from '../pcap/index.js';
 import { Proto, TcpStage } from '../dissect/summary.js';
 import { tcpFlagNames } from '../dissect/tcp.js';
-import { PacketStream, TcpAnalyzer, analysisNames, infoText } from '../analysis/tcp/index.js';
+import { PacketStream, TcpAnalyzer, analysisNames } from '../analysis/tcp/index.js';
 import type { BundleJson, BundleNetns } from '../record/bundle.js';
 import type { DatasetCaptureInterface, DatasetFrame, DatasetTcp } from './types.js';
 
@@ -100,8 +100,38 @@ export function loadFrames(capture: Capture, interfaces: readonly DatasetCapture
   return { frames, damage: null };
 }
 
+/**
+ * One shared copy of each recurring text or list (addresses, flag names, expert-analysis
+ * names): a capture of a hundred thousand frames holds a handful of distinct ones.
+ */
+class Interned {
+  private readonly strings = new Map<string, string>();
+  private readonly flags = new Map<number, string>();
+  private readonly analyses = new Map<number, readonly string[]>();
+
+  text(s: string | null): string | null {
+    if (s === null) return null;
+    let v = this.strings.get(s);
+    if (v === undefined) this.strings.set(s, (v = s));
+    return v;
+  }
+
+  flagText(flags: number): string {
+    let v = this.flags.get(flags);
+    if (v === undefined) this.flags.set(flags, (v = tcpFlagNames(flags).replace(/, /g, ',')));
+    return v;
+  }
+
+  analysis(expert: number): readonly string[] {
+    let v = this.analyses.get(expert);
+    if (v === undefined) this.analyses.set(expert, (v = Object.freeze(analysisNames(expert))));
+    return v;
+  }
+}
+
 function readFrames(capture: Capture, interfaces: readonly DatasetCaptureInterface[], netns: readonly BundleNetns[], offsetNs: bigint, frames: DatasetFrame[]): void {
   const stream = new PacketStream(capture, { udp: false });
+  const interned = new Interned();
   const vantage = new Map<string, TcpAnalyzer>();
   const locals = localAddresses(netns);
   for (const p of stream.packets()) {
@@ -110,8 +140,8 @@ function readFrames(capture: Capture, interfaces: readonly DatasetCaptureInterfa
     const iface = interfaces[f.interfaceId];
     const link = linkFacts(p.iface.linkType, f.data);
     const device = deviceName(netns, iface?.netns ?? null, link.ifindex) ?? (iface?.device && iface.device !== 'any' ? iface.device : null);
-    const src = s.srcAddress;
-    const dst = s.dstAddress;
+    const src = interned.text(s.srcAddress);
+    const dst = interned.text(s.dstAddress);
     let direction: 'out' | 'in' | null = null;
     if (link.pktType >= 0) direction = link.pktType === PACKET_OUTGOING ? 'out' : 'in';
     else if (iface?.netns && src && dst) {
@@ -132,7 +162,7 @@ function readFrames(capture: Capture, interfaces: readonly DatasetCaptureInterfa
       const g = p.tcp;
       tcp = {
         flags: s.tcpFlags,
-        flagText: tcpFlagNames(s.tcpFlags).replace(/, /g, ','),
+        flagText: interned.flagText(s.tcpFlags),
         seqRaw: s.tcpSeq >>> 0,
         ackRaw: s.tcpAck >>> 0,
         seq: g.seq,
@@ -141,7 +171,7 @@ function readFrames(capture: Capture, interfaces: readonly DatasetCaptureInterfa
         window: g.window,
         stream: g.stream,
         expert: v.analysed ? v.expert : 0,
-        analysis: v.analysed ? analysisNames(v.expert) : [],
+        analysis: interned.analysis(v.analysed ? v.expert : 0),
       };
     }
     const pcapTs = f.ts;
@@ -163,7 +193,6 @@ function readFrames(capture: Capture, interfaces: readonly DatasetCaptureInterfa
       sport: s.srcPort,
       dport: s.dstPort,
       tcp,
-      info: infoText(p),
     });
   }
 }

@@ -56,8 +56,6 @@ export interface DatasetFrame {
   readonly dport: number;
   /** TCP details, when the frame carries a TCP header. */
   readonly tcp: DatasetTcp | null;
-  /** tshark-like Info column (from the whole-capture TCP analysis). */
-  readonly info: string;
 }
 
 export interface DatasetTcp {

@@ -186,4 +186,18 @@ describe('a lossy transfer: nftables drops 5% of the server’s incoming TCP', {
     assert.ok(story.steps.some((s) => /drops it: kfree_skb reason/.test(s.text)));
     assert.ok(story.steps.length < frames.length, 'routine steps are condensed');
   });
+
+  test('each retransmission is told once per frame (its event found twice is still one event)', () => {
+    for (const r of a.correlation.retransmissions) {
+      if (r.frame === null) continue;
+      const fc = a.correlation.frames.get(r.frame)!;
+      assert.equal(fc.tcpEvents.filter((e) => e === r.event).length, 1, `frame #${r.frame} lists ${r.event.name} once`);
+      assert.ok(fc.events.includes(r.event), `frame #${r.frame} cites its ${r.event.name}`);
+    }
+    const story = buildStoryFromAnalysis(a, { port: 5000 });
+    for (const s of story.steps) {
+      const sentences = s.text.split(/(?<=\.) /);
+      assert.equal(new Set(sentences).size, sentences.length, `step ${s.n} repeats itself: ${s.text}`);
+    }
+  });
 });

@@ -75,10 +75,18 @@ export interface ExecContext {
   readonly syscall: SyscallInProgress | null;
   readonly irq: IrqInstance | null;
   readonly softirq: SoftirqInstance | null;
+  /**
+   * Names this context instance: a softirq run (`s<id>`), an IRQ handler run (`i<id>`), or
+   * a thread inside one syscall (`t<tid>:<syscall id>`, 0 outside syscalls). Events of one
+   * instance share it (see contextKey).
+   */
+  readonly key: string;
 }
 
 interface CpuState {
   tid: number | null;
+  /** Bumped when what the CPU runs changes (switch, interrupt entry or exit). */
+  gen: number;
   /** Nested interrupt contexts, innermost last. */
   stack: Array<{ irq: IrqInstance } | { softirq: SoftirqInstance }>;
   /** Raisers of pending softirqs, by vector. */
@@ -90,6 +98,11 @@ export interface ThreadInfo {
   pid: number | null;
   comm: string | null;
   syscall: SyscallInProgress | null;
+}
+
+/** A thread as the tracker keeps it: `version` counts changes (snapshots of older versions are stale). */
+interface ThreadState extends ThreadInfo {
+  version: number;
 }
 
 /** Field of the event context (LTTng contexts) as a number, or null. */
@@ -104,8 +117,6 @@ function text(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-/** Events that change a CPU's or thread's context (the others only read it). */
-const STATE_ROLES: ReadonlySet<EventRole> = new Set<EventRole>(['sched_switch', 'irq_entry', 'irq_exit', 'softirq_entry', 'softirq_exit', 'statedump_process', 'sched_process_fork', 'sched_process_exec', 'task_rename']);
 
 /**
  * Follows, event by event, what each CPU runs (task, syscall, nested IRQ/softirq) and what
@@ -114,23 +125,36 @@ const STATE_ROLES: ReadonlySet<EventRole> = new Set<EventRole>(['sched_switch', 
  */
 export class ContextTracker {
   private readonly cpus = new Map<number, CpuState>();
-  readonly threads = new Map<number, ThreadInfo>();
+  readonly threads = new Map<number, ThreadState>();
   readonly irqs: IrqInstance[] = [];
   readonly softirqs: SoftirqInstance[] = [];
   private nextSyscallId = 1;
-  /** Bumped by every state change; a snapshot of an older generation is rebuilt. */
-  private generation = 0;
-  private readonly snapshots = new Map<number, { generation: number; ctx: ExecContext }>();
+  /**
+   * The last snapshot per CPU, valid while neither the CPU's state (`cpuGen`) nor its
+   * thread (`threadVersion`) changed: a softirq run's or a syscall's many events share one.
+   */
+  private readonly snapshots = new Map<number, { cpuGen: number; threadVersion: number; ctx: ExecContext }>();
 
   private cpu(cpu: number): CpuState {
     let c = this.cpus.get(cpu);
-    if (!c) this.cpus.set(cpu, (c = { tid: null, stack: [], pending: new Map() }));
+    if (!c) this.cpus.set(cpu, (c = { tid: null, gen: 0, stack: [], pending: new Map() }));
     return c;
   }
 
   thread(tid: number): ThreadInfo {
+    return this.state(tid);
+  }
+
+  private state(tid: number): ThreadState {
     let t = this.threads.get(tid);
-    if (!t) this.threads.set(tid, (t = { tid, pid: null, comm: null, syscall: null }));
+    if (!t) this.threads.set(tid, (t = { tid, pid: null, comm: null, syscall: null, version: 0 }));
+    return t;
+  }
+
+  /** Thread `tid`, about to change: snapshots showing it are stale from now on. */
+  private changing(tid: number): ThreadState {
+    const t = this.state(tid);
+    t.version++;
     return t;
   }
 
@@ -155,12 +179,15 @@ export class ContextTracker {
   /** Where `ev` ran (call before `update(ev)` for exit events so they still see their context). */
   contextOf(ev: TraceEvent): ExecContext {
     const tid = this.taskOf(ev);
-    // Snapshots are shared while nothing changes on the CPU (a softirq run's many events,
-    // a syscall's): far fewer objects on busy traces.
-    const cached = ev.cpu === null ? undefined : this.snapshots.get(ev.cpu);
-    if (cached && cached.generation === this.generation && cached.ctx.tid === tid) return cached.ctx;
+    // Snapshots are shared while nothing changes on the CPU or its thread (a softirq run's
+    // many events, a syscall's): far fewer objects on busy traces.
+    if (ev.cpu === null) return this.buildContext(ev, tid);
+    const cpuGen = this.cpus.get(ev.cpu)?.gen ?? -1;
+    const threadVersion = tid === null ? -1 : (this.threads.get(tid)?.version ?? -1);
+    const cached = this.snapshots.get(ev.cpu);
+    if (cached && cached.cpuGen === cpuGen && cached.threadVersion === threadVersion && cached.ctx.tid === tid) return cached.ctx;
     const ctx = this.buildContext(ev, tid);
-    if (ev.cpu !== null) this.snapshots.set(ev.cpu, { generation: this.generation, ctx });
+    this.snapshots.set(ev.cpu, { cpuGen, threadVersion, ctx });
     return ctx;
   }
 
@@ -184,15 +211,18 @@ export class ContextTracker {
         if ('softirq' in c && !softirq) softirq = c.softirq;
       }
     }
+    const syscall = t?.syscall ?? null;
+    const key = kind === 'softirq' ? `s${softirq!.id}` : kind === 'irq' ? `i${irq!.id}` : `t${tid ?? '?'}:${syscall?.id ?? 0}`;
     return {
       kind,
       cpu: ev.cpu,
       tid,
       pid: t?.pid ?? contextNumber(ev, 'pid'),
       comm: text(ev.context.procname) ?? t?.comm ?? null,
-      syscall: t?.syscall ?? null,
+      syscall,
       irq,
       softirq,
+      key,
     };
   }
 
@@ -202,14 +232,14 @@ export class ContextTracker {
     const pid = contextNumber(ev, 'pid');
     const comm = text(ev.context.procname);
     if (pid === null && comm === null) return;
-    const t = this.thread(tid);
+    const t = this.state(tid);
     if (pid !== null && t.pid !== pid) {
       t.pid = pid;
-      this.generation++;
+      t.version++;
     }
     if (comm !== null && t.comm !== comm) {
       t.comm = comm;
-      this.generation++;
+      t.version++;
     }
   }
 
@@ -222,12 +252,9 @@ export class ContextTracker {
     const cpu = ev.cpu;
     const tid = this.taskOf(ev);
     this.learn(ev, tid);
-    // Every change below can alter a snapshot (a global counter: changes are rare next to
-    // the events that read contexts).
-    if (syscall || (role !== undefined && STATE_ROLES.has(role))) this.generation++;
     if (syscall) {
       if (tid === null) return;
-      const t = this.thread(tid);
+      const t = this.changing(tid);
       if (syscall.entry) t.syscall = { id: this.nextSyscallId++, name: syscall.name, tid, entryTs: ev.ts, cpu, args: ev.payload };
       else t.syscall = null;
       return;
@@ -238,14 +265,16 @@ export class ContextTracker {
       case 'sched_switch': {
         if (cpu === null) return;
         const st = this.cpu(cpu);
+        st.gen++;
         const prev = fieldNumber(p.prev_tid);
         const next = fieldNumber(p.next_tid);
         if (!Number.isNaN(prev)) {
-          const pt = this.thread(prev);
+          const pt = this.state(prev);
           if (pt.comm === null) pt.comm = text(p.prev_comm);
+          pt.version++;
         }
         if (!Number.isNaN(next)) {
-          const nt = this.thread(next);
+          const nt = this.changing(next);
           nt.comm = text(p.next_comm) ?? nt.comm;
           if (next === 0 && nt.pid === null) nt.pid = 0;
           st.tid = next;
@@ -257,6 +286,7 @@ export class ContextTracker {
       case 'irq_entry': {
         if (cpu === null) return;
         const st = this.cpu(cpu);
+        st.gen++;
         const inst: IrqInstance = {
           id: this.irqs.length,
           cpu,
@@ -276,6 +306,7 @@ export class ContextTracker {
       case 'irq_exit': {
         if (cpu === null) return;
         const st = this.cpu(cpu);
+        st.gen++;
         const i = findLast(st.stack, (c) => 'irq' in c);
         if (i >= 0) {
           const inst = (st.stack[i] as { irq: IrqInstance }).irq;
@@ -302,6 +333,7 @@ export class ContextTracker {
       case 'softirq_entry': {
         if (cpu === null) return;
         const st = this.cpu(cpu);
+        st.gen++;
         const vec = fieldNumber(p.vec);
         const raisedBy = st.pending.get(vec) ?? null;
         st.pending.delete(vec);
@@ -325,6 +357,7 @@ export class ContextTracker {
       case 'softirq_exit': {
         if (cpu === null) return;
         const st = this.cpu(cpu);
+        st.gen++;
         const i = findLast(st.stack, (c) => 'softirq' in c);
         if (i >= 0) {
           const inst = (st.stack[i] as { softirq: SoftirqInstance }).softirq;
@@ -335,7 +368,7 @@ export class ContextTracker {
         return;
       }
       case 'statedump_process': {
-        const t = this.thread(fieldNumber(p.tid));
+        const t = this.changing(fieldNumber(p.tid));
         const pid = fieldNumber(p.pid);
         if (!Number.isNaN(pid)) t.pid = pid;
         t.comm = text(p.name) ?? t.comm;
@@ -344,7 +377,7 @@ export class ContextTracker {
       case 'sched_process_fork': {
         const childTid = fieldNumber(p.child_tid);
         if (Number.isNaN(childTid)) return;
-        const child = this.thread(childTid);
+        const child = this.changing(childTid);
         const childPid = fieldNumber(p.child_pid);
         const parentPid = fieldNumber(p.parent_pid);
         // Older LTTng has no child_pid: a new thread group unless it shares the parent's.
@@ -355,7 +388,7 @@ export class ContextTracker {
       }
       case 'sched_process_exec': {
         const execTid = fieldNumber(p.tid);
-        const t = this.thread(Number.isNaN(execTid) ? (tid ?? -1) : execTid);
+        const t = this.changing(Number.isNaN(execTid) ? (tid ?? -1) : execTid);
         const file = text(p.filename);
         if (file) t.comm = file.split('/').pop()!.slice(0, 15);
         return;
@@ -364,7 +397,7 @@ export class ContextTracker {
         if (tid === null) return;
         const newcomm = text(p.newcomm);
         const target = fieldNumber(p.pid);
-        this.thread(Number.isNaN(target) ? tid : target).comm = newcomm;
+        this.changing(Number.isNaN(target) ? tid : target).comm = newcomm;
         return;
       }
       default:

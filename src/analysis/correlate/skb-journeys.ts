@@ -9,12 +9,17 @@
  *
  * Addresses are reused as soon as a buffer is freed, so a journey closes at its free;
  * a journey silent for too long is closed too (lost free event).
+ *
+ * A busy trace holds hundreds of thousands of hops: each is one small object whose
+ * strings (buffer address, device, event name) are shared, and whose EventRef is made
+ * only when something cites it.
  */
-import { fieldKey, fieldNumber, type TraceEvent } from '../../model/trace-event.js';
+import { fieldNumber, type FieldMap, type TraceEvent } from '../../model/trace-event.js';
 import type { ContextTracker, ExecContext } from './context.js';
+import { addressFromFields, sockaddrFromBytes } from './endpoints.js';
 import type { EventRole } from './event-names.js';
 import type { KernelCollector, SyscallName } from './kernel-pass.js';
-import { eventRefOf, type EventRef, type HopKind, type SkbHop, type SkbJourney } from './types.js';
+import { eventRefOf, type Endpoint, type EventRef, type HopKind, type SkbHop, type SkbJourney } from './types.js';
 
 const JOURNEY_IDLE_NS = 2_000_000_000n;
 /** A received buffer may wait in a socket's queue until the application reads it. */
@@ -32,28 +37,88 @@ const HOP_OF_ROLE: Partial<Record<EventRole, HopKind>> = {
   tcp_probe: 'probe',
 };
 
-/** A TCP-level kernel event (retransmission, reset, probe) with its context. */
-export interface TcpKernelEvent {
-  readonly role: EventRole;
-  readonly event: EventRef;
-  readonly ctx: ExecContext;
-  readonly skb: string | null;
-  readonly skaddr: string | null;
-  readonly payload: TraceEvent['payload'];
+const TCP_ROLES: ReadonlySet<EventRole> = new Set<EventRole>(['tcp_retransmit', 'tcp_retransmit_synack', 'tcp_send_reset', 'tcp_receive_reset', 'tcp_destroy_sock', 'tcp_probe']);
+
+/** A TCP-level kernel event (retransmission, reset, probe) with its context and 4-tuple. */
+export class TcpKernelEvent {
+  private ref: EventRef | null = null;
+  constructor(
+    readonly role: EventRole,
+    readonly ts: bigint,
+    private readonly name: string,
+    readonly cpu: number | null,
+    readonly ctx: ExecContext,
+    readonly skb: string | null,
+    readonly skaddr: string | null,
+    /** The socket's own end and its peer, when the event says (null otherwise). */
+    readonly local: Endpoint | null,
+    readonly remote: Endpoint | null,
+  ) {}
+
+  /** The event, cited (one object per event: identity is its key). */
+  get event(): EventRef {
+    return (this.ref ??= eventRefOf(this.ts, this.name, this.cpu, this.ctx.tid));
+  }
 }
 
-/** Hex text of a kernel address field (`0xffff8881…`), or '' when absent. */
+/** One hop: see SkbHop. Its EventRef is built on first use. */
+class Hop implements SkbHop {
+  journey = -1;
+  rc?: number;
+  reason?: string;
+  location?: string;
+  skaddr?: string;
+  private ref: EventRef | null = null;
+  constructor(
+    readonly kind: HopKind,
+    readonly ts: bigint,
+    readonly cpu: number | null,
+    readonly skb: string,
+    readonly dev: string | null,
+    readonly len: number | null,
+    readonly ctx: ExecContext,
+    private readonly name: string,
+  ) {}
+
+  get event(): EventRef {
+    return (this.ref ??= eventRefOf(this.ts, this.name, this.cpu, this.ctx.tid));
+  }
+}
+
+const HEX = new Map<bigint | number, string>();
+
+/** Hex text of a kernel address field (`0xffff8881…`), or '' when absent; shared strings. */
 export function addressText(v: unknown): string {
-  if (typeof v === 'bigint' || typeof v === 'number') return `0x${v.toString(16)}`;
+  if (typeof v === 'bigint' || typeof v === 'number') {
+    let s = HEX.get(v);
+    if (s === undefined) {
+      s = `0x${v.toString(16)}`;
+      // Buffer and socket addresses recur (the allocator reuses them): keep a bounded cache.
+      if (HEX.size > 1 << 16) HEX.clear();
+      HEX.set(v, s);
+    }
+    return s;
+  }
   if (v === undefined || v === null) return '';
-  const key = fieldKey(v as never);
+  const key = String(v);
   if (!/^\d+$/.test(key)) return key;
   return `0x${BigInt(key).toString(16)}`;
 }
 
-function devName(ev: TraceEvent): string | null {
-  const n = ev.payload.name ?? ev.payload.dev_name;
-  return typeof n === 'string' ? n : null;
+/** The 4-tuple a TCP event carries: address fields (tcp_retransmit_skb…) or sockaddr copies (tcp_probe, tcp_send_reset). */
+function tcpEndpoints(p: FieldMap): [Endpoint | null, Endpoint | null] {
+  if (p.sport !== undefined && p.dport !== undefined) {
+    const family = fieldNumber(p.family);
+    const local = addressFromFields(family, p.saddr, p.saddr_v6);
+    const remote = addressFromFields(family, p.daddr, p.daddr_v6);
+    if (local !== null || remote !== null) return [local === null ? null : { addr: local, port: fieldNumber(p.sport) }, remote === null ? null : { addr: remote, port: fieldNumber(p.dport) }];
+  }
+  return [sockaddrFromBytes(p.saddr), sockaddrFromBytes(p.daddr)];
+}
+
+/** How long a journey whose last hop is `last` stays open without news. */
+function idleOf(last: SkbHop): bigint {
+  return last.kind === 'receive' || last.kind === 'probe' ? QUEUED_IDLE_NS : JOURNEY_IDLE_NS;
 }
 
 /**
@@ -62,8 +127,7 @@ function devName(ev: TraceEvent): string | null {
  * copy to user space), so "arrived at its socket" ends a journey as surely as a free.
  */
 function startsNewJourney(last: SkbHop, hop: SkbHop): boolean {
-  const idle = last.kind === 'receive' || last.kind === 'probe' ? QUEUED_IDLE_NS : JOURNEY_IDLE_NS;
-  if (hop.ts - last.ts > idle) return true;
+  if (hop.ts - last.ts > idleOf(last)) return true;
   const entering = hop.kind === 'queue' || hop.kind === 'rx' || hop.kind === 'gro';
   if (!entering) return false;
   // Delivered to a socket (read by the application, or seen by tcp_probe): done.
@@ -86,6 +150,16 @@ export class SkbJourneyCollector implements KernelCollector {
   readonly interruptWakings: Array<{ readonly tid: number; readonly event: EventRef; readonly ctx: ExecContext }> = [];
   private sawWaking = false;
   private readonly open = new Map<string, SkbJourney>();
+  private readonly devices = new Map<string, string>();
+
+  private device(ev: TraceEvent): string | null {
+    const n = ev.payload.name ?? ev.payload.dev_name;
+    if (typeof n !== 'string') return null;
+    // One string per device name, whatever the decoder hands out per event.
+    let d = this.devices.get(n);
+    if (d === undefined) this.devices.set(n, (d = n));
+    return d;
+  }
 
   onEvent(ev: TraceEvent, role: EventRole | undefined, _syscall: SyscallName | null, tracker: ContextTracker): void {
     if (!role) return;
@@ -95,50 +169,30 @@ export class SkbJourneyCollector implements KernelCollector {
       if (ctx.kind !== 'task') this.interruptWakings.push({ tid: fieldNumber(ev.payload.tid), event: eventRefOf(ev.ts, ev.name, ev.cpu, ctx.tid), ctx });
       return;
     }
+    const p = ev.payload;
+    if (TCP_ROLES.has(role)) {
+      const [local, remote] = tcpEndpoints(p);
+      this.tcpEvents.push(new TcpKernelEvent(role, ev.ts, ev.name, ev.cpu, tracker.contextOf(ev), p.skbaddr !== undefined ? addressText(p.skbaddr) : null, p.skaddr !== undefined ? addressText(p.skaddr) : null, local, remote));
+    }
     const kind = HOP_OF_ROLE[role];
-    if (role === 'tcp_retransmit' || role === 'tcp_retransmit_synack' || role === 'tcp_send_reset' || role === 'tcp_receive_reset' || role === 'tcp_destroy_sock' || role === 'tcp_probe') {
-      const ctx = tracker.contextOf(ev);
-      this.tcpEvents.push({
-        role,
-        event: eventRefOf(ev.ts, ev.name, ev.cpu, ctx.tid),
-        ctx,
-        skb: ev.payload.skbaddr !== undefined ? addressText(ev.payload.skbaddr) : null,
-        skaddr: ev.payload.skaddr !== undefined ? addressText(ev.payload.skaddr) : null,
-        payload: ev.payload,
-      });
-    }
     if (!kind) return;
-    const skb = addressText(ev.payload.skbaddr);
+    const skb = addressText(p.skbaddr);
     if (!skb || skb === '0x0') return;
-    const ctx = tracker.contextOf(ev);
-    const len = ev.payload.len !== undefined ? fieldNumber(ev.payload.len) : null;
-    const hop: SkbHop = {
-      kind,
-      ts: ev.ts,
-      cpu: ev.cpu,
-      skb,
-      dev: kind === 'copy' || kind === 'consume' || kind === 'free' || kind === 'probe' ? null : devName(ev),
-      len: len === null || Number.isNaN(len) ? null : len,
-      ctx,
-      event: eventRefOf(ev.ts, ev.name, ev.cpu, ctx.tid),
-      journey: -1,
-    };
-    if (kind === 'xmit') (hop as { rc?: number }).rc = fieldNumber(ev.payload.rc);
-    if (kind === 'free') {
-      const r = ev.payload.reason;
-      if (r !== undefined && r !== null) (hop as { reason?: string }).reason = String(r);
-      if (ev.payload.location !== undefined) (hop as { location?: string }).location = addressText(ev.payload.location);
-    }
-    if (kind === 'probe') (hop as { skaddr?: string }).skaddr = addressText(ev.payload.skaddr);
+    const follower = kind === 'consume' || kind === 'free' || kind === 'copy' || kind === 'probe';
     let j = this.open.get(skb);
-    if (j) {
-      const last = j.hops[j.hops.length - 1]!;
-      // A buffer queued again after its xmit completed without a free is a new buffer.
-      if (startsNewJourney(last, hop)) j = undefined;
-    }
+    // A consume/free/copy of an address never seen on a device is a buffer we do not follow.
+    if (follower && (!j || ev.ts - j.hops[j.hops.length - 1]!.ts > idleOf(j.hops[j.hops.length - 1]!))) return;
+    const len = p.len !== undefined ? fieldNumber(p.len) : null;
+    const hop = new Hop(kind, ev.ts, ev.cpu, skb, follower ? null : this.device(ev), len === null || Number.isNaN(len) ? null : len, tracker.contextOf(ev), ev.name);
+    if (kind === 'xmit') hop.rc = fieldNumber(p.rc);
+    else if (kind === 'free') {
+      const r = p.reason;
+      if (r !== undefined && r !== null) hop.reason = String(r);
+      if (p.location !== undefined) hop.location = addressText(p.location);
+    } else if (kind === 'probe') hop.skaddr = addressText(p.skaddr);
+    // A buffer queued again after its xmit completed without a free is a new buffer.
+    if (j && startsNewJourney(j.hops[j.hops.length - 1]!, hop)) j = undefined;
     if (!j) {
-      // A consume/free/copy of an address never seen on a device is a buffer we do not follow.
-      if (kind === 'consume' || kind === 'free' || kind === 'copy' || kind === 'probe') return;
       j = { id: this.journeys.length, skb, hops: [], frames: [] };
       this.journeys.push(j);
       this.open.set(skb, j);

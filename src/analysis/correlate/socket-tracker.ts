@@ -14,12 +14,13 @@
  * - the state dump's fds (`socket:[inode]`) and tracewire's socket table for sockets
  *   older than the trace; `dup*`, `fcntl(F_DUPFD)`, `fork` and `close` follow the fds.
  */
-import { formatIpv4At, formatIpv6At } from '../../dissect/bytes.js';
-import { fieldNumber, type FieldValue, type TraceEvent } from '../../model/trace-event.js';
+import { fieldNumber, type TraceEvent } from '../../model/trace-event.js';
 import type { ContextTracker } from './context.js';
 import { TCP_CLOSE, TCP_LISTEN, TCP_SYN_RECV, type EventRole } from './event-names.js';
 import type { KernelCollector, SyscallName } from './kernel-pass.js';
 import { addressText } from './skb-journeys.js';
+import { addressFromFields, sockaddrFromBytes, tupleKey } from './endpoints.js';
+import type { SocketLookup } from './frame-side.js';
 import { eventRefOf, type Endpoint, type EventRef, type FdBinding, type SocketRecord } from './types.js';
 
 const AF_UNIX = 1;
@@ -28,51 +29,6 @@ const AF_INET6 = 10;
 
 /** Syscalls whose `fd` argument is the socket a sock_send/recv_length inside them is about. */
 const IO_SYSCALLS = new Set(['sendto', 'sendmsg', 'sendmmsg', 'recvfrom', 'recvmsg', 'recvmmsg', 'read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'send', 'recv', 'splice', 'sendfile64', 'sendfile']);
-
-function bytesOf(v: FieldValue | undefined): Uint8Array | null {
-  if (!Array.isArray(v)) return null;
-  return Uint8Array.from(v.map((x) => fieldNumber(x as FieldValue) & 0xff));
-}
-
-/** An address from `saddr`/`saddr_v6`-style fields, v4-mapped IPv6 shown as IPv4. */
-export function addressFromFields(family: number, v4: FieldValue | undefined, v6: FieldValue | undefined): string | null {
-  if (family === AF_INET) {
-    const b = bytesOf(v4);
-    return b && b.length >= 4 ? formatIpv4At(b, 0) : null;
-  }
-  if (family === AF_INET6) {
-    const b = bytesOf(v6);
-    if (!b || b.length < 16) return null;
-    if (b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return formatIpv4At(b, 12);
-    return formatIpv6At(b, 0);
-  }
-  return null;
-}
-
-/** A `struct sockaddr_in/in6` stored as bytes (tcp_probe, tcp_send_reset): address and port. */
-export function sockaddrFromBytes(v: FieldValue | undefined): Endpoint | null {
-  const b = bytesOf(v);
-  if (!b || b.length < 8) return null;
-  const family = b[0]! | (b[1]! << 8);
-  const port = (b[2]! << 8) | b[3]!;
-  if (family === AF_INET) return { addr: formatIpv4At(b, 4), port };
-  if (family === AF_INET6 && b.length >= 24) {
-    if (b.slice(8, 18).every((x) => x === 0) && b[18] === 0xff && b[19] === 0xff) return { addr: formatIpv4At(b, 20), port };
-    return { addr: formatIpv6At(b, 8), port };
-  }
-  return null;
-}
-
-/** `10.0.0.1:5000`, `[fd00::1]:80`, or `?`. */
-export function endpointText(e: Endpoint | null): string {
-  if (!e) return '?';
-  return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
-}
-
-/** A map key for a local → remote 4-tuple. */
-export function tupleKey(local: Endpoint, remote: Endpoint): string {
-  return `${local.addr}|${local.port}|${remote.addr}|${remote.port}`;
-}
 
 function protocolName(family: number, type: number, proto: number): string {
   if (family === AF_UNIX) return 'unix';
@@ -105,7 +61,7 @@ function compatible(fdOnly: SocketRecord, s: SocketRecord): boolean {
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 /** The collector that builds SocketRecords and their fd bindings during the kernel pass (see the module comment). */
-export class SocketTracker implements KernelCollector {
+export class SocketTracker implements KernelCollector, SocketLookup {
   readonly sockets: SocketRecord[] = [];
   private readonly bySk = new Map<string, SocketRecord>();
   /** Sockets that listened, by port (ever: listenersFor answers for any time). */
@@ -590,11 +546,4 @@ export class SocketTracker implements KernelCollector {
     const s = this.sockets[id];
     return s && !this.merged.has(id) ? s : null;
   }
-}
-
-/** The binding of `socket` active at `ts`, or null. */
-export function ownerAt(socket: SocketRecord, ts: bigint): FdBinding | null {
-  let best: FdBinding | null = null;
-  for (const b of socket.owners) if (b.from <= ts && (b.to === null || b.to >= ts)) best = b;
-  return best;
 }

@@ -11,9 +11,7 @@ import type { ExecContext } from './context.js';
  * (`i<id>`), or a thread inside one syscall (`t<tid>:<syscall id>`, 0 outside syscalls).
  */
 export function contextKey(ctx: ExecContext): string {
-  if (ctx.kind === 'softirq' && ctx.softirq) return `s${ctx.softirq.id}`;
-  if (ctx.kind === 'irq' && ctx.irq) return `i${ctx.irq.id}`;
-  return `t${ctx.tid ?? '?'}:${ctx.syscall?.id ?? 0}`;
+  return ctx.key;
 }
 
 /** SKB_CONSUMED and SKB_DROP_REASON_NOT_SPECIFIED: frees that are not a diagnosed drop. */

@@ -14,7 +14,7 @@ import type { DatasetFrame } from '../../bundle/types.js';
 import type { DatasetAnalysis } from '../correlate/index.js';
 import type { FdInfo, FdModel } from '../kernel/index.js';
 import { softirqName, tcpStateName, TCP_LISTEN } from '../correlate/event-names.js';
-import { endpointText } from '../correlate/socket-tracker.js';
+import { endpointText } from '../correlate/endpoints.js';
 import type { EventRef, FrameCorrelation, SkbHop, SocketRecord } from '../correlate/types.js';
 import type { WakeupChain } from '../wakeup/types.js';
 import { WAIT_SYSCALLS } from '../wakeup/blocked-intervals.js';
@@ -963,17 +963,19 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
     parts.push(`Received on ${anchor.dev ?? f.device ?? '?'}${peerCopies}. ${siText} processes it: ${hopChain(fc.journey?.hops ?? [], anchor, false)} (skb ${anchor.skb}, ${anchor.len} bytes).`);
   }
   if (fc.stateChanges.length) parts.push(`TCP: ${fc.stateChanges.map((c) => `${tcpStateName(c.change.from)} → ${tcpStateName(c.change.to)}`).join(', ')} (inet_sock_set_state).`);
-  for (const e of fc.tcpEvents) if (e.name !== 'tcp_probe') parts.push(`${e.name}${e.name === 'tcp_retransmit_skb' ? ': the kernel retransmits this segment' : ''}.`);
+  const tcpSentences: string[] = [];
+  for (const e of fc.tcpEvents) if (e.name !== 'tcp_probe') tcpSentences.push(`${e.name}${e.name === 'tcp_retransmit_skb' ? ': the kernel retransmits this segment' : ''}`);
   // The other end's kernel events for the same packet (veth/loopback): who retransmitted or reset it.
   for (const other of fc.sameSkbFrames) {
     for (const e of sc.fc(other)?.tcpEvents ?? []) {
       if (e.name === 'tcp_probe') continue;
       const ctx = sc.a.correlation.frames.get(other)?.origin;
       const by = ctx?.kind === 'softirq' ? ` in softirq ${softirqName(ctx.softirq.vec)}${cpuText(ctx.softirq.cpu)}` : ctx?.kind === 'syscall' ? ` in ${ctx.syscall}() of ${ctx.comm ?? '?'} ${ctx.pid ?? ''}` : '';
-      parts.push(`The sender's kernel: ${e.name}${by} (frame #${other}).`);
+      tcpSentences.push(`The sender's kernel: ${e.name}${by} (frame #${other})`);
       events.push(e);
     }
   }
+  parts.push(...countedSentences(tcpSentences));
   const drop = sc.a.correlation.drops.find((d) => d.frames.includes(n));
   if (drop) parts.push(`The kernel drops it: kfree_skb reason ${drop.reason}.`);
   const subjectWoken = fc.woke.filter((w) => sc.subjectTids.has(w.tid));
@@ -1005,6 +1007,16 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
     frame: f,
     special: retrans || notable.length > 0 || fc.stateChanges.length > 0 || !!drop || fc.tcpEvents.some((e) => e.name !== 'tcp_probe') || kind === 'teardown',
   };
+}
+
+/**
+ * Sentences ending in a period, identical ones told once with their count: a segment the
+ * kernel retransmitted twice is one sentence, `…, 2 times.`
+ */
+function countedSentences(list: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const x of list) counts.set(x, (counts.get(x) ?? 0) + 1);
+  return [...counts].map(([x, n]) => (n > 1 ? `${x}, ${n} times.` : `${x}.`));
 }
 
 /** Wireshark analysis flags worth a step of their own. */

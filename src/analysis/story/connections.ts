@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../../base/errors.js';
 import type { DatasetAnalysis } from '../correlate/index.js';
-import { endpointText } from '../correlate/socket-tracker.js';
+import { endpointText } from '../correlate/endpoints.js';
 import type { Endpoint, SocketRecord } from '../correlate/types.js';
 import type { ConnectionRef, StoryFilter } from './types.js';
 
