@@ -15,6 +15,7 @@ import type { DatasetAnalysis } from '../correlate/index.js';
 import type { FdInfo, FdModel } from '../kernel/index.js';
 import { softirqName, tcpStateName, TCP_LISTEN } from '../correlate/event-names.js';
 import { endpointText } from '../correlate/endpoints.js';
+import type { SoftirqInstance } from '../correlate/context.js';
 import type { EventRef, FrameCorrelation, SkbHop, SocketRecord } from '../correlate/types.js';
 import type { WakeupChain } from '../wakeup/types.js';
 import { WAIT_SYSCALLS } from '../wakeup/blocked-intervals.js';
@@ -190,10 +191,26 @@ class StoryContext {
         if (!l) this.fdLives.set(info.fd, (l = []));
         l.push(info);
       }
+      const openOf = (x: FdInfo) => x.openTs ?? -1n;
+      for (const l of this.fdLives.values()) l.sort((x, y) => (openOf(x) < openOf(y) ? -1 : openOf(x) > openOf(y) ? 1 : 0));
     }
-    let best: FdInfo | null = null;
-    for (const info of this.fdLives.get(fd) ?? []) if ((info.openTs === null || info.openTs <= ts) && (info.closeTs === null || info.closeTs > ts)) best = info;
-    return best;
+    // Lifetimes of one fd number follow each other: the last one opened by ts (those open
+    // before the trace first) is the candidate, unless it was closed by then.
+    const list = this.fdLives.get(fd);
+    if (!list) return null;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const open = list[mid]!.openTs;
+      if (open === null || open <= ts) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0 && i >= lo - 4; i--) {
+      const info = list[i]!;
+      if (info.closeTs === null || info.closeTs > ts) return info;
+    }
+    return null;
   }
 
   /**
@@ -253,6 +270,23 @@ class StoryContext {
     const out: SkbHop[] = [];
     for (let i = lo; i < list.length && list[i]!.ts <= to; i++) out.push(list[i]!);
     return out;
+  }
+
+  private bySoftirq: Map<SoftirqInstance, FrameCorrelation[]> | null = null;
+
+  /** Frames whose capture-point event ran in softirq run `si`, in frame order. */
+  framesOfSoftirq(si: SoftirqInstance): readonly FrameCorrelation[] {
+    if (!this.bySoftirq) {
+      this.bySoftirq = new Map();
+      for (const fc of this.a.correlation.frames.values()) {
+        const run = fc.anchor?.ctx.softirq;
+        if (!run) continue;
+        const l = this.bySoftirq.get(run);
+        if (l) l.push(fc);
+        else this.bySoftirq.set(run, [fc]);
+      }
+    }
+    return this.bySoftirq.get(si) ?? [];
   }
 
   frame(n: number): DatasetFrame | undefined {
@@ -1100,9 +1134,9 @@ function triggerFrame(sc: StoryContext, fc: FrameCorrelation): number | null {
   const sendHop = fc.journey?.hops.find((h) => h.kind === 'queue');
   if (!si || !sendHop) return null;
   let best: number | null = null;
-  for (const other of sc.a.correlation.frames.values()) {
-    const h = other.anchor;
-    if (!h || other === fc || h.ctx.softirq !== si || h.kind === 'queue' || h.ts > sendHop.ts) continue;
+  for (const other of sc.framesOfSoftirq(si)) {
+    const h = other.anchor!;
+    if (other === fc || h.kind === 'queue' || h.ts > sendHop.ts) continue;
     const f = sc.frame(other.frame);
     const me = sc.frame(fc.frame);
     if (!f || !me || f.src !== me.dst || f.sport !== me.dport) continue;
