@@ -102,6 +102,13 @@ export interface BundleJson {
     readonly buffer_size_kb_per_cpu?: number;
     /** LTTng version whose vocabulary and layout the CTF follows. */
     readonly ctf_layout: 'lttng-modules 2.13';
+    /**
+     * The recorder's own threads (ftrace): their system calls and scheduling are not
+     * recorded (`excluded_tids`), except `own_context_events` — forks of its children,
+     * and interrupts and packet processing that ran on its CPUs' time (see
+     * src/record/own-context.ts). Absent in bundles of older versions.
+     */
+    readonly recorder?: { readonly pid: number; readonly excluded_tids: number[]; readonly own_context_events: string[] };
   };
   readonly clocks: {
     /** The kernel events' clock. */

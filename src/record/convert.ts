@@ -1,8 +1,9 @@
 /**
  * Conversion of a spooled ftrace recording into the bundle's CTF trace (`kernel/`).
  *
- * The per-CPU page spools are decoded and merged in time order (one MinHeap over the
- * CPUs plus the state dump), so the task state that fills LTTng's `pid`/`procname`
+ * The per-CPU page spools (of the main instance and of the own-context instance, see
+ * own-context.ts) are decoded and merged in time order (one MinHeap over the CPUs plus
+ * the state dump), so the task state that fills LTTng's `pid`/`procname`
  * context evolves as the kernel's did. Each event is written to its CPU's stream
  * (`channel0_<cpu>`); the state dump goes to the first CPU's stream, as LTTng's
  * statedump runs on one CPU. A page that says events were lost before it closes the
@@ -24,7 +25,8 @@ import { CtfStreamWriter, DiskFullError, type EventHeaderType } from '../ctf/wri
 import { writePacketIndex } from '../ctf/writer/index-file.js';
 import { ByteWriter } from '../ctf/writer/byte-writer.js';
 import { int, textArray, type CtfField } from '../ctf/writer/types.js';
-import { countRecords, readSpool } from './spool.js';
+import { countRecords, readSpool, spooledCpus } from './spool.js';
+import { OWN_SPOOL_DIR } from './own-context.js';
 import type { StateDump } from './statedump.js';
 import { stateDumpEvents, STATEDUMP_CLASSES, type SyntheticEvent } from './statedump-events.js';
 
@@ -99,6 +101,9 @@ export interface ConvertResult {
   readonly uuid: string;
 }
 
+/** Heap order of the own-context sources: after the main instance's on equal timestamps. */
+const OWN_ORDER = 1 << 20;
+
 /** One CPU's records, decoded a page at a time. */
 class CpuSource {
   ts = 0n;
@@ -116,7 +121,8 @@ class CpuSource {
   private readonly pages: Generator<Uint8Array>;
   pageNumber = 0;
 
-  constructor(readonly cpu: number, spoolDir: string, private readonly layout: PageLayout, deleteSpool: boolean) {
+  /** `label` names the source in error messages (`cpu1`, `own cpu1`). */
+  constructor(readonly cpu: number, spoolDir: string, private readonly layout: PageLayout, deleteSpool: boolean, readonly label = `cpu${cpu}`) {
     this.pages = readSpool(spoolDir, cpu, deleteSpool);
   }
 
@@ -163,7 +169,7 @@ class CpuSource {
       this.tsList.push(ts);
       this.atList.push(at);
       this.lenList.push(len);
-    }, `cpu${this.cpu} spooled page ${this.pageNumber}`);
+    }, `${this.label} spooled page ${this.pageNumber}`);
     // A loss flagged without a count is covered by the kernel's own counters (stats),
     // which the conversion reports at the end of the stream.
     if (header.missedEvents && header.missedCount !== null) this.pageLost += header.missedCount;
@@ -273,6 +279,14 @@ export function convertSpool(input: ConvertInput): ConvertResult {
     sources.push(src);
     if (src.next()) heap.push({ ts: src.ts, order: cpu, cpu: src });
   }
+  // The own-context instance's pages (own-context.ts): merged into the same CPU streams.
+  const ownDir = join(input.spoolDir, OWN_SPOOL_DIR);
+  for (const cpu of existsSync(ownDir) ? spooledCpus(ownDir) : []) {
+    if (!writers.has(cpu)) continue;
+    const src = new CpuSource(cpu, ownDir, layout, input.deleteSpool, `own cpu${cpu}`);
+    sources.push(src);
+    if (src.next()) heap.push({ ts: src.ts, order: OWN_ORDER + cpu, cpu: src });
+  }
   const synthetic = input.statedump ? stateDumpEvents(input.statedump) : [];
   let synthIndex = 0;
   const SYNTH_ORDER = -1;
@@ -349,7 +363,7 @@ export function convertSpool(input: ConvertInput): ConvertResult {
       if (!cls) {
         unknownRecords++;
       } else {
-        rec.source = `cpu${src.cpu} spooled page ${src.pageNumber}`;
+        rec.source = `${src.label} spooled page ${src.pageNumber}`;
         const tid = src.view.getInt32(src.at + 4, true);
         const mark = w.mark();
         try {

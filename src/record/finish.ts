@@ -31,7 +31,8 @@ export interface SpoolSessionJson {
   readonly unavailable: string[];
   readonly bufferSizeKb: number;
   readonly host: HostInfo;
-  readonly recorder: { readonly pid: number; readonly comm: string };
+  /** The recorder process, its excluded threads and what its own context keeps (own-context.ts). */
+  readonly recorder: { readonly pid: number; readonly comm: string; readonly excludedTids?: number[]; readonly ownContextEvents?: string[] };
   readonly clockStart: { readonly offsetNs: string; readonly uncertaintyNs: number };
   readonly startMonotonicNs: string;
   readonly createdMs: number;
@@ -145,7 +146,13 @@ export function finishBundle(f: FinishInput): FinishOutput {
       cpus: s.cpus.length,
       boot_id: s.host.bootId,
     },
-    tracer: { name: 'ftrace', instance: s.instance, buffer_size_kb_per_cpu: s.bufferSizeKb, ctf_layout: 'lttng-modules 2.13' },
+    tracer: {
+      name: 'ftrace',
+      instance: s.instance,
+      buffer_size_kb_per_cpu: s.bufferSizeKb,
+      ctf_layout: 'lttng-modules 2.13',
+      ...(s.recorder.excludedTids ? { recorder: { pid: s.recorder.pid, excluded_tids: s.recorder.excludedTids, own_context_events: s.recorder.ownContextEvents ?? [] } } : {}),
+    },
     clocks: {
       trace_clock: 'monotonic',
       ctf_clock_offset_ns: clockOffset.toString(),

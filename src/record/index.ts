@@ -168,6 +168,10 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
 
   const host = hostInfo();
   const spoolDir = join(bundleDir, SPOOL_DIR);
+  // The recorder's threads are not traced (reading the buffers would trace itself); what
+  // they do to other tasks — starting the command, the workload's processes, tcpdump —
+  // is kept by the session's own-context instance (own-context.ts), so every process the
+  // recorder starts has its fork, parent and inherited fd table in the trace.
   const tids = readdirSync('/proc/self/task').map(Number);
   const cpuCount = readdirSync(join(root, 'per_cpu')).filter((d) => /^cpu\d+$/.test(d)).length;
   const bufferSizeKb = options.bufferSizeKb ?? defaultBufferSizeKb(cpuCount);
@@ -201,7 +205,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     unavailable: selection.unavailable,
     bufferSizeKb,
     host,
-    recorder: { pid: process.pid, comm: selfComm() },
+    recorder: { pid: process.pid, comm: selfComm(), excludedTids: tids, ownContextEvents: session.ownContextEvents },
     clockStart: { offsetNs: clockStart.offsetNs.toString(), uncertaintyNs: clockStart.uncertaintyNs },
     startMonotonicNs: startMono.toString(),
     createdMs: Date.now(),

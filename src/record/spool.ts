@@ -17,6 +17,12 @@ import { DiskFullError } from '../ctf/writer/stream-writer.js';
 
 const SEGMENT_BYTES = 2 << 20;
 const FLUSH_BYTES = 1 << 20;
+/**
+ * Longest time read pages wait in memory. A recorder killed with SIGKILL loses what it
+ * had not written; the next run recovers only the spool and the kernel's buffers, so a
+ * quiet CPU's pages must not sit in memory for long.
+ */
+export const SPOOL_MAX_AGE_MS = 500;
 
 /** Counts of what went through one CPU's reader. */
 export interface CpuCounters {
@@ -65,6 +71,8 @@ export class SpoolWriter {
   private readonly pending = Buffer.alloc(FLUSH_BYTES + 65536);
   private pendingBytes = 0;
   private pendingRecords = 0;
+  /** When the oldest queued page was queued (performance.now() ms), or -1. */
+  private pendingSince = -1;
   private full = false;
   /** Events not stored because the disk was full. */
   droppedRecords = 0;
@@ -81,6 +89,7 @@ export class SpoolWriter {
       return;
     }
     if (this.pendingBytes + 4 + page.length > this.pending.length) this.flush();
+    if (this.pendingBytes === 0) this.pendingSince = performance.now();
     this.pending.writeUInt32LE(page.length, this.pendingBytes);
     this.pending.set(page, this.pendingBytes + 4);
     this.pendingBytes += 4 + page.length;
@@ -95,6 +104,7 @@ export class SpoolWriter {
    */
   flush(): void {
     if (this.pendingBytes === 0 || this.full) return;
+    this.pendingSince = -1;
     if (this.fd < 0 || this.segmentBytes >= SEGMENT_BYTES) this.nextSegment();
     const length = this.pendingBytes;
     const records = this.pendingRecords;
@@ -111,6 +121,11 @@ export class SpoolWriter {
       throw new DiskFullError(segmentPath(this.dir, this.cpu, this.segment));
     }
     this.segmentBytes += length;
+  }
+
+  /** Writes what is queued if it has waited `maxAgeMs` or more. Throws DiskFullError like flush. */
+  flushIfOlder(maxAgeMs: number, now = performance.now()): void {
+    if (this.pendingSince >= 0 && now - this.pendingSince >= maxAgeMs) this.flush();
   }
 
   close(): void {

@@ -10,7 +10,7 @@
  * removed — and, with `recover`, the bundle finished from the spool, marked
  * `complete: false, stop_reason: "recovered"`.
  */
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { listInstances, TracefsInstance, readPageLayout } from '../ftrace/tracefs.js';
 import type { CaptureTarget } from './capture.js';
@@ -19,6 +19,7 @@ import { measureRealtimeOffset, monotonicNow } from './clock.js';
 import { finishBundle, readSpoolSession, readSpoolStateDump, SPOOL_DIR } from './finish.js';
 import { CpuReader, SpoolWriter } from './spool.js';
 import { INSTANCE_PREFIX, processStartTime, readSavedTgids, STATE_DIR, stateFilePath, type SessionStateFile } from './session.js';
+import { OWN_INSTANCE_SUFFIX, OWN_SPOOL_DIR } from './own-context.js';
 
 export interface StaleCleanup {
   readonly instance: string;
@@ -76,6 +77,7 @@ async function stopHelper(pid: number): Promise<boolean> {
 /** Reads what is left in a stale instance's buffers into its bundle's spool. */
 function drainInto(inst: TracefsInstance, root: string, spoolDir: string): void {
   const { layout } = readPageLayout(root);
+  mkdirSync(spoolDir, { recursive: true });
   for (const cpu of inst.cpus()) {
     const spool = new SpoolWriter(spoolDir, cpu);
     const reader = new CpuReader(join(inst.path, 'per_cpu', `cpu${cpu}`, 'trace_pipe_raw'), cpu, layout, spool);
@@ -132,8 +134,12 @@ function lockCleanup(instance: string): (() => void) | undefined {
  */
 export async function cleanupStaleSessions(root: string, opts: { recover: boolean }): Promise<StaleCleanup[]> {
   const out: StaleCleanup[] = [];
-  for (const name of listInstances(root)) {
+  const names = listInstances(root);
+  for (const name of names) {
     if (!name.startsWith(INSTANCE_PREFIX) || !isStale(name)) continue;
+    // An own-context instance is finished with its main instance (its events belong in
+    // the same bundle); alone, it is only removed.
+    if (name.endsWith(OWN_INSTANCE_SUFFIX) && names.includes(name.slice(0, -OWN_INSTANCE_SUFFIX.length))) continue;
     const release = lockCleanup(name);
     if (!release) continue;
     try {
@@ -161,14 +167,38 @@ async function cleanupOne(root: string, name: string, recover: boolean): Promise
       problems.push(`reading the remaining events failed: ${(err as Error).message}`);
     }
   }
-  for (const cpu of inst.cpus()) {
-    const s = inst.cpuStats(cpu);
-    kernelLost.set(cpu, (s['overrun'] ?? 0) + (s['commit overrun'] ?? 0) + (s['dropped events'] ?? 0));
+  const addLosses = (from: TracefsInstance) => {
+    for (const cpu of from.cpus()) {
+      const s = from.cpuStats(cpu);
+      kernelLost.set(cpu, (kernelLost.get(cpu) ?? 0) + (s['overrun'] ?? 0) + (s['commit overrun'] ?? 0) + (s['dropped events'] ?? 0));
+    }
+  };
+  addLosses(inst);
+  // The own-context instance (own-context.ts): its pages join the same bundle.
+  const ownName = state?.ownInstance ?? `${name}${OWN_INSTANCE_SUFFIX}`;
+  const own = name.endsWith(OWN_INSTANCE_SUFFIX) ? undefined : TracefsInstance.open(root, ownName);
+  let removed = true;
+  if (own?.exists()) {
+    own.tryWrite('tracing_on', '0');
+    if (spoolDir && existsSync(spoolDir)) {
+      try {
+        drainInto(own, root, join(spoolDir, OWN_SPOOL_DIR));
+      } catch (err) {
+        problems.push(`reading the remaining events of ${ownName} failed: ${(err as Error).message}`);
+      }
+    }
+    addLosses(own);
+    if (!own.remove()) {
+      removed = false;
+      problems.push(`could not remove ${own.path}`);
+    }
   }
   const savedTgids = readSavedTgids(root);
   inst.tryWrite('options/record-tgid', '0');
-  const removed = inst.remove();
-  if (!removed) problems.push(`could not remove ${inst.path}`);
+  if (!inst.remove()) {
+    removed = false;
+    problems.push(`could not remove ${inst.path}`);
+  }
   try {
     unlinkSync(stateFilePath(name));
   } catch {

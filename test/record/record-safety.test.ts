@@ -93,6 +93,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.equal(b.complete, true);
     assert.equal(b.stop_reason, 'signal');
     assert.ok(!existsSync(join(tracefsDir!, 'instances', b.tracer.instance!)), 'instance removed');
+    assert.ok(!existsSync(join(tracefsDir!, 'instances', `${b.tracer.instance!}-own`)), 'own-context instance removed');
     assert.deepEqual(tcpdumpsFor(bundleDir), [], 'tcpdump stopped');
     assert.ok(!existsSync(join(bundleDir, '.ftrace')), 'spool removed');
     const bt = await babeltrace2(join(bundleDir, 'kernel'));
@@ -111,10 +112,16 @@ test('kill -9: the next run removes the stale instance, stops its tcpdump and fi
   });
   const first = join(dir, 'killed');
   // A few events only: the stale instance keeps recording until the next run finds it.
-  const rec = startRecorder(['-q', '-o', first, '--events', 'none,sched:sched_switch,sched:sched_process_exit', '--', 'sleep', '30']);
+  // sched_process_fork also makes an own-context instance (the fork of `sleep` is there).
+  const rec = startRecorder(['-q', '-o', first, '--events', 'none,sched:sched_switch,sched:sched_process_exit,sched:sched_process_fork', '--', 'sleep', '30']);
   await waitReady(first);
-  const session = JSON.parse(readFileSync(join(first, '.ftrace', 'session.json'), 'utf8')) as { instance: string; command: { pid: number } };
+  const session = JSON.parse(readFileSync(join(first, '.ftrace', 'session.json'), 'utf8')) as { instance: string; command: { pid: number }; recorder: { pid: number } };
   sleeper = session.command.pid;
+  assert.ok(existsSync(join(tracefsDir!, 'instances', `${session.instance}-own`)), 'an own-context instance while recording');
+  // Pages read are written to the spool within half a second, so a SIGKILL loses at most that.
+  const ownSpool = join(first, '.ftrace', 'own');
+  for (let i = 0; i < 100 && !(existsSync(ownSpool) && readdirSync(ownSpool).length > 0); i++) await new Promise((res) => setTimeout(res, 50));
+  assert.ok(readdirSync(ownSpool).length > 0, 'the own-context pages reached the spool before the kill');
   rec.child.kill('SIGKILL');
   await rec.exited;
   // Another recorder starting on this machine right now may clean it up first; that is fine.
@@ -126,6 +133,7 @@ test('kill -9: the next run removes the stale instance, stops its tcpdump and fi
   assert.equal(r.code, 0, r.stderr);
   for (let i = 0; i < 300 && !existsSync(join(first, 'bundle.json')); i++) await new Promise((res) => setTimeout(res, 100));
   assert.ok(!existsSync(join(tracefsDir!, 'instances', session.instance)), 'stale instance removed');
+  assert.ok(!existsSync(join(tracefsDir!, 'instances', `${session.instance}-own`)), 'stale own-context instance removed');
   assert.deepEqual(tcpdumpsFor(first), [], 'stale tcpdump stopped');
   assert.ok(!existsSync(join('/run/tracewire', `${session.instance}.json`)), 'state file removed');
 
@@ -137,6 +145,8 @@ test('kill -9: the next run removes the stale instance, stops its tcpdump and fi
   const bt = await babeltrace2(join(first, 'kernel'));
   assert.equal(bt.code, 0, bt.stderr);
   assert.match(bt.stdout, /lttng_statedump_process_state/);
+  // The own-context instance's pages were recovered too: the recorder's fork of `sleep`.
+  assert.match(bt.stdout, new RegExp(`sched_process_fork: .*tid = ${session.recorder.pid},.*child_tid = ${sleeper}\\b`));
   assert.ok(b.capture.file === 'capture.pcapng', `capture recovered: ${b.capture.error}`);
   assert.equal(bundleOf(second).complete, true);
 });
