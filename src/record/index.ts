@@ -265,7 +265,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         captureError = (err as Error).message;
       }
     }
-    statedump = await collectStateDump({ netns });
+    statedump = await collectStateDump({ netns, recorderPid: process.pid });
     writeSpoolStateDump(spoolDir, statedump);
     let lastEvents = 0;
     let lastAt = monotonicNow();

@@ -181,7 +181,13 @@ function readThread(pid: number, tid: number): DumpedThread | undefined {
   };
 }
 
-function readFds(pid: number, out: DumpedFd[]): void {
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Appends the open fds of `pid`. With `inheritableOnly`: only the standard streams and
+ * fds not marked close-on-exec — what a child of that process can inherit.
+ */
+function readFds(pid: number, out: DumpedFd[], inheritableOnly = false): void {
   const dir = `/proc/${pid}/fd`;
   let names: string[];
   try {
@@ -199,6 +205,7 @@ function readFds(pid: number, out: DumpedFd[]): void {
     }
     const info = tryRead(`/proc/${pid}/fdinfo/${name}`);
     const flags = info ? parseInt(/^flags:\s*([0-7]+)/m.exec(info)?.[1] ?? '0', 8) : 0;
+    if (inheritableOnly && fd > 2 && (flags & O_CLOEXEC) !== 0) continue;
     out.push({ ts: monotonicNow(), pid, fd, path, flags });
   }
 }
@@ -394,6 +401,15 @@ function readCpus(): DumpedCpu[] {
 export interface StateDumpOptions {
   /** Network namespaces to include by name (under /run/netns), besides ours and those processes use. */
   readonly netns?: readonly string[];
+  /**
+   * The recorder's own process: only the fds its children can inherit are listed — its
+   * standard streams (Node marks them close-on-exec, and the child clears the flag for
+   * the streams it passes on) and fds not marked close-on-exec. Its system calls are not
+   * traced, so its table changes unseen after the dump; listed, a number the recorder
+   * later closed and reused (the pipes of a child's stdio, which the child dup2()s onto
+   * 0–2 between fork and exec) would resolve to the stale file.
+   */
+  readonly recorderPid?: number;
 }
 
 /**
@@ -433,7 +449,7 @@ export async function collectStateDump(opts: StateDumpOptions = {}): Promise<Sta
       }
     }
     if (leader && !leader.kernelThread) {
-      readFds(pid, fds);
+      readFds(pid, fds, pid === opts.recorderPid);
       // Every other namespace a process lives in is dumped too, entered through that process.
       const net = leader.ns.net;
       if (net && !seen.has(net)) {

@@ -87,8 +87,11 @@ test('record -- COMMAND: the command has its fork, its parent and its inherited 
   assert.ok(first && first.ts > fork.ts, 'the fork comes before the command’s first event');
   const exec = events.find((e) => e.event === 'sched_process_exec' && num(e.context.tid) === cmd);
   assert.match(String(exec?.payload.filename), /\/sh$/);
-  const stdinDump = events.find((e) => e.event === 'lttng_statedump_file_descriptor' && num(e.payload.pid) === rec.pid && num(e.payload.fd) === 0);
-  assert.equal(stdinDump?.payload.filename, '/etc/hostname', 'the recorder’s fd 0 in the state dump');
+  const recorderFds = events.filter((e) => e.event === 'lttng_statedump_file_descriptor' && num(e.payload.pid) === rec.pid);
+  assert.equal(recorderFds.find((e) => num(e.payload.fd) === 0)?.payload.filename, '/etc/hostname', 'the recorder’s fd 0 in the state dump');
+  // …but not its own close-on-exec fds, which change unseen and no child program inherits.
+  assert.deepEqual(recorderFds.filter((e) => num(e.payload.fd) > 2 && (num(e.payload.flags) & 0o2000000) !== 0).map((e) => e.payload.filename), []);
+  assert.ok(!recorderFds.some((e) => String(e.payload.filename).includes('trace_pipe_raw')));
 
   // The kernel analysis: parent, inherited fd 0, fd 7 = dup of it, and the children.
   const model = analyzeKernel(openTraceCollection([bundleDir]));
@@ -162,12 +165,19 @@ test('record({ workload }): processes started in network namespaces have their f
     assert.ok(execs.some((f) => f.endsWith('/ip')) && execs.some((f) => f.endsWith('/ncat')), `ip then ncat: ${execs.join(', ')}`);
   }
   const model = analyzeKernel(openTraceCollection([result.bundleDir]));
+  // Only the recorder's inheritable fds are in the dump: its stdio pipes for the children,
+  // made after the dump on numbers it may have closed and reused, never resolve to a
+  // stale file of the dump.
+  const recorderPaths = new Set(events.filter((e) => e.event === 'lttng_statedump_file_descriptor' && num(e.payload.pid) === process.pid).map((e) => String(e.payload.filename)));
   for (const pid of pids) {
     const [th] = model.threadsByTid(pid);
     assert.ok(th, `ncat ${pid} known`);
     assert.equal(th.ppid, process.pid);
     assert.notEqual(th.forkTs, null);
     assert.equal(th.name, 'ncat');
+    const stdin = model.fds!.lifetimes(pid, 0).at(-1)!;
+    assert.equal(stdin.origin, 'dup', 'fd 0 is the pipe dup2()ed before exec');
+    assert.ok(stdin.path === '' || !recorderPaths.has(stdin.path), `fd 0 of ncat is not a stale fd of the recorder: ${stdin.path}`);
   }
   // The two instances split events with neither gap nor overlap: no event twice.
   const seen = new Set<string>();
