@@ -32,7 +32,7 @@ async function loadCommand(name: string): Promise<CommandModule> {
  */
 async function bundledCommand(name: string): Promise<CommandModule | null> {
   const nodeRequire = createRequire(import.meta.url);
-  const { existsSync, statSync, readFileSync, mkdirSync, writeFileSync, renameSync } = nodeRequire('node:fs') as typeof import('node:fs');
+  const { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = nodeRequire('node:fs') as typeof import('node:fs');
   const { fileURLToPath } = nodeRequire('node:url') as typeof import('node:url');
   const file = fileURLToPath(new URL(`./${name}.bundle.cjs`, import.meta.url));
   const esm = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
@@ -50,11 +50,20 @@ async function bundledCommand(name: string): Promise<CommandModule | null> {
   const cacheFile = cacheBase ? join(cacheBase, 'code', `${name}-${key}.bin`) : null;
   let cachedData: Buffer | undefined;
   if (cacheFile) {
+    let fd = -1;
     try {
-      const entry = readFileSync(cacheFile);
-      if (entry.length > 20 && createHash('sha1').update(entry.subarray(20)).digest().equals(entry.subarray(0, 20))) cachedData = entry.subarray(20);
+      fd = openSync(cacheFile, 'r');
+      // compiled code is only taken from a file this user owns and nobody else may write
+      const st = fstatSync(fd);
+      const uid = process.getuid?.();
+      if (st.isFile() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0) {
+        const entry = readFileSync(fd);
+        if (entry.length > 20 && createHash('sha1').update(entry.subarray(20)).digest().equals(entry.subarray(0, 20))) cachedData = entry.subarray(20);
+      }
     } catch {
       // no entry yet
+    } finally {
+      if (fd >= 0) closeSync(fd);
     }
   }
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
@@ -71,8 +80,13 @@ async function bundledCommand(name: string): Promise<CommandModule | null> {
       const data = script.createCachedData();
       mkdirSync(dirname(cacheFile), { recursive: true });
       const tmp = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.concat([createHash('sha1').update(data).digest(), data]));
-      renameSync(tmp, cacheFile);
+      try {
+        writeFileSync(tmp, Buffer.concat([createHash('sha1').update(data).digest(), data]), { mode: 0o644 });
+        renameSync(tmp, cacheFile);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
     } catch {
       // read-only or full disk: the next run compiles again
     }

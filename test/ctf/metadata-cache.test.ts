@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { outputDir, repoRoot, runCli, sharedTraces } from '../support/env.js';
 import { readMetadata, type TraceClass } from '../../src/ctf/index.js';
@@ -145,6 +145,18 @@ test('damaged, truncated and foreign cache entries are ignored and replaced', ()
     assert.deepStrictEqual(plain(tc), fresh, `${what}: decoded from the metadata`);
     assert.ok(readFileSync(entry).equals(good), `${what}: entry rewritten`);
   }
+  // an entry others may write, or owned by another user, is not trusted (it would become
+  // generated decoder source): it is decoded again and replaced by one of ours
+  const foreign: Array<[string, () => void]> = [['writable by others', () => chmodSync(entry, 0o666)]];
+  if (process.getuid?.() === 0) foreign.push(['owned by another user', () => chownSync(entry, 65534, 65534)]);
+  for (const [what, make] of foreign) {
+    make();
+    const tc = withCache(cache, () => readMetadata(file));
+    assert.deepStrictEqual(plain(tc), fresh, what);
+    const st = statSync(entry);
+    assert.equal(st.mode & 0o022, 0, `${what}: replaced`);
+    assert.equal(st.uid, process.getuid?.(), `${what}: replaced`);
+  }
 });
 
 test('no cache with TRACEWIRE_NO_CACHE=1 or an unusable cache location', () => {
@@ -206,6 +218,11 @@ test('the code cache of the bundled command: written once, a damaged entry is re
   assert.equal(third.code, 0, third.stderr);
   assert.equal(third.stdout, first.stdout);
   assert.notDeepEqual(readFileSync(entry), bytes, 'the damaged entry was replaced');
+  // compiled code is never taken from a file others may write
+  chmodSync(entry, 0o666);
+  const fourth = await runCli(['events', '--count', trace], { env });
+  assert.equal(fourth.stdout, first.stdout);
+  assert.equal(statSync(entry).mode & 0o022, 0, 'the entry others could write was replaced');
   // errors still come out as one line and status 2 through the bundle
   const bad = await runCli(['events', join(sharedTraces, 'babeltrace/fail/smalltrace')], { env });
   assert.equal(bad.code, 2);

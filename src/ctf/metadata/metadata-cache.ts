@@ -14,12 +14,13 @@
  *   `TRACEWIRE_NO_CACHE=1` turns it off; `TRACEWIRE_CACHE_DIR` moves it (tests).
  * - Safety: entries are written to a temporary file and renamed (readers never see half
  *   an entry, concurrent writers of one key write the same bytes); each entry carries a
- *   SHA-1 of its content, checked on load; any problem (unreadable, corrupt, wrong
- *   version, no space) means "not cached" and never fails the command. At most
- *   MAX_ENTRIES entries are kept (oldest removed).
+ *   SHA-1 of its content, checked on load; only entries this user owns and others cannot
+ *   write are read; any problem (unreadable, corrupt, wrong version, foreign, no space)
+ *   means "not cached" and never fails the command. At most MAX_ENTRIES entries are
+ *   kept (oldest removed).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -197,14 +198,35 @@ function entryKey(metadata: Buffer): string {
   return `${createHash('sha1').update(metadata).digest('hex')}-${codeFingerprint().slice(0, 16)}`;
 }
 
-/** Loads the cached model of `metadata`, or null (not cached, or an unusable entry). */
-function load(dir: string, key: string): TraceClass | null {
-  let buf: Buffer;
+/**
+ * The content of `path` if this user owns it and nobody else may write it, else null:
+ * entries become generated decoder source and V8 objects, so a cache directory that
+ * others can write to (a shared XDG_CACHE_HOME, /tmp) must not be able to feed us theirs.
+ * Checked on the open file (no race with a rename).
+ */
+function readOwnFile(path: string): Buffer | null {
+  let fd: number;
   try {
-    buf = readFileSync(join(dir, `${key}.bin`));
+    fd = openSync(path, 'r');
   } catch {
     return null;
   }
+  try {
+    const st = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return null;
+    return readFileSync(fd);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Loads the cached model of `metadata`, or null (not cached, or an unusable entry). */
+function load(dir: string, key: string): TraceClass | null {
+  const buf = readOwnFile(join(dir, `${key}.bin`));
+  if (buf === null) return null;
   try {
     if (buf.length < PREFIX_BYTES || buf.toString('latin1', 0, 8) !== MAGIC) return null;
     const headerLen = buf.readUInt32LE(8);
@@ -266,14 +288,13 @@ function store(dir: string, key: string, tc: TraceClass): void {
     createHash('sha1').update(body).digest().copy(prefix, 12);
     mkdirSync(dir, { recursive: true });
     const tmp = join(dir, `.${key}.${process.pid}.${Date.now()}.tmp`);
-    const fd = openSync(tmp, 'w', 0o644);
     try {
-      writeSync(fd, prefix);
-      writeSync(fd, body);
-    } finally {
-      closeSync(fd);
+      writeFileSync(tmp, Buffer.concat([prefix, body]), { mode: 0o644 });
+      renameSync(tmp, join(dir, `${key}.bin`));
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
     }
-    renameSync(tmp, join(dir, `${key}.bin`));
     prune(dir);
   } catch {
     // read-only or full disk, permissions, …: the next run decodes the metadata again
