@@ -36,6 +36,10 @@ describe('kernel-only stories (shared LTTng traces, no capture)', { skip: needsC
     assert.ok(story.otherConnections.length > 0);
     assert.ok(a.wakeups.length > 0, 'wakeup chains from kernel events alone');
     for (const w of a.wakeups) assert.ok(w.waker === null || keys.has(eventKeyForOracle(w.waker.event)));
+    // A wakeup from an idle CPU names that CPU's idle task.
+    const idle = a.wakeups.filter((w) => w.waker?.ctx.tid === 0);
+    assert.ok(idle.length > 0, 'some wakeups come from an idle CPU');
+    for (const w of idle) assert.equal(w.waker!.ctx.comm, `swapper/${w.waker!.ctx.cpu}`);
   });
 
   test('--wakeups lists every wakeup chain with its waker; --unmatched says why there are no frames', async () => {

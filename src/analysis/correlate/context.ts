@@ -1,16 +1,21 @@
 /**
- * Where each kernel event ran: on which CPU, in whose time (the task current on that
- * CPU), inside which system call of that task, and inside which hard IRQ or softirq —
- * with the softirq's raiser (the IRQ handler, or the task that raised it, e.g. the sender
- * on a veth pair or loopback where there is no hard IRQ at all).
+ * Where each kernel event ran — on which CPU, in whose time (the task current on that
+ * CPU), inside which system call of that task, and inside which hard IRQ or softirq run —
+ * as the kernel analysis's state model (src/analysis/kernel) sees it: the model owns the
+ * automaton (sched_switch, interrupt nesting, lost events, context tids, fork/exec
+ * identities), and this view only names its runs and snapshots them for citing.
  *
- * The tracker follows sched_switch, irq_handler_entry/exit, softirq raise/entry/exit and
- * syscall entry/exit per CPU and thread. Context fields (LTTng's `tid`/`pid`/`procname`,
- * or tracewire's) are used when present, else the task is the one sched_switch put on
- * the CPU. It is the common base of the correlation, wakeup and story analyses.
+ * What the view adds: one object per IRQ handler run and per softirq run (their entry and
+ * exit events, the task they ran over, and who raised the softirq — the IRQ handler, or
+ * the task that raised it, e.g. the sender on a veth pair or loopback where there is no
+ * hard IRQ at all), and ExecContext snapshots shared while nothing changes. It dispatches
+ * every classified event to the correlation's collectors.
  */
 import { fieldNumber, type FieldMap, type TraceEvent } from '../../model/trace-event.js';
-import type { EventRole } from './event-names.js';
+import type { CpuView, EventTap, KernelListener, ModelView } from '../kernel/listener.js';
+import { RowState } from '../kernel/states.js';
+import type { ThreadRecord } from '../kernel/thread-record.js';
+import { classifyEvent, EventKind } from '../kernel/vocabulary.js';
 import { eventRefOf, type EventRef } from './types.js';
 
 /** A hard interrupt handler run. */
@@ -58,6 +63,7 @@ export interface SyscallInProgress {
   readonly name: string;
   readonly tid: number;
   readonly entryTs: bigint;
+  /** The CPU it was first seen on by the correlation. */
   readonly cpu: number | null;
   readonly args: FieldMap;
 }
@@ -83,16 +89,6 @@ export interface ExecContext {
   readonly key: string;
 }
 
-interface CpuState {
-  tid: number | null;
-  /** Bumped when what the CPU runs changes (switch, interrupt entry or exit). */
-  gen: number;
-  /** Nested interrupt contexts, innermost last. */
-  stack: Array<{ irq: IrqInstance } | { softirq: SoftirqInstance }>;
-  /** Raisers of pending softirqs, by vector. */
-  pending: Map<number, SoftirqRaiser>;
-}
-
 export interface ThreadInfo {
   readonly tid: number;
   pid: number | null;
@@ -100,313 +96,326 @@ export interface ThreadInfo {
   syscall: SyscallInProgress | null;
 }
 
-/** A thread as the tracker keeps it: `version` counts changes (snapshots of older versions are stale). */
-interface ThreadState extends ThreadInfo {
-  version: number;
+/** A consumer of the pass, fed by the view with every classified event. */
+export interface KernelCollector {
+  /**
+   * Called for every event the model classifies. For events that open a context (syscall,
+   * IRQ or softirq entry) `view` already includes it; for every other event it still
+   * shows the context before the event.
+   */
+  onEvent(ev: TraceEvent, kind: EventKind, view: ContextView): void;
+  /** Called once after the last event. */
+  finish?(view: ContextView): void;
 }
 
-/** Field of the event context (LTTng contexts) as a number, or null. */
-function contextNumber(ev: TraceEvent, name: string): number | null {
-  const v = ev.context[name];
-  if (v === undefined || v === null) return null;
-  const n = fieldNumber(v);
-  return Number.isNaN(n) ? null : n;
+type Frame = IrqInstance | SoftirqInstance;
+
+/** The event kinds the collectors read, as a lookup table. */
+const RELEVANT = new Uint8Array(64);
+for (const k of [
+  EventKind.SCHED_SWITCH, EventKind.SCHED_WAKEUP, EventKind.SCHED_WAKING, EventKind.SCHED_WAKEUP_NEW, EventKind.SCHED_PROCESS_FORK, EventKind.SCHED_PROCESS_EXEC,
+  EventKind.SCHED_PROCESS_EXIT, EventKind.TASK_RENAME, EventKind.SYSCALL_ENTRY, EventKind.SYSCALL_EXIT, EventKind.IRQ_ENTRY, EventKind.IRQ_EXIT, EventKind.SOFTIRQ_RAISE,
+  EventKind.SOFTIRQ_ENTRY, EventKind.SOFTIRQ_EXIT, EventKind.STATEDUMP_PROCESS_STATE, EventKind.STATEDUMP_FILE_DESCRIPTOR, EventKind.STATEDUMP_INET_SOCK,
+  EventKind.INET_SOCK_SET_STATE, EventKind.SOCK_SEND_LENGTH, EventKind.SOCK_RECV_LENGTH, EventKind.TCP_PROBE, EventKind.TCP_RETRANSMIT, EventKind.TCP_SEND_RESET,
+  EventKind.TCP_RECEIVE_RESET, EventKind.TCP_DESTROY_SOCK, EventKind.NET_RECEIVE, EventKind.NET_RX, EventKind.NET_DEV_QUEUE, EventKind.NET_DEV_XMIT,
+  EventKind.NET_GRO_RECEIVE, EventKind.SKB_CONSUME, EventKind.SKB_FREE, EventKind.SKB_COPY_DATAGRAM, EventKind.TCP_RETRANSMIT_SYNACK,
+]) RELEVANT[k] = 1;
+
+/** Per CPU: the runs open on it (aligned with the model's interrupt frames), and pending raises. */
+interface CpuRuns {
+  readonly frames: Frame[];
+  readonly codes: number[];
+  readonly entries: number[];
+  /** Raisers of pending softirqs, by vector. */
+  readonly pending: Map<number, SoftirqRaiser>;
+  snapshot: { generation: number; thread: ThreadRecord | null; tid: number; sysName: number; sysEntry: number; pid: number; name: string; ctx: ExecContext } | null;
 }
 
 function text(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
+function contextPid(ev: TraceEvent): number | null {
+  const v = ev.context.pid;
+  if (v === undefined || v === null) return null;
+  const n = fieldNumber(v);
+  return Number.isNaN(n) ? null : n;
+}
 
 /**
- * Follows, event by event, what each CPU runs (task, syscall, nested IRQ/softirq) and what
- * each thread is (pid, name, syscall in progress). Feed every relevant event to `update`
- * in time order; `contextOf` answers where an event ran.
+ * The correlation's view of the kernel model during the pass (a KernelListener): names
+ * every IRQ and softirq run, snapshots contexts, and hands each event to `collectors`.
+ * `irqs`, `softirqs` and `threads` hold what the pass saw.
  */
-export class ContextTracker {
-  private readonly cpus = new Map<number, CpuState>();
-  readonly threads = new Map<number, ThreadState>();
+export class ContextView implements KernelListener {
   readonly irqs: IrqInstance[] = [];
   readonly softirqs: SoftirqInstance[] = [];
+  private model!: ModelView;
+  private readonly runs: CpuRuns[] = [];
+  private readonly syscalls = new Map<ThreadRecord, { entry: number; nameId: number; sc: SyscallInProgress }>();
+  private readonly syscallNames = new Map<string, string>();
   private nextSyscallId = 1;
-  /**
-   * The last snapshot per CPU, valid while neither the CPU's state (`cpuGen`) nor its
-   * thread (`threadVersion`) changed: a softirq run's or a syscall's many events share one.
-   */
-  private readonly snapshots = new Map<number, { cpuGen: number; threadVersion: number; ctx: ExecContext }>();
+  private ev: TraceEvent | null = null;
+  private tap: EventTap | null = null;
+  /** Relevant events seen, and the first and last of them. */
+  events = 0;
+  firstTs: bigint | null = null;
+  lastTs: bigint | null = null;
 
-  private cpu(cpu: number): CpuState {
-    let c = this.cpus.get(cpu);
-    if (!c) this.cpus.set(cpu, (c = { tid: null, gen: 0, stack: [], pending: new Map() }));
-    return c;
+  constructor(private readonly collectors: readonly KernelCollector[]) {}
+
+  attach(model: ModelView): void {
+    this.model = model;
   }
 
-  thread(tid: number): ThreadInfo {
-    return this.state(tid);
+  private runsOf(cpu: number): CpuRuns {
+    let r = this.runs[cpu];
+    if (!r) {
+      for (let i = this.runs.length; i <= cpu; i++) this.runs[i] ??= { frames: [], codes: [], entries: [], pending: new Map(), snapshot: null };
+      r = this.runs[cpu]!;
+    }
+    return r;
   }
 
-  private state(tid: number): ThreadState {
-    let t = this.threads.get(tid);
-    if (!t) this.threads.set(tid, (t = { tid, pid: null, comm: null, syscall: null, version: 0 }));
-    return t;
+  /** Drops the runs the model no longer has open on `c` (exits, a switch, lost events). */
+  private sync(c: CpuView, r: CpuRuns): void {
+    const depth = c.stackKind.length;
+    let keep = Math.min(depth, r.frames.length);
+    for (let i = 0; i < keep; i++) {
+      if (r.codes[i] !== c.stackKind[i] || r.entries[i] !== c.stackEntry[i]) {
+        keep = i;
+        break;
+      }
+    }
+    if (r.frames.length > keep) {
+      r.frames.length = keep;
+      r.codes.length = keep;
+      r.entries.length = keep;
+    }
   }
 
-  /** Thread `tid`, about to change: snapshots showing it are stale from now on. */
-  private changing(tid: number): ThreadState {
-    const t = this.state(tid);
-    t.version++;
-    return t;
+  onEvent(ev: TraceEvent, kind: EventKind, tap: EventTap): void {
+    this.ev = ev;
+    this.tap = tap;
+    const c = tap.cpu;
+    const r = this.runsOf(c.cpu);
+    this.sync(c, r);
+    switch (kind) {
+      case EventKind.IRQ_ENTRY:
+        this.push(r, c, RowState.IRQ, this.irqRun(ev, tap));
+        break;
+      case EventKind.SOFTIRQ_ENTRY:
+        this.push(r, c, RowState.SOFTIRQ, this.softirqRun(ev, tap, r));
+        break;
+      case EventKind.IRQ_EXIT:
+      case EventKind.SOFTIRQ_EXIT: {
+        // The innermost run of that kind ends here (the model pops it next).
+        const code = kind === EventKind.IRQ_EXIT ? RowState.IRQ : RowState.SOFTIRQ;
+        for (let i = r.frames.length - 1; i >= 0; i--) {
+          if (r.codes[i] !== code) continue;
+          const f = r.frames[i]!;
+          f.exitTs = ev.ts;
+          f.exitEvent = eventRefOf(ev.ts, ev.name, ev.cpu, this.tid);
+          break;
+        }
+        break;
+      }
+      case EventKind.SOFTIRQ_RAISE: {
+        const vec = fieldNumber(ev.payload.vec);
+        if (!r.pending.has(vec)) r.pending.set(vec, this.raiser(ev, r));
+        break;
+      }
+      default:
+        break;
+    }
+    if (!this.relevant(kind)) return;
+    this.events++;
+    if (this.firstTs === null) this.firstTs = ev.ts;
+    this.lastTs = ev.ts;
+    const collectors = this.collectors;
+    for (let i = 0; i < collectors.length; i++) collectors[i]!.onEvent(ev, kind, this);
   }
 
-  /** pid (thread group id) of `tid`, when known. */
+  /** The kinds the correlation reads (the others only move the model). */
+  private relevant(kind: EventKind): boolean {
+    return RELEVANT[kind] === 1;
+  }
+
+  /** Called by the pass after the last event. */
+  finish(): void {
+    for (const c of this.collectors) c.finish?.(this);
+  }
+
+  private push(r: CpuRuns, c: CpuView, code: number, f: Frame): void {
+    // The model pushed the frame just now: it is its innermost one.
+    const depth = c.stackKind.length;
+    r.frames.length = r.codes.length = r.entries.length = Math.min(r.frames.length, depth - 1);
+    r.frames.push(f);
+    r.codes.push(code);
+    r.entries.push(c.stackEntry[depth - 1]!);
+  }
+
+  private irqRun(ev: TraceEvent, tap: EventTap): IrqInstance {
+    const tid = this.tid;
+    const inst: IrqInstance = {
+      id: this.irqs.length,
+      cpu: tap.cpu.cpu,
+      irq: fieldNumber(ev.payload.irq),
+      name: text(ev.payload.name) ?? '',
+      entryTs: ev.ts,
+      exitTs: null,
+      entryEvent: eventRefOf(ev.ts, ev.name, ev.cpu, tid),
+      exitEvent: null,
+      tid,
+      comm: this.comm,
+    };
+    this.irqs.push(inst);
+    return inst;
+  }
+
+  private softirqRun(ev: TraceEvent, tap: EventTap, r: CpuRuns): SoftirqInstance {
+    const vec = fieldNumber(ev.payload.vec);
+    const raisedBy = r.pending.get(vec) ?? null;
+    r.pending.delete(vec);
+    const tid = this.tid;
+    const inst: SoftirqInstance = {
+      id: this.softirqs.length,
+      cpu: tap.cpu.cpu,
+      vec,
+      entryTs: ev.ts,
+      exitTs: null,
+      entryEvent: eventRefOf(ev.ts, ev.name, ev.cpu, tid),
+      exitEvent: null,
+      tid,
+      comm: this.comm,
+      syscall: this.syscall?.name ?? null,
+      raisedBy,
+    };
+    this.softirqs.push(inst);
+    return inst;
+  }
+
+  private raiser(ev: TraceEvent, r: CpuRuns): SoftirqRaiser {
+    const event = eventRefOf(ev.ts, ev.name, ev.cpu, this.tid);
+    const top = r.frames[r.frames.length - 1];
+    if (top && r.codes[r.codes.length - 1] === RowState.IRQ) return { kind: 'irq', ts: ev.ts, event, irq: top as IrqInstance };
+    if (top) return { kind: 'softirq', ts: ev.ts, event, softirq: top as SoftirqInstance };
+    return { kind: 'task', ts: ev.ts, event, tid: this.tid, comm: this.comm, syscall: this.syscall?.name ?? null };
+  }
+
+  // ------------------------------------------------------------ the current event
+
+  /** The task the current event ran in the time of (its `tid` context, else the CPU's), or null. */
+  get tid(): number | null {
+    const t = this.tap!.tid;
+    return t >= 0 ? t : null;
+  }
+
+  /** Its live thread record, or null. */
+  get thread(): ThreadRecord | null {
+    return this.tap!.thread;
+  }
+
+  /** Its process (thread group) id, or null. */
+  get pid(): number | null {
+    const tid = this.tid;
+    if (tid === 0) return 0;
+    const th = this.tap!.thread;
+    if (th && th.pid >= 0) return th.pid;
+    return contextPid(this.ev!);
+  }
+
+  /** Its name: the event's procname context, else the model's name for the thread. */
+  get comm(): string | null {
+    const named = text(this.ev!.context.procname) ?? (this.tap!.thread?.name || null);
+    // Each CPU's idle task is `swapper/N` (tid 0 has no thread record in the model).
+    return named ?? (this.tap!.tid === 0 ? `swapper/${this.tap!.cpu.cpu}` : null);
+  }
+
+  /** Its system call in progress (also under an interrupt), or null. */
+  get syscall(): SyscallInProgress | null {
+    return this.syscallOf(this.tap!.thread, this.tap!.cpu.cpu);
+  }
+
+  /** The system call name a syscall entry/exit event names ('' for LTTng's old `exit_syscall`). */
+  syscallName(ev: TraceEvent): string {
+    let n = this.syscallNames.get(ev.name);
+    if (n === undefined) this.syscallNames.set(ev.name, (n = classifyEvent(ev.name).syscall));
+    return n;
+  }
+
+  /** The system call `th` is in, as one object per call (made when first asked for). */
+  syscallOf(th: ThreadRecord | null | undefined, cpu: number | null = null): SyscallInProgress | null {
+    if (!th || th.sysName < 0) return null;
+    const cached = this.syscalls.get(th);
+    if (cached && cached.entry === th.sysEntry && cached.nameId === th.sysName) return cached.sc;
+    const sc: SyscallInProgress = { id: this.nextSyscallId++, name: this.model.names[th.sysName] ?? '', tid: th.tid, entryTs: this.model.toNs(th.sysEntry), cpu, args: th.sysArgs ?? {} };
+    this.syscalls.set(th, { entry: th.sysEntry, nameId: th.sysName, sc });
+    return sc;
+  }
+
+  /** The live record of thread `tid`, if any. */
+  threadOf(tid: number | null): ThreadRecord | undefined {
+    return tid === null ? undefined : this.model.threadOf(tid);
+  }
+
+  /** pid of `tid`, when known. */
   pidOf(tid: number | null): number | null {
-    if (tid === null) return null;
-    return this.threads.get(tid)?.pid ?? null;
+    if (tid === 0) return 0;
+    const th = this.threadOf(tid);
+    return th && th.pid >= 0 ? th.pid : null;
   }
 
+  /** Name of `tid`, when known. */
   commOf(tid: number | null): string | null {
-    if (tid === null) return null;
-    return this.threads.get(tid)?.comm ?? null;
+    return this.threadOf(tid)?.name || null;
   }
 
-  /** The task an event ran in the time of: its `tid` context, else the CPU's current task. */
-  taskOf(ev: TraceEvent): number | null {
-    const tid = contextNumber(ev, 'tid') ?? contextNumber(ev, 'vtid');
-    if (tid !== null) return tid;
-    return ev.cpu === null ? null : (this.cpus.get(ev.cpu)?.tid ?? null);
-  }
-
-  /** Where `ev` ran (call before `update(ev)` for exit events so they still see their context). */
-  contextOf(ev: TraceEvent): ExecContext {
-    const tid = this.taskOf(ev);
-    // Snapshots are shared while nothing changes on the CPU or its thread (a softirq run's
-    // many events, a syscall's): far fewer objects on busy traces.
-    if (ev.cpu === null) return this.buildContext(ev, tid);
-    const cpuGen = this.cpus.get(ev.cpu)?.gen ?? -1;
-    const threadVersion = tid === null ? -1 : (this.threads.get(tid)?.version ?? -1);
-    const cached = this.snapshots.get(ev.cpu);
-    if (cached && cached.cpuGen === cpuGen && cached.threadVersion === threadVersion && cached.ctx.tid === tid) return cached.ctx;
-    const ctx = this.buildContext(ev, tid);
-    this.snapshots.set(ev.cpu, { cpuGen, threadVersion, ctx });
+  /** Where the current event ran (a snapshot shared with the events of the same context). */
+  context(): ExecContext {
+    const tap = this.tap!;
+    const c = tap.cpu;
+    const r = this.runsOf(c.cpu);
+    const th = tap.thread;
+    const tid = tap.tid;
+    const procname = this.ev!.context.procname;
+    const s = r.snapshot;
+    if (
+      s &&
+      s.generation === c.generation &&
+      s.tid === tid &&
+      s.thread === th &&
+      (th === null || (s.sysName === th.sysName && s.sysEntry === th.sysEntry && s.pid === th.pid && s.name === th.name)) &&
+      (procname === undefined || procname === s.ctx.comm)
+    ) {
+      return s.ctx;
+    }
+    const ctx = this.build(r, c);
+    r.snapshot = { generation: c.generation, thread: th, tid, sysName: th?.sysName ?? -1, sysEntry: th?.sysEntry ?? 0, pid: th?.pid ?? -1, name: th?.name ?? '', ctx };
     return ctx;
   }
 
-  private buildContext(ev: TraceEvent, tid: number | null): ExecContext {
-    const t = tid === null ? undefined : this.threads.get(tid);
-    const st = ev.cpu === null ? undefined : this.cpus.get(ev.cpu);
+  private build(r: CpuRuns, c: CpuView): ExecContext {
     let irq: IrqInstance | null = null;
     let softirq: SoftirqInstance | null = null;
     let kind: ExecContext['kind'] = 'task';
-    if (st && st.stack.length) {
-      const top = st.stack[st.stack.length - 1]!;
-      if ('irq' in top) {
+    const n = r.frames.length;
+    if (n > 0) {
+      if (r.codes[n - 1] === RowState.IRQ) {
         kind = 'irq';
-        irq = top.irq;
+        irq = r.frames[n - 1] as IrqInstance;
       } else {
         kind = 'softirq';
-        softirq = top.softirq;
+        softirq = r.frames[n - 1] as SoftirqInstance;
       }
-      for (const c of st.stack) {
-        if ('irq' in c && !irq) irq = c.irq;
-        if ('softirq' in c && !softirq) softirq = c.softirq;
+      for (let i = 0; i < n; i++) {
+        if (r.codes[i] === RowState.IRQ && !irq) irq = r.frames[i] as IrqInstance;
+        if (r.codes[i] === RowState.SOFTIRQ && !softirq) softirq = r.frames[i] as SoftirqInstance;
       }
     }
-    const syscall = t?.syscall ?? null;
+    const tid = this.tid;
+    const syscall = this.syscallOf(this.tap!.thread, c.cpu);
     const key = kind === 'softirq' ? `s${softirq!.id}` : kind === 'irq' ? `i${irq!.id}` : `t${tid ?? '?'}:${syscall?.id ?? 0}`;
-    return {
-      kind,
-      cpu: ev.cpu,
-      tid,
-      pid: t?.pid ?? contextNumber(ev, 'pid'),
-      comm: text(ev.context.procname) ?? t?.comm ?? null,
-      syscall,
-      irq,
-      softirq,
-      key,
-    };
+    return { kind, cpu: this.ev!.cpu, tid, pid: this.pid, comm: this.comm, syscall, irq, softirq, key };
   }
-
-  /** Learns pid/comm from the event's context fields. */
-  private learn(ev: TraceEvent, tid: number | null): void {
-    if (tid === null) return;
-    const pid = contextNumber(ev, 'pid');
-    const comm = text(ev.context.procname);
-    if (pid === null && comm === null) return;
-    const t = this.state(tid);
-    if (pid !== null && t.pid !== pid) {
-      t.pid = pid;
-      t.version++;
-    }
-    if (comm !== null && t.comm !== comm) {
-      t.comm = comm;
-      t.version++;
-    }
-  }
-
-  /**
-   * Updates the state with `ev`. Entry-type changes (a syscall, IRQ or softirq starting,
-   * a task switched in) are visible to `contextOf` on the same event after this call;
-   * call `contextOf` before this for exit-type events.
-   */
-  update(ev: TraceEvent, role: EventRole | undefined, syscall: { name: string; entry: boolean } | null): void {
-    const cpu = ev.cpu;
-    const tid = this.taskOf(ev);
-    this.learn(ev, tid);
-    if (syscall) {
-      if (tid === null) return;
-      const t = this.changing(tid);
-      if (syscall.entry) t.syscall = { id: this.nextSyscallId++, name: syscall.name, tid, entryTs: ev.ts, cpu, args: ev.payload };
-      else t.syscall = null;
-      return;
-    }
-    if (!role) return;
-    const p = ev.payload;
-    switch (role) {
-      case 'sched_switch': {
-        if (cpu === null) return;
-        const st = this.cpu(cpu);
-        st.gen++;
-        const prev = fieldNumber(p.prev_tid);
-        const next = fieldNumber(p.next_tid);
-        if (!Number.isNaN(prev)) {
-          const pt = this.state(prev);
-          if (pt.comm === null) pt.comm = text(p.prev_comm);
-          pt.version++;
-        }
-        if (!Number.isNaN(next)) {
-          const nt = this.changing(next);
-          nt.comm = text(p.next_comm) ?? nt.comm;
-          if (next === 0 && nt.pid === null) nt.pid = 0;
-          st.tid = next;
-        }
-        // A switch happens in task context: any interrupt still open lost its exit event.
-        st.stack.length = 0;
-        return;
-      }
-      case 'irq_entry': {
-        if (cpu === null) return;
-        const st = this.cpu(cpu);
-        st.gen++;
-        const inst: IrqInstance = {
-          id: this.irqs.length,
-          cpu,
-          irq: fieldNumber(p.irq),
-          name: text(p.name) ?? '',
-          entryTs: ev.ts,
-          exitTs: null,
-          entryEvent: eventRefOf(ev.ts, ev.name, cpu, tid),
-          exitEvent: null,
-          tid,
-          comm: this.commOf(tid),
-        };
-        this.irqs.push(inst);
-        st.stack.push({ irq: inst });
-        return;
-      }
-      case 'irq_exit': {
-        if (cpu === null) return;
-        const st = this.cpu(cpu);
-        st.gen++;
-        const i = findLast(st.stack, (c) => 'irq' in c);
-        if (i >= 0) {
-          const inst = (st.stack[i] as { irq: IrqInstance }).irq;
-          inst.exitTs = ev.ts;
-          inst.exitEvent = eventRefOf(ev.ts, ev.name, cpu, tid);
-          st.stack.length = i;
-        }
-        return;
-      }
-      case 'softirq_raise': {
-        if (cpu === null) return;
-        const st = this.cpu(cpu);
-        const vec = fieldNumber(p.vec);
-        if (st.pending.has(vec)) return;
-        const top = st.stack[st.stack.length - 1];
-        const event = eventRefOf(ev.ts, ev.name, cpu, tid);
-        let raiser: SoftirqRaiser;
-        if (top && 'irq' in top) raiser = { kind: 'irq', ts: ev.ts, event, irq: top.irq };
-        else if (top) raiser = { kind: 'softirq', ts: ev.ts, event, softirq: top.softirq };
-        else raiser = { kind: 'task', ts: ev.ts, event, tid, comm: this.commOf(tid), syscall: tid === null ? null : (this.threads.get(tid)?.syscall?.name ?? null) };
-        st.pending.set(vec, raiser);
-        return;
-      }
-      case 'softirq_entry': {
-        if (cpu === null) return;
-        const st = this.cpu(cpu);
-        st.gen++;
-        const vec = fieldNumber(p.vec);
-        const raisedBy = st.pending.get(vec) ?? null;
-        st.pending.delete(vec);
-        const inst: SoftirqInstance = {
-          id: this.softirqs.length,
-          cpu,
-          vec,
-          entryTs: ev.ts,
-          exitTs: null,
-          entryEvent: eventRefOf(ev.ts, ev.name, cpu, tid),
-          exitEvent: null,
-          tid,
-          comm: this.commOf(tid),
-          syscall: tid === null ? null : (this.threads.get(tid)?.syscall?.name ?? null),
-          raisedBy,
-        };
-        this.softirqs.push(inst);
-        st.stack.push({ softirq: inst });
-        return;
-      }
-      case 'softirq_exit': {
-        if (cpu === null) return;
-        const st = this.cpu(cpu);
-        st.gen++;
-        const i = findLast(st.stack, (c) => 'softirq' in c);
-        if (i >= 0) {
-          const inst = (st.stack[i] as { softirq: SoftirqInstance }).softirq;
-          inst.exitTs = ev.ts;
-          inst.exitEvent = eventRefOf(ev.ts, ev.name, cpu, tid);
-          st.stack.length = i;
-        }
-        return;
-      }
-      case 'statedump_process': {
-        const t = this.changing(fieldNumber(p.tid));
-        const pid = fieldNumber(p.pid);
-        if (!Number.isNaN(pid)) t.pid = pid;
-        t.comm = text(p.name) ?? t.comm;
-        return;
-      }
-      case 'sched_process_fork': {
-        const childTid = fieldNumber(p.child_tid);
-        if (Number.isNaN(childTid)) return;
-        const child = this.changing(childTid);
-        const childPid = fieldNumber(p.child_pid);
-        const parentPid = fieldNumber(p.parent_pid);
-        // Older LTTng has no child_pid: a new thread group unless it shares the parent's.
-        child.pid = !Number.isNaN(childPid) ? childPid : childTid;
-        if (!Number.isNaN(parentPid) && child.pid === null) child.pid = parentPid;
-        child.comm = text(p.child_comm) ?? child.comm;
-        return;
-      }
-      case 'sched_process_exec': {
-        const execTid = fieldNumber(p.tid);
-        const t = this.changing(Number.isNaN(execTid) ? (tid ?? -1) : execTid);
-        const file = text(p.filename);
-        if (file) t.comm = file.split('/').pop()!.slice(0, 15);
-        return;
-      }
-      case 'task_rename': {
-        if (tid === null) return;
-        const newcomm = text(p.newcomm);
-        const target = fieldNumber(p.pid);
-        this.changing(Number.isNaN(target) ? tid : target).comm = newcomm;
-        return;
-      }
-      default:
-        return;
-    }
-  }
-}
-
-function findLast<T>(a: readonly T[], pred: (v: T) => boolean): number {
-  for (let i = a.length - 1; i >= 0; i--) if (pred(a[i]!)) return i;
-  return -1;
 }

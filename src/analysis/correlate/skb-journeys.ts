@@ -15,35 +15,45 @@
  * only when something cites it.
  */
 import { fieldNumber, type FieldMap, type TraceEvent } from '../../model/trace-event.js';
-import type { ContextTracker, ExecContext } from './context.js';
+import { EventKind } from '../kernel/vocabulary.js';
+import type { ContextView, ExecContext, KernelCollector } from './context.js';
 import { addressFromFields, sockaddrFromBytes } from './endpoints.js';
-import type { EventRole } from './event-names.js';
-import type { KernelCollector, SyscallName } from './kernel-pass.js';
 import { eventRefOf, type Endpoint, type EventRef, type HopKind, type SkbHop, type SkbJourney } from './types.js';
 
 const JOURNEY_IDLE_NS = 2_000_000_000n;
 /** A received buffer may wait in a socket's queue until the application reads it. */
 const QUEUED_IDLE_NS = 120_000_000_000n;
 
-const HOP_OF_ROLE: Partial<Record<EventRole, HopKind>> = {
-  net_queue: 'queue',
-  net_xmit: 'xmit',
-  net_rx: 'rx',
-  net_gro: 'gro',
-  net_receive: 'receive',
-  skb_consume: 'consume',
-  skb_free: 'free',
-  skb_copy: 'copy',
-  tcp_probe: 'probe',
-};
+/** The hop each socket-buffer event kind makes. */
+const HOP_OF_KIND = new Map<EventKind, HopKind>([
+  [EventKind.NET_DEV_QUEUE, 'queue'],
+  [EventKind.NET_DEV_XMIT, 'xmit'],
+  [EventKind.NET_RX, 'rx'],
+  [EventKind.NET_GRO_RECEIVE, 'gro'],
+  [EventKind.NET_RECEIVE, 'receive'],
+  [EventKind.SKB_CONSUME, 'consume'],
+  [EventKind.SKB_FREE, 'free'],
+  [EventKind.SKB_COPY_DATAGRAM, 'copy'],
+  [EventKind.TCP_PROBE, 'probe'],
+]);
 
-const TCP_ROLES: ReadonlySet<EventRole> = new Set<EventRole>(['tcp_retransmit', 'tcp_retransmit_synack', 'tcp_send_reset', 'tcp_receive_reset', 'tcp_destroy_sock', 'tcp_probe']);
+/** TCP-level events and the role names the correlation gives them. */
+export type TcpEventRole = 'tcp_retransmit' | 'tcp_retransmit_synack' | 'tcp_send_reset' | 'tcp_receive_reset' | 'tcp_destroy_sock' | 'tcp_probe';
+
+const TCP_ROLE_OF_KIND = new Map<EventKind, TcpEventRole>([
+  [EventKind.TCP_RETRANSMIT, 'tcp_retransmit'],
+  [EventKind.TCP_RETRANSMIT_SYNACK, 'tcp_retransmit_synack'],
+  [EventKind.TCP_SEND_RESET, 'tcp_send_reset'],
+  [EventKind.TCP_RECEIVE_RESET, 'tcp_receive_reset'],
+  [EventKind.TCP_DESTROY_SOCK, 'tcp_destroy_sock'],
+  [EventKind.TCP_PROBE, 'tcp_probe'],
+]);
 
 /** A TCP-level kernel event (retransmission, reset, probe) with its context and 4-tuple. */
 export class TcpKernelEvent {
   private ref: EventRef | null = null;
   constructor(
-    readonly role: EventRole,
+    readonly role: TcpEventRole,
     readonly ts: bigint,
     private readonly name: string,
     readonly cpu: number | null,
@@ -161,20 +171,20 @@ export class SkbJourneyCollector implements KernelCollector {
     return d;
   }
 
-  onEvent(ev: TraceEvent, role: EventRole | undefined, _syscall: SyscallName | null, tracker: ContextTracker): void {
-    if (!role) return;
-    if (role === 'sched_waking' || (role === 'sched_wakeup' && !this.sawWaking)) {
-      if (role === 'sched_waking') this.sawWaking = true;
-      const ctx = tracker.contextOf(ev);
+  onEvent(ev: TraceEvent, eventKind: EventKind, view: ContextView): void {
+    if (eventKind === EventKind.SCHED_WAKING || (eventKind === EventKind.SCHED_WAKEUP && !this.sawWaking)) {
+      if (eventKind === EventKind.SCHED_WAKING) this.sawWaking = true;
+      const ctx = view.context();
       if (ctx.kind !== 'task') this.interruptWakings.push({ tid: fieldNumber(ev.payload.tid), event: eventRefOf(ev.ts, ev.name, ev.cpu, ctx.tid), ctx });
       return;
     }
     const p = ev.payload;
-    if (TCP_ROLES.has(role)) {
+    const role = TCP_ROLE_OF_KIND.get(eventKind);
+    if (role) {
       const [local, remote] = tcpEndpoints(p);
-      this.tcpEvents.push(new TcpKernelEvent(role, ev.ts, ev.name, ev.cpu, tracker.contextOf(ev), p.skbaddr !== undefined ? addressText(p.skbaddr) : null, p.skaddr !== undefined ? addressText(p.skaddr) : null, local, remote));
+      this.tcpEvents.push(new TcpKernelEvent(role, ev.ts, ev.name, ev.cpu, view.context(), p.skbaddr !== undefined ? addressText(p.skbaddr) : null, p.skaddr !== undefined ? addressText(p.skaddr) : null, local, remote));
     }
-    const kind = HOP_OF_ROLE[role];
+    const kind = HOP_OF_KIND.get(eventKind);
     if (!kind) return;
     const skb = addressText(p.skbaddr);
     if (!skb || skb === '0x0') return;
@@ -183,7 +193,7 @@ export class SkbJourneyCollector implements KernelCollector {
     // A consume/free/copy of an address never seen on a device is a buffer we do not follow.
     if (follower && (!j || ev.ts - j.hops[j.hops.length - 1]!.ts > idleOf(j.hops[j.hops.length - 1]!))) return;
     const len = p.len !== undefined ? fieldNumber(p.len) : null;
-    const hop = new Hop(kind, ev.ts, ev.cpu, skb, follower ? null : this.device(ev), len === null || Number.isNaN(len) ? null : len, tracker.contextOf(ev), ev.name);
+    const hop = new Hop(kind, ev.ts, ev.cpu, skb, follower ? null : this.device(ev), len === null || Number.isNaN(len) ? null : len, view.context(), ev.name);
     if (kind === 'xmit') hop.rc = fieldNumber(p.rc);
     else if (kind === 'free') {
       const r = p.reason;

@@ -15,9 +15,9 @@
  *   older than the trace; `dup*`, `fcntl(F_DUPFD)`, `fork` and `close` follow the fds.
  */
 import { fieldNumber, type TraceEvent } from '../../model/trace-event.js';
-import type { ContextTracker } from './context.js';
-import { TCP_CLOSE, TCP_LISTEN, TCP_SYN_RECV, type EventRole } from './event-names.js';
-import type { KernelCollector, SyscallName } from './kernel-pass.js';
+import type { ContextView, KernelCollector } from './context.js';
+import { TCP_CLOSE, TCP_LISTEN, TCP_SYN_RECV } from './event-names.js';
+import { EventKind } from '../kernel/vocabulary.js';
 import { addressText } from './skb-journeys.js';
 import { addressFromFields, sockaddrFromBytes, tupleKey } from './endpoints.js';
 import type { SocketLookup } from './frame-side.js';
@@ -196,27 +196,26 @@ export class SocketTracker implements KernelCollector, SocketLookup {
     return this.fdTables.get(pid)?.get(fd)?.socket ?? null;
   }
 
-  private pidOf(ev: TraceEvent, tracker: ContextTracker): { tid: number | null; pid: number | null; comm: string | null } {
-    const tid = tracker.taskOf(ev);
-    const pid = tracker.pidOf(tid) ?? tid;
-    return { tid, pid, comm: tracker.commOf(tid) };
+  private pidOf(view: ContextView): { tid: number | null; pid: number | null; comm: string | null } {
+    const tid = view.tid;
+    return { tid, pid: view.pid ?? tid, comm: view.comm };
   }
 
-  onEvent(ev: TraceEvent, role: EventRole | undefined, syscall: SyscallName | null, tracker: ContextTracker): void {
-    if (syscall) {
-      if (!syscall.entry) this.onSyscallExit(ev, tracker);
+  onEvent(ev: TraceEvent, kind: EventKind, view: ContextView): void {
+    if (kind === EventKind.SYSCALL_EXIT) {
+      this.onSyscallExit(ev, view);
       return;
     }
     const p = ev.payload;
-    switch (role) {
-      case 'sock_set_state':
-        this.onStateChange(ev, tracker);
+    switch (kind) {
+      case EventKind.INET_SOCK_SET_STATE:
+        this.onStateChange(ev, view);
         return;
-      case 'sock_send_length':
-      case 'sock_recv_length': {
+      case EventKind.SOCK_SEND_LENGTH:
+      case EventKind.SOCK_RECV_LENGTH: {
         const sk = addressText(p.sk);
         if (!sk) return;
-        const { pid, comm, tid } = this.pidOf(ev, tracker);
+        const { pid, comm, tid } = this.pidOf(view);
         let s = this.bySk.get(sk);
         const family = fieldNumber(p.family);
         if (!s) {
@@ -224,37 +223,37 @@ export class SocketTracker implements KernelCollector, SocketLookup {
           this.setSk(s, sk);
         }
         s.lastTs = ev.ts;
-        const sc = tid === null ? null : tracker.threads.get(tid)?.syscall;
+        const sc = tid === null ? null : view.syscall;
         if (pid !== null && sc && IO_SYSCALLS.has(sc.name)) {
           const fd = fieldNumber(sc.args.fd);
           if (!Number.isNaN(fd)) this.bind(pid, fd, s, sc.entryTs, 'io', comm, eventRefOf(ev.ts, ev.name, ev.cpu, tid));
         }
         return;
       }
-      case 'tcp_probe': {
+      case EventKind.TCP_PROBE: {
         const sk = addressText(p.skaddr);
         const s = sk ? this.bySk.get(sk) : undefined;
         if (s && (!s.local || !s.remote)) this.setTuple(s, sockaddrFromBytes(p.saddr), sockaddrFromBytes(p.daddr));
         return;
       }
-      case 'tcp_receive_reset':
-      case 'tcp_send_reset':
-      case 'tcp_destroy_sock':
-      case 'tcp_retransmit':
-      case 'tcp_retransmit_synack': {
+      case EventKind.TCP_RECEIVE_RESET:
+      case EventKind.TCP_SEND_RESET:
+      case EventKind.TCP_DESTROY_SOCK:
+      case EventKind.TCP_RETRANSMIT:
+      case EventKind.TCP_RETRANSMIT_SYNACK: {
         const sk = addressText(p.skaddr);
         const s = sk ? this.bySk.get(sk) : undefined;
         if (!s) return;
-        s.events.push(eventRefOf(ev.ts, ev.name, ev.cpu, tracker.taskOf(ev)));
+        s.events.push(eventRefOf(ev.ts, ev.name, ev.cpu, view.tid));
         s.lastTs = ev.ts;
-        if (role === 'tcp_destroy_sock') this.bySk.delete(sk);
+        if (kind === EventKind.TCP_DESTROY_SOCK) this.bySk.delete(sk);
         return;
       }
-      case 'sched_process_fork': {
+      case EventKind.SCHED_PROCESS_FORK: {
         const parentPid = fieldNumber(p.parent_pid);
         const childPid = fieldNumber(p.child_pid);
         const childTid = fieldNumber(p.child_tid);
-        const parent = Number.isNaN(parentPid) ? tracker.pidOf(fieldNumber(p.parent_tid)) : parentPid;
+        const parent = Number.isNaN(parentPid) ? view.pidOf(fieldNumber(p.parent_tid)) : parentPid;
         const child = Number.isNaN(childPid) ? childTid : childPid;
         if (parent === null || Number.isNaN(child) || parent === child) return;
         const t = this.fdTables.get(parent);
@@ -263,9 +262,9 @@ export class SocketTracker implements KernelCollector, SocketLookup {
         for (const [fd, e] of t) this.bind(child, fd, e.socket, ev.ts, 'inherited', comm, null, true, e.cloexec);
         return;
       }
-      case 'sched_process_exit': {
+      case EventKind.SCHED_PROCESS_EXIT: {
         const tid = fieldNumber(p.tid);
-        const pid = tracker.pidOf(tid) ?? tid;
+        const pid = view.pidOf(tid) ?? tid;
         if (pid !== tid) return;
         const t = this.fdTables.get(pid);
         if (!t) return;
@@ -273,24 +272,24 @@ export class SocketTracker implements KernelCollector, SocketLookup {
         this.fdTables.delete(pid);
         return;
       }
-      case 'sched_process_exec': {
+      case EventKind.SCHED_PROCESS_EXEC: {
         // execve closes the close-on-exec descriptors.
-        const tid = tracker.taskOf(ev);
-        const pid = tracker.pidOf(tid) ?? tid;
+        const tid = view.tid;
+        const pid = view.pid ?? tid;
         const t = pid === null ? undefined : this.fdTables.get(pid);
         if (!t) return;
         for (const [fd, e] of [...t]) if (e.cloexec) this.unbind(pid!, fd, ev.ts);
         return;
       }
-      case 'statedump_process': {
+      case EventKind.STATEDUMP_PROCESS_STATE: {
         const fta = p.file_table_address;
         if (fta !== undefined) this.fileTables.set(addressText(fta), fieldNumber(p.pid));
         return;
       }
-      case 'statedump_fd':
-        this.onStatedumpFd(ev, tracker);
+      case EventKind.STATEDUMP_FILE_DESCRIPTOR:
+        this.onStatedumpFd(ev);
         return;
-      case 'statedump_inet_sock':
+      case EventKind.STATEDUMP_INET_SOCK:
         this.onStatedumpSock(ev);
         return;
       default:
@@ -298,7 +297,7 @@ export class SocketTracker implements KernelCollector, SocketLookup {
     }
   }
 
-  private onStateChange(ev: TraceEvent, tracker: ContextTracker): void {
+  private onStateChange(ev: TraceEvent, view: ContextView): void {
     const p = ev.payload;
     const sk = addressText(p.skaddr);
     if (!sk) return;
@@ -318,7 +317,7 @@ export class SocketTracker implements KernelCollector, SocketLookup {
       if (from === TCP_LISTEN && to === TCP_SYN_RECV) s.listener = this.findListener(local)?.id ?? null;
     }
     this.setTuple(s, local, to === TCP_LISTEN ? null : remote);
-    const ctx = tracker.contextOf(ev);
+    const ctx = view.context();
     const event = eventRefOf(ev.ts, ev.name, ev.cpu, ctx.tid);
     s.states.push({ ts: ev.ts, from, to, event, ctx });
     s.events.push(event);
@@ -353,15 +352,15 @@ export class SocketTracker implements KernelCollector, SocketLookup {
     return wildcard;
   }
 
-  private onSyscallExit(ev: TraceEvent, tracker: ContextTracker): void {
-    const tid = tracker.taskOf(ev);
+  private onSyscallExit(ev: TraceEvent, view: ContextView): void {
+    const tid = view.tid;
     if (tid === null) return;
-    const sc = tracker.threads.get(tid)?.syscall;
+    const sc = view.syscall;
     if (!sc) return;
     const ret = fieldNumber(ev.payload.ret);
     if (Number.isNaN(ret) || ret < 0) return;
-    const pid = tracker.pidOf(tid) ?? tid;
-    const comm = tracker.commOf(tid);
+    const pid = view.pid ?? tid;
+    const comm = view.comm;
     const a = sc.args;
     const event = eventRefOf(ev.ts, ev.name, ev.cpu, tid);
     switch (sc.name) {
@@ -452,7 +451,7 @@ export class SocketTracker implements KernelCollector, SocketLookup {
     }
   }
 
-  private onStatedumpFd(ev: TraceEvent, _tracker: ContextTracker): void {
+  private onStatedumpFd(ev: TraceEvent): void {
     const p = ev.payload;
     const name = typeof p.filename === 'string' ? p.filename : '';
     const m = /^socket:\[(\d+)\]$/.exec(name);

@@ -9,9 +9,8 @@
  * trace of a million system calls costs a few tens of bytes per call.
  */
 import { fieldNumber, type FieldMap, type TraceEvent } from '../../model/trace-event.js';
-import type { ContextTracker } from './context.js';
-import type { EventRole } from './event-names.js';
-import type { KernelCollector, SyscallName } from './kernel-pass.js';
+import { EventKind } from '../kernel/vocabulary.js';
+import type { ContextView, KernelCollector } from './context.js';
 import { eventRefOf, type EventRef } from './types.js';
 
 export interface SyscallRecord {
@@ -141,13 +140,14 @@ export class SyscallLog implements KernelCollector {
     return i;
   }
 
-  onEvent(ev: TraceEvent, role: EventRole | undefined, syscall: SyscallName | null, tracker: ContextTracker): void {
-    if (syscall) {
-      const tid = tracker.taskOf(ev);
+  onEvent(ev: TraceEvent, kind: EventKind, view: ContextView): void {
+    if (kind === EventKind.SYSCALL_ENTRY || kind === EventKind.SYSCALL_EXIT) {
+      const tid = view.tid;
       if (tid === null) return;
-      const pid = tracker.pidOf(tid) ?? -1;
-      if (syscall.entry) {
-        const i = this.add(tid, pid, syscall.name, ev.cpu);
+      const pid = view.pid ?? -1;
+      const name = view.syscallName(ev);
+      if (kind === EventKind.SYSCALL_ENTRY) {
+        const i = this.add(tid, pid, name, ev.cpu);
         this.entryName[i] = this.names.id(ev.name);
         this.entryTs[i] = ev.ts;
         this.args[i] = ev.payload;
@@ -156,9 +156,9 @@ export class SyscallLog implements KernelCollector {
       }
       let i = this.open.get(tid);
       this.open.delete(tid);
-      if (i === undefined || (syscall.name !== '' && this.names.names[this.name[i]!] !== syscall.name)) {
+      if (i === undefined || (name !== '' && this.names.names[this.name[i]!] !== name)) {
         // Entered before the trace began (or the entry was lost).
-        i = this.add(tid, pid, syscall.name, ev.cpu);
+        i = this.add(tid, pid, name, ev.cpu);
       }
       this.exitName[i] = this.names.id(ev.name);
       this.exitTs[i] = ev.ts;
@@ -168,23 +168,23 @@ export class SyscallLog implements KernelCollector {
       return;
     }
     const p = ev.payload;
-    switch (role) {
-      case 'sched_process_exec': {
+    switch (kind) {
+      case EventKind.SCHED_PROCESS_EXEC: {
         const t = fieldNumber(p.tid);
-        const tid = Number.isNaN(t) ? tracker.taskOf(ev) : t;
+        const tid = Number.isNaN(t) ? view.tid : t;
         if (tid === null) return;
-        this.execs.push({ tid, pid: tracker.pidOf(tid) ?? -1, ts: ev.ts, event: eventRefOf(ev.ts, ev.name, ev.cpu, t), filename: typeof p.filename === 'string' ? p.filename : '' });
+        this.execs.push({ tid, pid: view.pidOf(tid) ?? -1, ts: ev.ts, event: eventRefOf(ev.ts, ev.name, ev.cpu, t), filename: typeof p.filename === 'string' ? p.filename : '' });
         return;
       }
-      case 'sched_process_exit': {
+      case EventKind.SCHED_PROCESS_EXIT: {
         const tid = fieldNumber(p.tid);
-        this.exits.push({ tid, pid: tracker.pidOf(tid) ?? -1, ts: ev.ts, event: eventRefOf(ev.ts, ev.name, ev.cpu, tid), filename: '' });
+        this.exits.push({ tid, pid: view.pidOf(tid) ?? -1, ts: ev.ts, event: eventRefOf(ev.ts, ev.name, ev.cpu, tid), filename: '' });
         return;
       }
-      case 'statedump_process':
+      case EventKind.STATEDUMP_PROCESS_STATE:
         if (p.file_table_address !== undefined) this.tablePid.set(String(p.file_table_address), fieldNumber(p.pid));
         return;
-      case 'statedump_fd': {
+      case EventKind.STATEDUMP_FILE_DESCRIPTOR: {
         if (typeof p.filename !== 'string') return;
         const pid = fieldNumber(p.pid);
         let table: Map<number, string> | undefined;

@@ -55,6 +55,11 @@ export interface AnalyzeOptions {
   readonly fds?: boolean;
   /** See BuilderOptions.contextTids (default true). */
   readonly contextTids?: boolean;
+  /**
+   * More analyses to run on the same pass (e.g. the packet ↔ kernel correlation); they
+   * are called after the model's own (statistics, fd tables), so they may read those.
+   */
+  readonly listeners?: readonly KernelListener[];
   readonly onProgress?: (p: AnalysisProgress) => void;
   /** Events between progress reports (default 262144). */
   readonly progressInterval?: number;
@@ -156,6 +161,7 @@ function preparePass(source: KernelTraceSource, options: AnalyzeOptions): Pass {
   if (sched) listeners.push(sched);
   const fds = options.fds !== false ? new FdTracker(names) : null;
   if (fds) listeners.push(fds);
+  listeners.push(...(options.listeners ?? []));
   const builder = new KernelModelBuilder({ trace, listeners, nameTable: names, threadTable: threads, contextTids: options.contextTids });
   const messages = source.traceMessages(trace, { begin: options.begin, end: options.end });
   return {

@@ -19,7 +19,7 @@
  */
 import type { DiscardedRecord, FieldMap, TraceEvent, TraceInfo, TraceMessage } from '../../model/trace-event.js';
 import { IntervalArena, RowWriter } from './interval-column.js';
-import type { EventSite, KernelListener } from './listener.js';
+import type { CpuView, EventSite, EventTap, KernelListener, ModelView } from './listener.js';
 import { KernelModel, type LostEventsRecord, type RowDescriptor } from './model.js';
 import { NetEventLog } from './net-event-log.js';
 import { isDeadPrevState, isRunnablePrevState, RowState } from './states.js';
@@ -46,10 +46,12 @@ interface FastEvent extends TraceEvent {
 }
 
 /** Per CPU: the interrupt stack and the softirq vectors' rows. */
-class CpuState {
+class CpuState implements CpuView {
   /** tid current on the CPU: -1 unknown, 0 idle (swapper). */
   tid = -1;
   thread: ThreadRecord | null = null;
+  /** Bumped by every refresh of the CPU's state (see CpuView.generation). */
+  generation = 0;
   readonly stackKind: number[] = [];
   readonly stackValue: number[] = [];
   readonly stackEntry: number[] = [];
@@ -114,6 +116,8 @@ export class KernelModelBuilder {
   private readonly listeners: readonly KernelListener[];
   private readonly syscallExitHooks: Array<NonNullable<KernelListener['syscallExit']>>;
   private readonly eventHooks: Array<NonNullable<KernelListener['event']>>;
+  private readonly taps: Array<NonNullable<KernelListener['onEvent']>>;
+  private readonly tap: { time: number; cpu: CpuView; tid: number; thread: ThreadRecord | null } = { time: 0, cpu: null as unknown as CpuView, tid: -1, thread: null };
   /** lttng-modules before 2.7.1 wrote wakeup priorities without the -100 offset. */
   private readonly wakeupPrioOffset: number;
   private unattributedSyscalls = 0;
@@ -130,6 +134,13 @@ export class KernelModelBuilder {
     this.listeners = options.listeners ?? [];
     this.syscallExitHooks = this.listeners.filter((l) => l.syscallExit).map((l) => l.syscallExit!.bind(l));
     this.eventHooks = this.listeners.filter((l) => l.event).map((l) => l.event!.bind(l));
+    this.taps = this.listeners.filter((l) => l.onEvent).map((l) => l.onEvent!.bind(l));
+    const view: ModelView = {
+      names: this.names,
+      toNs: (rel) => (this.baseNs ?? 0n) + BigInt(Math.round(rel)),
+      threadOf: (tid) => this.live.get(tid),
+    };
+    for (const l of this.listeners) l.attach?.(view);
     this.wakeupPrioOffset = needsWakeupPrioFix(options.trace?.env) ? -100 : 0;
   }
 
@@ -261,7 +272,12 @@ export class KernelModelBuilder {
    */
   private currentThread(c: CpuState, ctx: FieldMap, t: number): ThreadRecord | null {
     const ctid = ctx.tid;
-    if (typeof ctid !== 'number' || ctid === c.tid || !this.contextTids) return c.thread;
+    if (typeof ctid !== 'number' || ctid === c.tid || !this.contextTids) {
+      // the `pid` context names the process of a thread neither a fork nor the state dump did
+      const th = c.thread;
+      if (th !== null && th.pid < 0 && typeof ctx.pid === 'number' && (typeof ctid !== 'number' || ctid === th.tid)) th.pid = ctx.pid;
+      return th;
+    }
     if (ctid === 0) {
       this.setCurrent(c, 0, null, t);
       return null;
@@ -307,6 +323,7 @@ export class KernelModelBuilder {
 
   /** Recomputes the CPU row and its current thread's row from the live state. */
   private refreshCpu(c: CpuState, t: number): void {
+    c.generation++;
     const depth = c.stackKind.length;
     const th = c.thread;
     if (depth > 0) c.row.set(t, c.stackKind[depth - 1]!, c.stackValue[depth - 1]!, c.tid);
@@ -332,8 +349,40 @@ export class KernelModelBuilder {
     const entry = this.classOf(ev);
     const kind = entry.kind;
     if (kind === EventKind.IGNORED) return;
-    const p = ev.payload;
     const c = this.cpuState(ev.cpu ?? 0);
+    if (this.taps.length === 0) {
+      this.update(ev, entry, c, t);
+      return;
+    }
+    // Listeners see an event in the context it ran in: after the update for the events
+    // that open one, before it for all others.
+    const opens = kind === EventKind.SYSCALL_ENTRY || kind === EventKind.IRQ_ENTRY || kind === EventKind.SOFTIRQ_ENTRY;
+    if (!opens) this.tapEvent(ev, kind, c, t);
+    this.update(ev, entry, c, t);
+    if (opens) this.tapEvent(ev, kind, c, t);
+  }
+
+  /** Calls the listeners' onEvent with where `ev` ran (without changing the model). */
+  private tapEvent(ev: FastEvent, kind: EventKind, c: CpuState, t: number): void {
+    const tap = this.tap;
+    tap.time = t;
+    tap.cpu = c;
+    const ctid = ev.context.tid;
+    if (typeof ctid === 'number' && ctid !== c.tid) {
+      tap.tid = ctid;
+      tap.thread = ctid > 0 ? (this.live.get(ctid) ?? null) : null;
+    } else {
+      tap.tid = c.tid;
+      tap.thread = c.thread;
+    }
+    const taps = this.taps;
+    for (let i = 0; i < taps.length; i++) taps[i]!(ev, kind, tap as EventTap);
+  }
+
+  /** The model's update for one classified event. */
+  private update(ev: FastEvent, entry: ClassEntry, c: CpuState, t: number): void {
+    const kind = entry.kind;
+    const p = ev.payload;
     switch (kind) {
       case EventKind.SYSCALL_ENTRY: {
         const th = this.currentThread(c, ev.context, t);
@@ -446,6 +495,13 @@ export class KernelModelBuilder {
       case EventKind.NET_DEV_XMIT:
         this.netEvent(c, kind, p, t);
         break;
+      case EventKind.NET_GRO_RECEIVE:
+      case EventKind.SKB_CONSUME:
+      case EventKind.SKB_FREE:
+      case EventKind.SKB_COPY_DATAGRAM:
+      case EventKind.TCP_RETRANSMIT_SYNACK:
+        // classified for listeners' onEvent only: the model neither reads nor forwards them
+        return;
       default:
         break;
     }

@@ -6,7 +6,7 @@
  *
  * Times are relative nanoseconds (see KernelModel.baseNs). All hooks are optional.
  */
-import type { FieldMap } from '../../model/trace-event.js';
+import type { FieldMap, TraceEvent } from '../../model/trace-event.js';
 import type { ThreadRecord } from './thread-record.js';
 import type { EventKind } from './vocabulary.js';
 
@@ -20,7 +20,56 @@ export interface EventSite {
   readonly inInterrupt: boolean;
 }
 
+/**
+ * A CPU as the model sees it at one event (read-only, valid during the call): the task it
+ * runs and the interrupt frames open over it.
+ */
+export interface CpuView {
+  readonly cpu: number;
+  /** tid current on the CPU: -1 unknown, 0 idle (swapper). */
+  readonly tid: number;
+  readonly thread: ThreadRecord | null;
+  /** Open interrupt frames, innermost last: RowState.IRQ or RowState.SOFTIRQ. */
+  readonly stackKind: readonly number[];
+  /** IRQ line or softirq vector of each frame. */
+  readonly stackValue: readonly number[];
+  /** Relative entry time of each frame (with the CPU, it names the run). */
+  readonly stackEntry: readonly number[];
+  /** Bumped whenever what the CPU runs changes (switch, interrupt entry or exit, lost events). */
+  readonly generation: number;
+}
+
+/** Where an event ran, for `KernelListener.onEvent` (one object, refilled per event). */
+export interface EventTap {
+  /** Relative time of the event. */
+  readonly time: number;
+  readonly cpu: CpuView;
+  /** The task the event ran in the time of: its `tid` context, else the CPU's current task; -1 unknown. */
+  readonly tid: number;
+  /** That task's live record, or null (idle, unknown). */
+  readonly thread: ThreadRecord | null;
+}
+
+/** What a listener may read of the model while the pass runs. */
+export interface ModelView {
+  /** The name table (system call names by id), growing. */
+  readonly names: readonly string[];
+  /** Absolute ns of a relative time. */
+  toNs(rel: number): bigint;
+  /** The live record of `tid`, if any. */
+  threadOf(tid: number): ThreadRecord | undefined;
+}
+
 export interface KernelListener {
+  /** Called once, when the builder is made: what the listener may read during the pass. */
+  attach?(model: ModelView): void;
+  /**
+   * Every event the model classifies (see vocabulary.ts), with where it ran. For events
+   * that open a context (system call entry, IRQ and softirq entry) the model has already
+   * taken them into account, so `tap` includes the new frame; for every other event `tap`
+   * still shows the context the event ran in (the model's own update follows).
+   */
+  onEvent?(ev: TraceEvent, kind: EventKind, tap: EventTap): void;
   /**
    * A system call returned. `countable` is false when its entry was not seen in full
    * (inherited through fork, begun before the trace, or names disagree after lost events);

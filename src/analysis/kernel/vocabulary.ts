@@ -9,7 +9,9 @@
  *   `compat_` forms for 32-bit tasks; `syscall_entry_unknown` stays `unknown`;
  * - softirqs: `softirq_raise|entry|exit` and `irq_softirq_raise|entry|exit`;
  * - network: `netif_receive_skb` and `net_if_receive_skb`, `netif_rx` and `net_if_rx`,
- *   `net_dev_queue`, `net_dev_xmit`;
+ *   `net_dev_queue`, `net_dev_xmit`, `napi_gro_receive_entry` (`net_napi_…` in LTTng);
+ * - socket buffers: `consume_skb` / `skb_consume`, `kfree_skb` / `skb_kfree`,
+ *   `skb_copy_datagram_iovec`;
  * - wakeups: `sched_wakeup`, `sched_wakeup_new` and (2.8+) `sched_waking`;
  * - the state dump (`lttng_statedump_*`) and tracewire's own `tracewire_statedump_*`.
  */
@@ -56,6 +58,13 @@ export const enum EventKind {
   NET_RX,
   NET_DEV_QUEUE,
   NET_DEV_XMIT,
+  // Socket-buffer and TCP events the model leaves to its listeners (packet ↔ kernel
+  // correlation): kept after the network kinds, whose order NetEventLog relies on.
+  NET_GRO_RECEIVE,
+  SKB_CONSUME,
+  SKB_FREE,
+  SKB_COPY_DATAGRAM,
+  TCP_RETRANSMIT_SYNACK,
 }
 
 /** The classification of one event class name. */
@@ -110,6 +119,16 @@ const FIXED: Readonly<Record<string, EventKind>> = {
   net_if_rx: EventKind.NET_RX,
   net_dev_queue: EventKind.NET_DEV_QUEUE,
   net_dev_xmit: EventKind.NET_DEV_XMIT,
+  napi_gro_receive_entry: EventKind.NET_GRO_RECEIVE,
+  net_napi_gro_receive_entry: EventKind.NET_GRO_RECEIVE,
+  napi_gro_frags_entry: EventKind.NET_GRO_RECEIVE,
+  net_napi_gro_frags_entry: EventKind.NET_GRO_RECEIVE,
+  consume_skb: EventKind.SKB_CONSUME,
+  skb_consume: EventKind.SKB_CONSUME,
+  kfree_skb: EventKind.SKB_FREE,
+  skb_kfree: EventKind.SKB_FREE,
+  skb_copy_datagram_iovec: EventKind.SKB_COPY_DATAGRAM,
+  tcp_retransmit_synack: EventKind.TCP_RETRANSMIT_SYNACK,
 };
 
 const PREFIXES: ReadonlyArray<readonly [string, EventKind, boolean]> = [

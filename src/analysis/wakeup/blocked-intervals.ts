@@ -7,10 +7,9 @@
  * recvfrom, …) are kept with the syscall they ended.
  */
 import { fieldNumber, type FieldMap, type TraceEvent } from '../../model/trace-event.js';
-import type { ContextTracker, ExecContext } from '../correlate/context.js';
-import type { EventRole } from '../correlate/event-names.js';
-import type { KernelCollector, SyscallName } from '../correlate/kernel-pass.js';
+import type { ContextView, ExecContext, KernelCollector } from '../correlate/context.js';
 import { eventRefOf, type EventRef } from '../correlate/types.js';
+import { EventKind } from '../kernel/vocabulary.js';
 
 /** System calls whose blocked intervals are kept (they wait for I/O, often the network). */
 export const WAIT_SYSCALLS: ReadonlySet<string> = new Set([
@@ -99,13 +98,13 @@ export class BlockedIntervalCollector implements KernelCollector {
     return w;
   }
 
-  onEvent(ev: TraceEvent, role: EventRole | undefined, syscall: SyscallName | null, tracker: ContextTracker): void {
-    if (syscall) {
-      const tid = tracker.taskOf(ev);
+  onEvent(ev: TraceEvent, kind: EventKind, view: ContextView): void {
+    if (kind === EventKind.SYSCALL_ENTRY || kind === EventKind.SYSCALL_EXIT) {
+      const tid = view.tid;
       if (tid === null) return;
       const w = this.threads.get(tid);
       if (!w) return;
-      if (syscall.entry) {
+      if (kind === EventKind.SYSCALL_ENTRY) {
         w.inSyscall = [];
         return;
       }
@@ -118,7 +117,7 @@ export class BlockedIntervalCollector implements KernelCollector {
         w.blocked = null;
       }
       // Exit: the syscall's last interval ended it.
-      const name = syscall.name || tracker.threads.get(tid)?.syscall?.name || '';
+      const name = view.syscallName(ev) || view.syscall?.name || '';
       const last = w.inSyscall[w.inSyscall.length - 1];
       if (last) {
         last.endsSyscall = true;
@@ -132,20 +131,20 @@ export class BlockedIntervalCollector implements KernelCollector {
       w.inSyscall = [];
       return;
     }
-    switch (role) {
-      case 'sched_switch': {
+    switch (kind) {
+      case EventKind.SCHED_SWITCH: {
         const p = ev.payload;
         const prev = fieldNumber(p.prev_tid);
         const next = fieldNumber(p.next_tid);
         const state = fieldNumber(p.prev_state);
         if (prev > 0 && isSleeping(state)) {
-          const t = tracker.threads.get(prev);
-          const sc = t?.syscall ?? null;
+          const t = view.threadOf(prev);
+          const sc = view.syscallOf(t, ev.cpu);
           this.wait(prev).blocked = {
             id: -1,
             tid: prev,
-            pid: t?.pid ?? null,
-            comm: t?.comm ?? (typeof p.prev_comm === 'string' ? p.prev_comm : null),
+            pid: view.pidOf(prev),
+            comm: t?.name || (typeof p.prev_comm === 'string' ? p.prev_comm : null),
             syscall: sc ? { name: sc.name, entryTs: sc.entryTs, args: sc.args } : null,
             blockTs: ev.ts,
             blockCpu: ev.cpu,
@@ -175,22 +174,23 @@ export class BlockedIntervalCollector implements KernelCollector {
         }
         return;
       }
-      case 'sched_waking':
-      case 'sched_wakeup':
-      case 'sched_wakeup_new': {
+      case EventKind.SCHED_WAKING:
+      case EventKind.SCHED_WAKEUP:
+      case EventKind.SCHED_WAKEUP_NEW: {
         const target = fieldNumber(ev.payload.tid);
         if (Number.isNaN(target) || target <= 0) return;
         const w = this.wait(target);
         if (!w.blocked) {
           // ttwu only reports sleeping tasks: it was asleep since before the trace began.
-          if (role === 'sched_wakeup_new') return;
-          const t = tracker.threads.get(target);
+          if (kind === EventKind.SCHED_WAKEUP_NEW) return;
+          const t = view.threadOf(target);
+          const sc = view.syscallOf(t);
           w.blocked = {
             id: -1,
             tid: target,
-            pid: t?.pid ?? null,
-            comm: t?.comm ?? (typeof ev.payload.comm === 'string' ? ev.payload.comm : null),
-            syscall: t?.syscall ? { name: t.syscall.name, entryTs: t.syscall.entryTs, args: t.syscall.args } : null,
+            pid: view.pidOf(target),
+            comm: t?.name || (typeof ev.payload.comm === 'string' ? ev.payload.comm : null),
+            syscall: sc ? { name: sc.name, entryTs: sc.entryTs, args: sc.args } : null,
             blockTs: null,
             blockCpu: null,
             blockState: null,
@@ -207,7 +207,7 @@ export class BlockedIntervalCollector implements KernelCollector {
         }
         // The first waking is the one that made it runnable; sched_wakeup follows it.
         if (!w.blocked.waker) {
-          const ctx = tracker.contextOf(ev);
+          const ctx = view.context();
           w.blocked.waker = { event: eventRefOf(ev.ts, ev.name, ev.cpu, ctx.tid), ctx };
         }
         return;
