@@ -5,8 +5,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { needsCommands, runCli, sharedCaptures, sharedTraces } from '../support/env.js';
+import { needsCommands, repoRoot, runCli, sharedCaptures, sharedTraces } from '../support/env.js';
 import { babeltraceEventKeys, eventKeyForOracle, flagNames, tsharkTcpFrames } from './oracles.js';
 import { buildDataset } from '../../src/bundle/index.js';
 import { analyze, buildStory, buildStoryFromAnalysis, parseConnArg } from '../../src/analysis/story/index.js';
@@ -74,6 +75,33 @@ describe('kernel-only stories (shared LTTng traces, no capture)', { skip: needsC
     const doc = JSON.parse(r.stdout) as { subject: { pid: number }; steps: Array<{ n: number; relNs: number; events: unknown[]; frames: number[] }>; limitations: string[] };
     assert.equal(doc.subject.pid, pid);
     for (const s of doc.steps) assert.ok(Array.isArray(s.events) && Array.isArray(s.frames) && typeof s.relNs === 'number');
+  });
+});
+
+describe('the committed sample bundle (samples/seed-demo)', () => {
+  const sample = join(repoRoot, 'samples', 'seed-demo');
+
+  test('a socket is shared only through fork: anonymous unix sockets keep their identity when the kernel reuses their address', () => {
+    const a = analyze(buildDataset([sample]));
+    const parent = new Map<number, number>();
+    for (const t of a.kernelModel!.threads()) if (t.pid !== null && t.ppid !== null && t.pid === t.tid) parent.set(t.pid, t.ppid);
+    const ancestorOrSelf = (anc: number, pid: number) => {
+      for (let p: number | undefined = pid, n = 0; p !== undefined && n < 64; p = parent.get(p), n++) if (p === anc) return true;
+      return false;
+    };
+    const shared = a.correlation.sockets.filter((s) => new Set(s.owners.map((o) => o.pid)).size > 1);
+    assert.ok(shared.some((s) => s.protocol === 'unix'), 'the sample has unix sockets shared by several processes (stdio of spawned commands)');
+    for (const s of shared) {
+      const pids = [...new Set(s.owners.map((o) => o.pid))];
+      // One holder is the ancestor of all the others: they inherited it from there.
+      assert.ok(pids.some((r) => pids.every((p) => ancestorOrSelf(r, p))), `socket ${s.id} (${s.protocol}) held by unrelated processes: ${s.owners.map((o) => `${o.comm}[${o.pid}] fd ${o.fd}`).join(', ')}`);
+    }
+    const demo = JSON.parse(readFileSync(join(sample, 'demo.json'), 'utf8')) as { server: { pid: number } };
+    const story = buildStoryFromAnalysis(a, {});
+    for (const c of story.otherConnections) {
+      if (!c.processes.some((p) => p.pid === demo.server.pid)) continue;
+      assert.ok(c.processes.every((p) => p.comm !== 'sh' && p.comm !== 'cat'), `the server ncat listed with unrelated shell processes: ${c.summary}`);
+    }
   });
 });
 

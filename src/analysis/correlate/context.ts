@@ -12,7 +12,9 @@
  * every classified event to the correlation's collectors.
  */
 import { fieldNumber, type FieldMap, type TraceEvent } from '../../model/trace-event.js';
+import type { FdTracker } from '../fds/fd-tracker.js';
 import type { CpuView, EventTap, KernelListener, ModelView } from '../kernel/listener.js';
+import type { KernelModel } from '../kernel/model.js';
 import { RowState } from '../kernel/states.js';
 import type { ThreadRecord } from '../kernel/thread-record.js';
 import { classifyEvent, EventKind } from '../kernel/vocabulary.js';
@@ -104,7 +106,9 @@ export interface KernelCollector {
    * shows the context before the event.
    */
   onEvent(ev: TraceEvent, kind: EventKind, view: ContextView): void;
-  /** Called once after the last event. */
+  /** Called once before the pass when it tracks fd tables (see KernelListener.attachFds). */
+  attachFds?(fds: FdTracker): void;
+  /** Called once after the last event (`view.model` is then the finished model). */
   finish?(view: ContextView): void;
 }
 
@@ -150,7 +154,9 @@ function contextPid(ev: TraceEvent): number | null {
 export class ContextView implements KernelListener {
   readonly irqs: IrqInstance[] = [];
   readonly softirqs: SoftirqInstance[] = [];
-  private model!: ModelView;
+  private live!: ModelView;
+  /** The finished model, once the pass is over. */
+  model: KernelModel | null = null;
   private readonly runs: CpuRuns[] = [];
   private readonly syscalls = new Map<ThreadRecord, { entry: number; nameId: number; sc: SyscallInProgress }>();
   private readonly syscallNames = new Map<string, string>();
@@ -165,7 +171,11 @@ export class ContextView implements KernelListener {
   constructor(private readonly collectors: readonly KernelCollector[]) {}
 
   attach(model: ModelView): void {
-    this.model = model;
+    this.live = model;
+  }
+
+  attachFds(fds: FdTracker): void {
+    for (const c of this.collectors) c.attachFds?.(fds);
   }
 
   private runsOf(cpu: number): CpuRuns {
@@ -241,8 +251,9 @@ export class ContextView implements KernelListener {
     return RELEVANT[kind] === 1;
   }
 
-  /** Called by the pass after the last event. */
-  finish(): void {
+  /** Called by the pass after the last event, with the finished model. */
+  finish(model: KernelModel): void {
+    this.model = model;
     for (const c of this.collectors) c.finish?.(this);
   }
 
@@ -349,14 +360,14 @@ export class ContextView implements KernelListener {
     if (!th || th.sysName < 0) return null;
     const cached = this.syscalls.get(th);
     if (cached && cached.entry === th.sysEntry && cached.nameId === th.sysName) return cached.sc;
-    const sc: SyscallInProgress = { id: this.nextSyscallId++, name: this.model.names[th.sysName] ?? '', tid: th.tid, entryTs: this.model.toNs(th.sysEntry), cpu, args: th.sysArgs ?? {} };
+    const sc: SyscallInProgress = { id: this.nextSyscallId++, name: this.live.names[th.sysName] ?? '', tid: th.tid, entryTs: this.live.toNs(th.sysEntry), cpu, args: th.sysArgs ?? {} };
     this.syscalls.set(th, { entry: th.sysEntry, nameId: th.sysName, sc });
     return sc;
   }
 
   /** The live record of thread `tid`, if any. */
   threadOf(tid: number | null): ThreadRecord | undefined {
-    return tid === null ? undefined : this.model.threadOf(tid);
+    return tid === null ? undefined : this.live.threadOf(tid);
   }
 
   /** pid of `tid`, when known. */

@@ -25,7 +25,7 @@ import { FrameSide, type FrameSideIndexes } from './frame-side.js';
 import { runKernelPass } from './kernel-pass.js';
 import { collectDrops, frameReason, inferDirections, linkRetransmissions, pruneForeignCopies, unmatchedAnchors } from './post-match.js';
 import { SkbJourneyCollector } from './skb-journeys.js';
-import { SocketTracker } from './socket-tracker.js';
+import { SocketView } from './sockets.js';
 import { SyscallLog } from './syscall-log.js';
 import { eventKey, type Correlation, type EventRef, type SkbHop } from './types.js';
 
@@ -77,7 +77,7 @@ function devicesByNetns(ds: Dataset): Map<string, Set<string>> {
  */
 export function analyzeDataset(ds: Dataset): DatasetAnalysis {
   const journeys = new SkbJourneyCollector();
-  const sockets = new SocketTracker();
+  const sockets = new SocketView();
   const blocked = new BlockedIntervalCollector();
   const syscalls = new SyscallLog();
   const scan = ds.kernel ? runKernelPass(ds.kernel, [journeys, sockets, blocked, syscalls]) : null;

@@ -82,7 +82,7 @@ export function runKernelPass(kernel: TraceCollection, collectors: readonly Kern
   const only: TraceInfo = trace ?? { index: 0, path: '', env: {}, hostname: '', domain: 'kernel' };
   const source: KernelTraceSource = { traces: [only], traceMessages: () => stop };
   const model = analyzeKernel(source, { trace: only, statistics: false, listeners: [view] });
-  view.finish();
+  view.finish(model);
   const threads = new Map<number, ThreadInfo>();
   for (const t of model.threads()) threads.set(t.tid, { tid: t.tid, pid: t.pid, comm: t.name || null, syscall: null });
   return { view, events: model.eventCount, discarded: stop.discarded, firstTs: view.firstTs, lastTs: view.lastTs, damage: stop.damage, model: trace ? model : null, threads };

@@ -210,6 +210,16 @@ export class FdModel {
     };
   }
 
+  /** The name of process `pid` at time `ts` (its leader's name then), '' when unknown. */
+  processNameAt(pid: number, ts: bigint): string {
+    return this.processName(pid, this.toRel(ts));
+  }
+
+  /** The tracker behind the tables (for analyses of this package's own pass). */
+  get records(): FdTracker {
+    return this.tracker;
+  }
+
   /** `{"sockets": [...]}` (what `tracewire sockets --format json` prints). */
   toJSON(): object {
     return { sockets: this.sockets() };

@@ -55,6 +55,10 @@ export class SocketRecord {
   readonly acceptQueue: SocketRecord[] = [];
   /** True once an accept() took it (or it was bound to an fd otherwise). */
   claimed = false;
+  /** The listening socket a connection came from (its child, until accept() takes it). */
+  listener: SocketRecord | null = null;
+  /** When accept() returned it (relative ns), NaN otherwise. */
+  acceptTime = NaN;
   /** When this record was merged into another, the survivor. */
   mergedInto: SocketRecord | null = null;
 

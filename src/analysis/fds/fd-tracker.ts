@@ -69,6 +69,9 @@ const NEW_FD_CALLS: Readonly<Record<string, { kind: string; flagArg?: string; cl
   seccomp: { kind: 'unknown' },
 };
 
+/** System calls that change the TCP state of the socket of their `fd` argument. */
+const STATE_CHANGING_CALLS = new Set(['connect', 'listen', 'close', 'shutdown', 'sendto', 'sendmsg', 'sendmmsg']);
+
 /** System calls whose `fd` argument is a socket when they succeed. */
 const SOCKET_USE_CALLS = new Set([
   'bind', 'listen', 'getsockname', 'getpeername', 'setsockopt', 'getsockopt', 'shutdown', 'recvfrom', 'recvmsg', 'recvmmsg', 'sendto', 'sendmsg', 'sendmmsg',
@@ -108,7 +111,19 @@ function intArg(args: FieldMap | null, name: string): number {
   return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(BigInt.asIntN(64, v)) : NaN;
 }
 
+/**
+ * Told, during the pass, which socket record each socket event resolved to — so that an
+ * analysis on the same pass (the packet ↔ kernel correlation) can hang its own facts on
+ * the same identity instead of tracking sockets a second time.
+ */
+export interface SocketObserver {
+  /** `kind` (inet_sock_set_state, sock_*_length, tcp_*) was about socket `s`. */
+  socketEvent(s: SocketRecord, kind: EventKind): void;
+}
+
 export class FdTracker implements KernelListener {
+  /** See SocketObserver; null when nobody asks. */
+  observer: SocketObserver | null = null;
   /** Every fd lifetime, in order of appearance. */
   readonly fds: FdRecord[] = [];
   /** Every socket record (merged ones have `mergedInto`). */
@@ -217,6 +232,17 @@ export class FdTracker implements KernelListener {
   private resolve(s: SocketRecord): SocketRecord {
     while (s.mergedInto) s = s.mergedInto;
     return s;
+  }
+
+  /** The record `s` was merged into (itself when it was not). */
+  survivor(s: SocketRecord): SocketRecord {
+    return this.resolve(s);
+  }
+
+  /** The socket `pid` holds as `fd` now (during the pass), or null. */
+  socketOfFd(pid: number, fd: number): SocketRecord | null {
+    const f = this.tables.get(pid)?.get(fd)?.file.socket;
+    return f ? this.resolve(f) : null;
   }
 
   private socketByInode(inode: number, t: number): SocketRecord {
@@ -339,6 +365,8 @@ export class FdTracker implements KernelListener {
       if (!into.files.includes(f)) into.files.push(f);
     }
     into.claimed = into.claimed || from.claimed;
+    into.listener ??= from.listener;
+    if (into.acceptTime !== into.acceptTime) into.acceptTime = from.acceptTime;
     for (const c of from.acceptQueue) into.acceptQueue.push(c);
     return into;
   }
@@ -353,6 +381,20 @@ export class FdTracker implements KernelListener {
     const fd = th.sysArgs.fd;
     if (typeof fd !== 'number' || fd < 0) return null;
     return this.seenFd(this.pidOf(th), fd, site.time, 'socket', th.tid).file;
+  }
+
+  /**
+   * The fd whose socket a TCP state change inside the current system call is about: only
+   * calls that change their own socket's state (connect, listen, close, shutdown, a
+   * sendmsg with TCP Fast Open) name it — a state change inside another call belongs to
+   * another socket (`ss -K` destroys a connection from inside its netlink sendmsg).
+   */
+  private stateChangeFile(site: EventSite): OpenFile | null {
+    const th = site.thread;
+    if (th === null || th.sysName < 0 || !STATE_CHANGING_CALLS.has(this.names[th.sysName] ?? '')) return null;
+    const file = this.syscallFile(site);
+    const known = file?.socket ? this.resolve(file.socket).family : -1;
+    return known < 0 || known === AF_INET || known === AF_INET6 ? file : null;
   }
 
   private listenerFor(child: SocketRecord): SocketRecord | null {
@@ -504,7 +546,7 @@ export class FdTracker implements KernelListener {
     const oldState = typeof p.oldstate === 'number' ? p.oldstate : -1;
     const newState = typeof p.newstate === 'number' ? p.newstate : -1;
     const eps = eventEndpoints(p);
-    const file = this.syscallFile(site);
+    const file = this.stateChangeFile(site);
     let s: SocketRecord | null = null;
     if (file?.socket && this.resolve(file.socket).kernelAddresses.has(sk)) s = this.resolve(file.socket);
     if (!s) {
@@ -527,10 +569,14 @@ export class FdTracker implements KernelListener {
     if (eps) this.setEndpoints(s, eps.local, eps.remote);
     s.evidence.add('inet_sock_set_state');
     if (newState >= 0) this.enterState(s, site.time, newState, oldState);
+    // a connection's child socket is cloned from its listener (LISTEN → SYN_RECV)
+    if (oldState === TCP_LISTEN && newState === TCP_SYN_RECV && !s.listener) s.listener = this.listenerFor(s);
     if (!file && !s.claimed && newState === TCP_ESTABLISHED && oldState === TCP_SYN_RECV) {
       const listener = this.listenerFor(s);
       if (listener && !listener.acceptQueue.includes(s)) listener.acceptQueue.push(s);
+      s.listener ??= listener;
     }
+    this.observer?.socketEvent(s, EventKind.INET_SOCK_SET_STATE);
   }
 
   private sockLength(p: FieldMap, site: EventSite, send: boolean): void {
@@ -554,6 +600,7 @@ export class FdTracker implements KernelListener {
       else s.bytesReceived += ret;
     }
     s.evidence.add(send ? 'sock_send_length' : 'sock_recv_length');
+    this.observer?.socketEvent(s, send ? EventKind.SOCK_SEND_LENGTH : EventKind.SOCK_RECV_LENGTH);
   }
 
   private tcpEvent(kind: EventKind, p: FieldMap, site: EventSite): void {
@@ -596,6 +643,7 @@ export class FdTracker implements KernelListener {
       default:
         break;
     }
+    this.observer?.socketEvent(s, kind);
   }
 
   // ---------------------------------------------------------------- system calls
@@ -806,6 +854,8 @@ export class FdTracker implements KernelListener {
     file.socket = s;
     s.files.push(file);
     s.claimed = true;
+    s.acceptTime = t;
+    s.listener ??= ls;
     const cloexec = n === 'accept4' && (intArg(args, 'flags') & O_CLOEXEC) !== 0;
     this.openFd(pid, ret, file, t, entry === entry ? entry : t, cloexec, 'syscall', n, th.tid);
   }

@@ -162,6 +162,7 @@ function preparePass(source: KernelTraceSource, options: AnalyzeOptions): Pass {
   const fds = options.fds !== false ? new FdTracker(names) : null;
   if (fds) listeners.push(fds);
   listeners.push(...(options.listeners ?? []));
+  if (fds) for (const l of options.listeners ?? []) l.attachFds?.(fds);
   const builder = new KernelModelBuilder({ trace, listeners, nameTable: names, threadTable: threads, contextTids: options.contextTids });
   const messages = source.traceMessages(trace, { begin: options.begin, end: options.end });
   return {

@@ -7,6 +7,7 @@
  * Times are relative nanoseconds (see KernelModel.baseNs). All hooks are optional.
  */
 import type { FieldMap, TraceEvent } from '../../model/trace-event.js';
+import type { FdTracker } from '../fds/fd-tracker.js';
 import type { ThreadRecord } from './thread-record.js';
 import type { EventKind } from './vocabulary.js';
 
@@ -63,6 +64,11 @@ export interface ModelView {
 export interface KernelListener {
   /** Called once, when the builder is made: what the listener may read during the pass. */
   attach?(model: ModelView): void;
+  /**
+   * Called once, before the pass, when fd tables are tracked on it (analyzeKernel): an
+   * analysis may read them, and observe which socket each socket event resolved to.
+   */
+  attachFds?(fds: FdTracker): void;
   /**
    * Every event the model classifies (see vocabulary.ts), with where it ran. For events
    * that open a context (system call entry, IRQ and softirq entry) the model has already
