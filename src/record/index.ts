@@ -62,7 +62,10 @@ export interface RecordOptions {
   readonly command?: readonly string[];
   /** stdio of the command (default 'inherit': the command's streams pass through untouched). */
   readonly commandStdio?: 'inherit' | 'ignore' | 'pipe';
-  /** Async workload to run while recording (instead of a command). Its settling ends the recording. */
+  /**
+   * Async workload to run while recording (instead of a command). Its settling ends the
+   * recording. The processes it starts are in the trace from their fork on (own-context.ts).
+   */
   readonly workload?: () => Promise<unknown>;
   /** Network namespaces (names under /run/netns) to capture packets in and dump. */
   readonly netns?: readonly string[];
