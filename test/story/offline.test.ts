@@ -96,7 +96,14 @@ describe('the committed sample bundle (samples/seed-demo)', () => {
       // One holder is the ancestor of all the others: they inherited it from there.
       assert.ok(pids.some((r) => pids.every((p) => ancestorOrSelf(r, p))), `socket ${s.id} (${s.protocol}) held by unrelated processes: ${s.owners.map((o) => `${o.comm}[${o.pid}] fd ${o.fd}`).join(', ')}`);
     }
-    const demo = JSON.parse(readFileSync(join(sample, 'demo.json'), 'utf8')) as { server: { pid: number } };
+    const demo = JSON.parse(readFileSync(join(sample, 'demo.json'), 'utf8')) as { server: { pid: number }; client: { pid: number; address: string } };
+    // The demo resets the connection with `ss -K` (a netlink request): the client's TCP
+    // socket stays the client ncat's alone, in the correlation and in the fd tables.
+    const client = a.correlation.sockets.find((s) => s.protocol === 'tcp' && s.local?.addr === demo.client.address && s.remote?.port === 5000)!;
+    assert.deepEqual([...new Set(client.owners.map((o) => o.pid))], [demo.client.pid]);
+    const fdSocket = a.kernelModel!.fds!.socketOf(demo.client.pid, client.owners[0]!.fd, client.owners[0]!.from)!;
+    assert.equal(fdSocket.protocol, 'tcp');
+    assert.deepEqual([...new Set(fdSocket.fds.map((f) => f.comm))], ['ncat'], 'no ss netlink fd merged into the TCP socket');
     const story = buildStoryFromAnalysis(a, {});
     for (const c of story.otherConnections) {
       if (!c.processes.some((p) => p.pid === demo.server.pid)) continue;
