@@ -14,6 +14,7 @@ import { execComm } from '../../src/ftrace/task-state.js';
 import { ByteWriter } from '../../src/ctf/writer/byte-writer.js';
 import { parseInetTable, parseIpAddr, parseSsCookies, parseUnixTable } from '../../src/record/statedump.js';
 import { addressBytes } from '../../src/record/statedump-events.js';
+import { INTERRUPT_CONTEXT_FILTER, ownContextEvents } from '../../src/record/own-context.js';
 
 const fmt = (file: string, system: string) => parseEventFormat(readFileSync(join(fixturesDir, 'record', 'tracefs', `${file}.format`), 'utf8'), file, system);
 const shape = (file: string, system: string) => {
@@ -120,4 +121,21 @@ test('/proc/net tables, ss cookies and ip -j addr', () => {
   assert.deepEqual(ifs, [{ ifindex: 1, name: 'lo', addresses: [{ family: 'inet', address: '127.0.0.1', prefixLength: 8 }, { family: 'inet6', address: '::1', prefixLength: 128 }] }]);
   assert.deepEqual([...addressBytes('inet6', 'fe80::1:2')], [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2]);
   assert.deepEqual([...addressBytes('inet', '10.77.1.2')].slice(0, 4), [10, 77, 1, 2]);
+});
+
+test('own-context events: lifecycle kept whole, interrupt-context filter on the rest, never syscalls or switches', () => {
+  const ev = (k: string) => ({ system: k.slice(0, k.indexOf(':')), name: k.slice(k.indexOf(':') + 1) });
+  const selected = ['syscalls:sys_enter_read', 'syscalls:sys_exit_read', 'sched:sched_switch', 'sched:sched_waking', 'sched:sched_wakeup_new', 'sched:sched_process_fork', 'sched:sched_process_exec', 'task:task_newtask', 'task:task_rename', 'sched:sched_migrate_task', 'signal:signal_generate', 'irq:softirq_entry', 'net:netif_receive_skb', 'timer:hrtimer_expire_entry'].map(ev);
+  const own = ownContextEvents(selected).map((e) => `${e.system}:${e.name}${e.filter ? ` if ${e.filter}` : ''}`);
+  assert.deepEqual(own, [
+    'sched:sched_process_fork',
+    'task:task_newtask',
+    'sched:sched_migrate_task',
+    'signal:signal_generate',
+    `irq:softirq_entry if ${INTERRUPT_CONTEXT_FILTER}`,
+    `net:netif_receive_skb if ${INTERRUPT_CONTEXT_FILTER}`,
+    `timer:hrtimer_expire_entry if ${INTERRUPT_CONTEXT_FILTER}`,
+  ]);
+  assert.equal(INTERRUPT_CONTEXT_FILTER, 'common_flags & 0x58');
+  assert.deepEqual(ownContextEvents([]), []);
 });
