@@ -19,7 +19,7 @@ import { explainWakeups } from '../wakeup/chains.js';
 import type { WakeupChain } from '../wakeup/types.js';
 import { ByContext } from './by-context.js';
 import type { ThreadInfo } from './context.js';
-import { namesOfRole, type EventRole } from './event-names.js';
+import { EventKind, tracedKinds } from './event-names.js';
 import { matchFrames } from './frame-matcher.js';
 import { FrameSide, type FrameSideIndexes } from './frame-side.js';
 import { runKernelPass } from './kernel-pass.js';
@@ -58,8 +58,9 @@ export interface DatasetAnalysis {
   readonly syscalls: SyscallLog | null;
 }
 
-function hasRole(ds: Dataset, role: EventRole): boolean {
-  return namesOfRole(role).some((n) => ds.kernelEventNames.has(n));
+/** Whether the trace declares events of `kind` (was it enabled?). */
+function traces(ds: Dataset, kind: EventKind): boolean {
+  return tracedKinds(ds.kernelEventNames).has(kind);
 }
 
 /** Device names of each namespace (bundle table). */
@@ -152,7 +153,7 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
   if (!ds.capturePath) notes.push('no capture: kernel packet events cannot be tied to frames');
   if (ds.kernel && !match.sendKind) notes.push('no net_dev_queue/net_dev_xmit events: sent packets cannot be tied to the kernel (enable net_dev_queue, net_dev_xmit)');
   if (ds.kernel && !match.receiveKind) notes.push('no net_if_receive_skb/netif_rx events: received packets cannot be tied to the kernel (enable net_if_receive_skb, netif_rx)');
-  if (ds.kernel && !hasRole(ds, 'sock_set_state')) notes.push('no inet_sock_set_state events: TCP state changes and socket 4-tuples come only from the state dump and syscalls (enable sock:inet_sock_set_state)');
+  if (ds.kernel && !traces(ds, EventKind.INET_SOCK_SET_STATE)) notes.push('no inet_sock_set_state events: TCP state changes and socket 4-tuples come only from the state dump and syscalls (enable sock:inet_sock_set_state)');
   if (scan?.damage && !ds.damage.includes(scan.damage)) ds.damage.push(scan.damage);
   for (const d of ds.damage) notes.push(`damaged input, read up to the damage: ${d}`);
   if (scan && scan.discarded) notes.push(`the tracer lost ${scan.discarded} events: some frames or wakeups may lack their kernel side`);

@@ -2,34 +2,34 @@
  * What a dataset cannot show, said plainly, with what to enable to see it.
  */
 import type { DatasetAnalysis } from '../correlate/index.js';
-import { namesOfRole, type EventRole } from '../correlate/event-names.js';
+import { EventKind, tracedKinds } from '../correlate/event-names.js';
 
 interface Need {
-  readonly roles: readonly EventRole[];
+  /** Any of these kinds of events shows it. */
+  readonly kinds: readonly EventKind[];
   readonly what: string;
   /** `tracewire record --events` item and LTTng command. */
   readonly enable: string;
 }
 
 const NEEDS: readonly Need[] = [
-  { roles: ['sched_switch'], what: 'when threads block and run (sched_switch)', enable: 'sched_switch (tracewire records it by default; LTTng: lttng enable-event -k sched_switch)' },
-  { roles: ['sched_waking', 'sched_wakeup'], what: 'who wakes a blocked thread (sched_waking/sched_wakeup)', enable: 'sched_waking, sched_wakeup (LTTng: lttng enable-event -k sched_waking,sched_wakeup)' },
-  { roles: ['irq_entry'], what: 'hard interrupts (irq_handler_entry/exit)', enable: 'irq_handler_entry, irq_handler_exit (LTTng: lttng enable-event -k irq_handler_*)' },
-  { roles: ['softirq_entry'], what: 'softirqs such as NET_RX (irq_softirq_entry/exit/raise)', enable: 'irq_softirq_entry, irq_softirq_exit, irq_softirq_raise (LTTng: lttng enable-event -k irq_softirq_*)' },
-  { roles: ['net_queue'], what: 'packets leaving through a device (net_dev_queue)', enable: 'net_dev_queue, net_dev_xmit (LTTng: lttng enable-event -k net_dev_queue,net_dev_xmit)' },
-  { roles: ['net_receive', 'net_rx'], what: 'packets entering the stack (net_if_receive_skb/netif_rx)', enable: 'net_if_receive_skb, netif_rx (LTTng: lttng enable-event -k net_if_receive_skb,netif_rx)' },
-  { roles: ['sock_set_state'], what: "TCP state changes and sockets' addresses (inet_sock_set_state)", enable: 'sock:inet_sock_set_state (tracewire default; not in lttng-modules: record with tracewire)' },
-  { roles: ['skb_copy'], what: 'which received buffer a read returned (skb_copy_datagram_iovec)', enable: 'skb_copy_datagram_iovec (LTTng: lttng enable-event -k skb_copy_datagram_iovec)' },
-  { roles: ['tcp_retransmit'], what: "the kernel's retransmissions (tcp_retransmit_skb)", enable: 'tcp:tcp_retransmit_skb (tracewire default)' },
+  { kinds: [EventKind.SCHED_SWITCH], what: 'when threads block and run (sched_switch)', enable: 'sched_switch (tracewire records it by default; LTTng: lttng enable-event -k sched_switch)' },
+  { kinds: [EventKind.SCHED_WAKING, EventKind.SCHED_WAKEUP], what: 'who wakes a blocked thread (sched_waking/sched_wakeup)', enable: 'sched_waking, sched_wakeup (LTTng: lttng enable-event -k sched_waking,sched_wakeup)' },
+  { kinds: [EventKind.IRQ_ENTRY], what: 'hard interrupts (irq_handler_entry/exit)', enable: 'irq_handler_entry, irq_handler_exit (LTTng: lttng enable-event -k irq_handler_*)' },
+  { kinds: [EventKind.SOFTIRQ_ENTRY], what: 'softirqs such as NET_RX (irq_softirq_entry/exit/raise)', enable: 'irq_softirq_entry, irq_softirq_exit, irq_softirq_raise (LTTng: lttng enable-event -k irq_softirq_*)' },
+  { kinds: [EventKind.NET_DEV_QUEUE], what: 'packets leaving through a device (net_dev_queue)', enable: 'net_dev_queue, net_dev_xmit (LTTng: lttng enable-event -k net_dev_queue,net_dev_xmit)' },
+  { kinds: [EventKind.NET_RECEIVE, EventKind.NET_RX], what: 'packets entering the stack (net_if_receive_skb/netif_rx)', enable: 'net_if_receive_skb, netif_rx (LTTng: lttng enable-event -k net_if_receive_skb,netif_rx)' },
+  { kinds: [EventKind.INET_SOCK_SET_STATE], what: "TCP state changes and sockets' addresses (inet_sock_set_state)", enable: 'sock:inet_sock_set_state (tracewire default; not in lttng-modules: record with tracewire)' },
+  { kinds: [EventKind.SKB_COPY_DATAGRAM], what: 'which received buffer a read returned (skb_copy_datagram_iovec)', enable: 'skb_copy_datagram_iovec (LTTng: lttng enable-event -k skb_copy_datagram_iovec)' },
+  { kinds: [EventKind.TCP_RETRANSMIT], what: "the kernel's retransmissions (tcp_retransmit_skb)", enable: 'tcp:tcp_retransmit_skb (tracewire default)' },
 ];
 
-function has(a: DatasetAnalysis, role: EventRole): boolean {
-  return namesOfRole(role).some((n) => a.dataset.kernelEventNames.has(n));
+function has(kinds: ReadonlySet<EventKind>, need: Need): boolean {
+  return need.kinds.some((k) => kinds.has(k));
 }
 
-function hasSyscalls(a: DatasetAnalysis): boolean {
-  for (const n of a.dataset.kernelEventNames) if (n.startsWith('syscall_entry_') || n.startsWith('sys_')) return true;
-  return false;
+function hasSyscalls(kinds: ReadonlySet<EventKind>): boolean {
+  return kinds.has(EventKind.SYSCALL_ENTRY);
 }
 
 /** The limitations of `a` for a story (and `extra` situation-specific ones). */
@@ -41,9 +41,10 @@ export function limitationsOf(a: DatasetAnalysis, extra: readonly string[] = [])
   } else if (ds.kernel.traces.every((t) => t.domain === 'ust')) {
     out.push('This is a userspace (LTTng-UST) trace: it holds no kernel events, so no connection can be followed. Trace the kernel (lttng enable-event -k --syscall -a; lttng enable-event -k sched_switch,sched_waking,net_*,skb_*) or record a bundle with `tracewire record`.');
   } else {
-    if (!hasSyscalls(a)) out.push('System calls were not traced: socket/accept/select/read/send cannot be shown. Enable them (tracewire records them by default; LTTng: lttng enable-event -k --syscall -a).');
+    const kinds = tracedKinds(ds.kernelEventNames);
+    if (!hasSyscalls(kinds)) out.push('System calls were not traced: socket/accept/select/read/send cannot be shown. Enable them (tracewire records them by default; LTTng: lttng enable-event -k --syscall -a).');
     for (const need of NEEDS) {
-      if (!need.roles.some((r) => has(a, r))) out.push(`Not traced: ${need.what}. Enable ${need.enable}.`);
+      if (!has(kinds, need)) out.push(`Not traced: ${need.what}. Enable ${need.enable}.`);
     }
     if (a.trace?.discarded) out.push(`The tracer lost ${a.trace.discarded} events (ring buffer overrun): some steps may be missing. Use a larger buffer (--buffer-size) or fewer events.`);
   }
