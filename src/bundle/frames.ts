@@ -178,7 +178,8 @@ function readFrames(capture: Capture, interfaces: readonly DatasetCaptureInterfa
     frames.push({
       number: f.number,
       pcapTs,
-      ts: pcapTs - offsetNs,
+      // one bigint for both when the clocks agree (a bundle's usual case)
+      ts: offsetNs === 0n ? pcapTs : pcapTs - offsetNs,
       interfaceId: f.interfaceId,
       netns: iface?.netns ?? null,
       device,

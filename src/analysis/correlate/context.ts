@@ -28,9 +28,9 @@ export interface IrqInstance {
   /** Handler name (`virtio0-input.0`, `eth0`…). */
   readonly name: string;
   readonly entryTs: bigint;
-  exitTs: bigint | null;
+  readonly exitTs: bigint | null;
   readonly entryEvent: EventRef;
-  exitEvent: EventRef | null;
+  readonly exitEvent: EventRef | null;
   /** The task it interrupted. */
   readonly tid: number | null;
   readonly comm: string | null;
@@ -48,9 +48,9 @@ export interface SoftirqInstance {
   readonly cpu: number;
   readonly vec: number;
   readonly entryTs: bigint;
-  exitTs: bigint | null;
+  readonly exitTs: bigint | null;
   readonly entryEvent: EventRef;
-  exitEvent: EventRef | null;
+  readonly exitEvent: EventRef | null;
   /** The task whose time the softirq ran on (also ksoftirqd). */
   readonly tid: number | null;
   readonly comm: string | null;
@@ -112,7 +112,116 @@ export interface KernelCollector {
   finish?(view: ContextView): void;
 }
 
-type Frame = IrqInstance | SoftirqInstance;
+/**
+ * An event recorded by what names it (time, class name, CPU, task); its EventRef is made
+ * on first use — most runs are never cited, and a busy trace has a hundred thousand.
+ */
+class LazyRef {
+  private ref: EventRef | null = null;
+  constructor(
+    readonly ts: bigint,
+    private readonly refName: string,
+    private readonly refCpu: number | null,
+    private readonly refTid: number | null,
+  ) {}
+  get event(): EventRef {
+    return (this.ref ??= eventRefOf(this.ts, this.refName, this.refCpu, this.refTid));
+  }
+}
+
+/** An interrupt run; its entry and exit are LazyRefs (see IrqInstance, SoftirqInstance). */
+abstract class Run {
+  private exit: LazyRef | null = null;
+  constructor(private readonly entry: LazyRef) {}
+  get entryTs(): bigint {
+    return this.entry.ts;
+  }
+  get entryEvent(): EventRef {
+    return this.entry.event;
+  }
+  get exitTs(): bigint | null {
+    return this.exit?.ts ?? null;
+  }
+  get exitEvent(): EventRef | null {
+    return this.exit?.event ?? null;
+  }
+  /** The run ended with this event. */
+  ended(ref: LazyRef): void {
+    this.exit = ref;
+  }
+}
+
+class IrqRun extends Run implements IrqInstance {
+  constructor(
+    readonly id: number,
+    readonly cpu: number,
+    readonly irq: number,
+    readonly name: string,
+    entry: LazyRef,
+    readonly tid: number | null,
+    readonly comm: string | null,
+  ) {
+    super(entry);
+  }
+}
+
+class SoftirqRun extends Run implements SoftirqInstance {
+  constructor(
+    readonly id: number,
+    readonly cpu: number,
+    readonly vec: number,
+    entry: LazyRef,
+    readonly tid: number | null,
+    readonly comm: string | null,
+    readonly syscall: string | null,
+    readonly raisedBy: SoftirqRaiser | null,
+  ) {
+    super(entry);
+  }
+}
+
+type Frame = IrqRun | SoftirqRun;
+
+/** A softirq_raise, its EventRef made on first use (see SoftirqRaiser). */
+class Raise extends LazyRef {
+  constructor(ev: TraceEvent, tid: number | null) {
+    super(ev.ts, ev.name, ev.cpu, tid);
+  }
+}
+
+class IrqRaise extends Raise {
+  readonly kind = 'irq' as const;
+  constructor(
+    ev: TraceEvent,
+    tid: number | null,
+    readonly irq: IrqInstance,
+  ) {
+    super(ev, tid);
+  }
+}
+
+class SoftirqRaise extends Raise {
+  readonly kind = 'softirq' as const;
+  constructor(
+    ev: TraceEvent,
+    tid: number | null,
+    readonly softirq: SoftirqInstance,
+  ) {
+    super(ev, tid);
+  }
+}
+
+class TaskRaise extends Raise {
+  readonly kind = 'task' as const;
+  constructor(
+    ev: TraceEvent,
+    readonly tid: number | null,
+    readonly comm: string | null,
+    readonly syscall: string | null,
+  ) {
+    super(ev, tid);
+  }
+}
 
 /** The event kinds the collectors read, as a lookup table. */
 const RELEVANT = new Uint8Array(64);
@@ -223,9 +332,7 @@ export class ContextView implements KernelListener {
         const code = kind === EventKind.IRQ_EXIT ? RowState.IRQ : RowState.SOFTIRQ;
         for (let i = r.frames.length - 1; i >= 0; i--) {
           if (r.codes[i] !== code) continue;
-          const f = r.frames[i]!;
-          f.exitTs = ev.ts;
-          f.exitEvent = eventRefOf(ev.ts, ev.name, ev.cpu, this.tid);
+          r.frames[i]!.ended(new LazyRef(ev.ts, ev.name, ev.cpu, this.tid));
           break;
         }
         break;
@@ -266,52 +373,29 @@ export class ContextView implements KernelListener {
     r.entries.push(c.stackEntry[depth - 1]!);
   }
 
-  private irqRun(ev: TraceEvent, tap: EventTap): IrqInstance {
+  private irqRun(ev: TraceEvent, tap: EventTap): IrqRun {
     const tid = this.tid;
-    const inst: IrqInstance = {
-      id: this.irqs.length,
-      cpu: tap.cpu.cpu,
-      irq: fieldNumber(ev.payload.irq),
-      name: text(ev.payload.name) ?? '',
-      entryTs: ev.ts,
-      exitTs: null,
-      entryEvent: eventRefOf(ev.ts, ev.name, ev.cpu, tid),
-      exitEvent: null,
-      tid,
-      comm: this.comm,
-    };
+    const inst = new IrqRun(this.irqs.length, tap.cpu.cpu, fieldNumber(ev.payload.irq), text(ev.payload.name) ?? '', new LazyRef(ev.ts, ev.name, ev.cpu, tid), tid, this.comm);
     this.irqs.push(inst);
     return inst;
   }
 
-  private softirqRun(ev: TraceEvent, tap: EventTap, r: CpuRuns): SoftirqInstance {
+  private softirqRun(ev: TraceEvent, tap: EventTap, r: CpuRuns): SoftirqRun {
     const vec = fieldNumber(ev.payload.vec);
     const raisedBy = r.pending.get(vec) ?? null;
     r.pending.delete(vec);
     const tid = this.tid;
-    const inst: SoftirqInstance = {
-      id: this.softirqs.length,
-      cpu: tap.cpu.cpu,
-      vec,
-      entryTs: ev.ts,
-      exitTs: null,
-      entryEvent: eventRefOf(ev.ts, ev.name, ev.cpu, tid),
-      exitEvent: null,
-      tid,
-      comm: this.comm,
-      syscall: this.syscall?.name ?? null,
-      raisedBy,
-    };
+    const inst = new SoftirqRun(this.softirqs.length, tap.cpu.cpu, vec, new LazyRef(ev.ts, ev.name, ev.cpu, tid), tid, this.comm, this.syscall?.name ?? null, raisedBy);
     this.softirqs.push(inst);
     return inst;
   }
 
   private raiser(ev: TraceEvent, r: CpuRuns): SoftirqRaiser {
-    const event = eventRefOf(ev.ts, ev.name, ev.cpu, this.tid);
+    // The raise event is cited only when a story tells this softirq: made on first use.
     const top = r.frames[r.frames.length - 1];
-    if (top && r.codes[r.codes.length - 1] === RowState.IRQ) return { kind: 'irq', ts: ev.ts, event, irq: top as IrqInstance };
-    if (top) return { kind: 'softirq', ts: ev.ts, event, softirq: top as SoftirqInstance };
-    return { kind: 'task', ts: ev.ts, event, tid: this.tid, comm: this.comm, syscall: this.syscall?.name ?? null };
+    if (top && r.codes[r.codes.length - 1] === RowState.IRQ) return new IrqRaise(ev, this.tid, top as IrqRun);
+    if (top) return new SoftirqRaise(ev, this.tid, top as SoftirqRun);
+    return new TaskRaise(ev, this.tid, this.comm, this.syscall?.name ?? null);
   }
 
   // ------------------------------------------------------------ the current event

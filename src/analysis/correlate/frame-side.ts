@@ -28,11 +28,16 @@ export interface SocketLookup {
   listenersFor(local: { addr: string; port: number }): readonly SocketRecord[];
 }
 
+/** A state change with its socket (null when the pass could not settle it). */
+export interface OwnedStateChange extends SocketStateChange {
+  readonly socket: SocketRecord | null;
+}
+
 /** The indexes, built once after the matching, that every frame's description reads. */
 export interface FrameSideIndexes {
   readonly frames: readonly DatasetFrame[];
-  readonly changesByCtx: ByContext<{ ts: bigint; socket: SocketRecord; change: SocketStateChange }>;
-  readonly tcpByCtx: ByContext<{ ts: bigint; ev: TcpKernelEvent }>;
+  readonly changesByCtx: ByContext<OwnedStateChange>;
+  readonly tcpByCtx: ByContext<TcpKernelEvent>;
   /** Capture-point events (anchors of both directions) per context. */
   readonly anchorsByCtx: ByContext<SkbHop>;
   readonly wakingsBySoftirq: ByContext<{ ts: bigint; tid: number; event: EventRef }>;
@@ -72,9 +77,13 @@ export class FrameSide implements FrameCorrelation {
     readonly frame: number,
     readonly anchor: SkbHop | null,
     readonly journey: SkbJourney | null,
-    readonly delayNs: bigint | null,
     private readonly ix: FrameSideIndexes,
   ) {}
+
+  /** frame time − anchor time (ns), or null. */
+  get delayNs(): bigint | null {
+    return this.anchor ? this.ix.frames[this.frame - 1]!.ts - this.anchor.ts : null;
+  }
 
   get matched(): boolean {
     return this.anchor !== null;
@@ -177,7 +186,8 @@ function describeKernelSide(f: DatasetFrame, fc: FrameSide, hop: SkbHop, d: Desc
     d.origin = originOf(ctx);
     // State changes that led to this packet (connect → SYN_SENT, close → FIN_WAIT1…).
     for (const c of ix.changesByCtx.range(key, prev, hop.ts)) {
-      if (sameEndpoint(c.socket.local, f.src, f.sport) && sameEndpoint(c.socket.remote, f.dst, f.dport)) d.stateChanges.push({ socketId: c.socket.id, change: c.change });
+      const s = c.socket;
+      if (s && sameEndpoint(s.local, f.src, f.sport) && sameEndpoint(s.remote, f.dst, f.dport)) d.stateChanges.push({ socketId: s.id, change: c });
     }
   } else {
     // On veth and loopback the same buffer was queued by the sender: that is its origin.
@@ -185,14 +195,14 @@ function describeKernelSide(f: DatasetFrame, fc: FrameSide, hop: SkbHop, d: Desc
     if (queued) d.origin = originOf(queued.ctx);
     d.irq = ctx.softirq?.raisedBy?.kind === 'irq' ? ctx.softirq.raisedBy.irq : ctx.irq;
     for (const c of ix.changesByCtx.range(key, hop.ts - 1n, next)) {
-      if (sameEndpoint(c.socket.local, f.dst, f.dport) && sameEndpoint(c.socket.remote, f.src, f.sport)) d.stateChanges.push({ socketId: c.socket.id, change: c.change });
+      const s = c.socket;
+      if (s && sameEndpoint(s.local, f.dst, f.dport) && sameEndpoint(s.remote, f.src, f.sport)) d.stateChanges.push({ socketId: s.id, change: c });
     }
     if (ctx.softirq) for (const w of ix.wakingsBySoftirq.range(`s${ctx.softirq.id}`, hop.ts, next)) d.woke.push({ tid: w.tid, event: w.event });
   }
   // TCP events about this packet: in the same context, from this anchor to the next one.
   const skb = fc.journey?.skb ?? null;
-  for (const t of ix.tcpByCtx.range(key, sent ? prev : hop.ts - 1n, next)) {
-    const e = t.ev;
+  for (const e of ix.tcpByCtx.range(key, sent ? prev : hop.ts - 1n, next)) {
     if (e.skb && e.skb === skb) d.tcpEvents.push(e.event);
     // tcp_probe's 4-tuple is its socket's, whichever way the segment went: only its buffer ties it.
     else if (e.role !== 'tcp_probe' && tcpEventMatches(e, f, sent)) d.tcpEvents.push(e.event);

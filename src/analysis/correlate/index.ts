@@ -27,7 +27,7 @@ import { collectDrops, frameReason, inferDirections, linkRetransmissions, pruneF
 import { SkbJourneyCollector } from './skb-journeys.js';
 import { SocketView } from './sockets.js';
 import { SyscallLog } from './syscall-log.js';
-import { eventKey, type Correlation, type EventRef, type SkbHop } from './types.js';
+import { eventKey, type Correlation, type DropRecord, type EventRef, type SkbHop, type UnmatchedEvent } from './types.js';
 
 export * from './types.js';
 export type { ExecContext, IrqInstance, SoftirqInstance, SoftirqRaiser, SyscallInProgress, ThreadInfo } from './context.js';
@@ -94,10 +94,10 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
   // Indexes by execution context (softirq run, IRQ run, or thread + syscall), for the
   // frames' kernel side, described on demand.
   const changesByCtx: FrameSideIndexes['changesByCtx'] = new ByContext();
-  for (const s of socketList) for (const c of s.states) changesByCtx.add(c.ctx.key, { ts: c.ts, socket: s, change: c });
+  for (const c of sockets.changes) changesByCtx.add(c.ctx.key, c);
   changesByCtx.sort();
   const tcpByCtx: FrameSideIndexes['tcpByCtx'] = new ByContext();
-  for (const t of journeys.tcpEvents) tcpByCtx.add(t.ctx.key, { ts: t.ts, ev: t });
+  for (const t of journeys.tcpEvents) tcpByCtx.add(t.ctx.key, t);
   tcpByCtx.sort();
   const anchorsByCtx = new ByContext<SkbHop>();
   for (const h of match.anchors) anchorsByCtx.add(h.ctx.key, h);
@@ -115,7 +115,7 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
     const journey = hop ? (journeys.journeys[hop.journey] ?? null) : null;
     journey?.frames.push(f.number);
     if (hop) frameOfHop.set(hop, f.number);
-    frames.set(f.number, new FrameSide(f.number, hop, journey, hop ? f.ts - hop.ts : null, ix));
+    frames.set(f.number, new FrameSide(f.number, hop, journey, ix));
   }
 
   // Unmatched frames and events, with the reason.
@@ -128,10 +128,11 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
     fc.reason = frameReason(f, ds, match, traceFirst, traceLast, scan?.discarded ?? 0);
     unmatchedFrames.push({ frame: f.number, reason: fc.reason });
   }
-  const unmatchedEvents = ds.frames.length || ds.capturePath ? unmatchedAnchors(ds, match, devices, journeys.journeys) : [];
-
   const retransmissions = linkRetransmissions(journeys.tcpEvents, frameOfHop, ds, sockets, anchorsByCtx, retransmitEvents);
-  const drops = collectDrops(journeys.journeys);
+  // What only listings and statistics read is worked out when they ask.
+  let unmatchedEvents: UnmatchedEvent[] | null = null;
+  const unmatched = () => (unmatchedEvents ??= ds.frames.length || ds.capturePath ? unmatchedAnchors(ds, match, devices, journeys.journeys) : []);
+  let drops: DropRecord[] | null = null;
 
   // event → frames is for the UI's highlighting: built on first use.
   let eventFrames: Map<string, number[]> | null = null;
@@ -166,11 +167,15 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
       return buildEventFrames();
     },
     unmatchedFrames,
-    unmatchedEvents,
+    get unmatchedEvents() {
+      return unmatched();
+    },
     journeys: journeys.journeys,
     sockets: socketList,
     retransmissions,
-    drops,
+    get drops() {
+      return (drops ??= collectDrops(journeys.journeys));
+    },
     softirqs: scan?.view.softirqs ?? [],
     irqs: scan?.view.irqs ?? [],
     stats: {
@@ -179,15 +184,19 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
       tcpFrames: tcpFrames.length,
       tcpFramesMatched: tcpFrames.filter((f) => match.matches.has(f.number)).length,
       deviceEvents: match.anchors.length,
-      deviceEventsMatched: match.anchors.length - unmatchedEvents.length,
+      get deviceEventsMatched() {
+        return match.anchors.length - unmatched().length;
+      },
     },
     notes,
   };
-  const wakeups = explainWakeups(blocked.intervals, correlation, journeys.hops);
+  let wakeups: WakeupChain[] | null = null;
   return {
     dataset: ds,
     correlation,
-    wakeups,
+    get wakeups() {
+      return (wakeups ??= explainWakeups(blocked.intervals, correlation, journeys.hops));
+    },
     threads: scan?.threads ?? new Map(),
     hops: journeys.hops,
     trace: scan ? { events: scan.events, discarded: scan.discarded, firstTs: scan.firstTs, lastTs: scan.lastTs } : null,

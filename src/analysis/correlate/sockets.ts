@@ -25,10 +25,31 @@ import type { SocketLookup } from './frame-side.js';
 import { addressText } from './skb-journeys.js';
 import { eventRefOf, type Endpoint, type EventRef, type FdBinding, type SocketRecord, type SocketStateChange } from './types.js';
 
+/**
+ * A TCP state change (inet_sock_set_state) with where it happened; its EventRef is made
+ * on first use, and `socket` is its socket once the pass has settled identities.
+ */
+export class StateChange implements SocketStateChange {
+  private ref: EventRef | null = null;
+  socket: SocketRecord | null = null;
+  constructor(
+    readonly ts: bigint,
+    readonly from: number,
+    readonly to: number,
+    private readonly name: string,
+    private readonly cpu: number | null,
+    readonly ctx: ExecContext,
+  ) {}
+  get event(): EventRef {
+    return (this.ref ??= eventRefOf(this.ts, this.name, this.cpu, this.ctx.tid));
+  }
+}
+
 /** The correlation's facts about one of the fd tracker's socket records. */
 interface Facts {
-  readonly states: SocketStateChange[];
-  readonly events: EventRef[];
+  readonly states: StateChange[];
+  /** The events naming the socket (a state change stands for its own event). */
+  readonly events: Array<EventRef | StateChange>;
   first: bigint;
   last: bigint;
 }
@@ -38,7 +59,7 @@ interface Pending {
   readonly kind: EventKind;
   readonly ts: bigint;
   readonly event: EventRef | null;
-  readonly change: SocketStateChange | null;
+  readonly change: StateChange | null;
 }
 
 /** System calls whose event names the socket of their `fd` argument (and their returned fd's, for socket and accept). */
@@ -75,6 +96,57 @@ function howOf(r: FdRecord): string {
   }
 }
 
+/** The fields of a SocketRecord other than its events. */
+type SocketFields = Omit<SocketRecord, 'events' | 'eventCount'>;
+
+/** A socket of the correlation: the fd tables' identity with the correlation's facts. */
+class CorrelatedSocket implements SocketRecord {
+  readonly id: number;
+  skaddr: string | null;
+  family: number;
+  protocol: string;
+  local: Endpoint | null;
+  remote: Endpoint | null;
+  state: number;
+  readonly states: StateChange[];
+  listener: number | null;
+  acceptedTs: bigint | null;
+  readonly owners: FdBinding[];
+  inode: number | null;
+  firstTs: bigint;
+  lastTs: bigint;
+  private cited: EventRef[] | null = null;
+
+  constructor(
+    private readonly sources: ReadonlyArray<EventRef | StateChange>,
+    f: SocketFields & { readonly states: StateChange[] },
+  ) {
+    this.id = f.id;
+    this.skaddr = f.skaddr;
+    this.family = f.family;
+    this.protocol = f.protocol;
+    this.local = f.local;
+    this.remote = f.remote;
+    this.state = f.state;
+    this.states = f.states;
+    this.listener = f.listener;
+    this.acceptedTs = f.acceptedTs;
+    this.owners = f.owners;
+    this.inode = f.inode;
+    this.firstTs = f.firstTs;
+    this.lastTs = f.lastTs;
+  }
+
+  get eventCount(): number {
+    return this.sources.length;
+  }
+
+  /** The events naming it, in time order (made on first use). */
+  get events(): EventRef[] {
+    return (this.cited ??= this.sources.map((e) => (e instanceof StateChange ? e.event : e)));
+  }
+}
+
 function byTs<T extends { readonly ts: bigint }>(a: T, b: T): number {
   return a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0;
 }
@@ -93,6 +165,8 @@ function lowerBoundBy<T>(list: readonly T[], ts: bigint, key: (v: T) => bigint):
 /** The collector that ties the correlation's socket facts to the fd tracker's sockets (see the module comment). */
 export class SocketView implements KernelCollector, SocketObserver, SocketLookup {
   private fds: FdTracker | null = null;
+  /** Every TCP state change tied to a socket, in time order. */
+  readonly changes: StateChange[] = [];
   private readonly facts = new Map<FdSocket, Facts>();
   private pending: Pending | null = null;
   /** Events of syscalls that made an fd, resolved once the tracker has made it. */
@@ -137,11 +211,9 @@ export class SocketView implements KernelCollector, SocketObserver, SocketLookup
     if (this.deferred.length) this.flushDeferred();
     switch (kind) {
       case EventKind.INET_SOCK_SET_STATE: {
-        const ctx: ExecContext = view.context();
-        const event = eventRefOf(ev.ts, ev.name, ev.cpu, ctx.tid);
         const p = ev.payload;
-        const change: SocketStateChange = { ts: ev.ts, from: typeof p.oldstate === 'number' ? p.oldstate : -1, to: typeof p.newstate === 'number' ? p.newstate : -1, event, ctx };
-        this.pending = { kind, ts: ev.ts, event, change };
+        const change = new StateChange(ev.ts, typeof p.oldstate === 'number' ? p.oldstate : -1, typeof p.newstate === 'number' ? p.newstate : -1, ev.name, ev.cpu, view.context());
+        this.pending = { kind, ts: ev.ts, event: null, change };
         return;
       }
       case EventKind.TCP_RECEIVE_RESET:
@@ -192,8 +264,11 @@ export class SocketView implements KernelCollector, SocketObserver, SocketLookup
     if (!p || p.kind !== kind) return;
     const f = this.factsOf(s);
     this.touch(f, p.ts);
-    if (p.change) f.states.push(p.change);
-    if (p.event) f.events.push(p.event);
+    if (p.change) {
+      f.states.push(p.change);
+      this.changes.push(p.change);
+      f.events.push(p.change);
+    } else if (p.event) f.events.push(p.event);
   }
 
   /** Builds the sockets once the pass is over (`model` converts times and names processes). */
@@ -249,7 +324,7 @@ export class SocketView implements KernelCollector, SocketObserver, SocketLookup
       }
       if (first === null) continue; // nothing in the trace shows it at a time
       const addrs = [...s.kernelAddresses];
-      const rec: SocketRecord = {
+      const rec = new CorrelatedSocket(events, {
         id: s.id,
         skaddr: addrs.length ? addressText(addrs[addrs.length - 1]!) : null,
         family: s.family < 0 ? 0 : s.family,
@@ -264,8 +339,8 @@ export class SocketView implements KernelCollector, SocketObserver, SocketLookup
         inode: s.inode || null,
         firstTs: first,
         lastTs: last ?? first,
-        events,
-      };
+      });
+      for (const c of states) c.socket = rec;
       records.set(s, rec);
     }
     for (const [s, rec] of records) {

@@ -16,6 +16,8 @@ import { eventRefOf, type EventRef } from './types.js';
 export interface SyscallRecord {
   readonly name: string;
   readonly tid: number;
+  /** Its `fd` argument (NaN when it has none), without building `args`. */
+  readonly fd: number;
   readonly entryTs: bigint | null;
   readonly exitTs: bigint | null;
   readonly args: FieldMap;
@@ -46,6 +48,145 @@ interface ProcessEvent {
   readonly ts: bigint;
   readonly event: EventRef;
   readonly filename: string;
+}
+
+/**
+ * System call arguments, kept without keeping the decoder's objects: the numbers of each
+ * call in one Float64Array, with the field names once per event class. A payload holding
+ * anything else (a file name, an array) is kept as it is. A million calls are then a few
+ * arrays for the collector, not a million small objects for the garbage collector.
+ */
+class ArgStore {
+  private values = new Float64Array(1 << 16);
+  private used = 0;
+  private readonly shapes = new Map<string, number>();
+  private readonly fields: string[][] = [];
+  private readonly kept = new Map<number, FieldMap>();
+  /** Index of the `fd` field in each shape (-1 none), computed on first use. */
+  private readonly fdField: number[] = [];
+  /** Per record: the shape (-1 none, -2 kept as an object) and the offset of its values. */
+  private shapeOf = new Int32Array(4096);
+  private offsetOf = new Int32Array(4096);
+
+  private grow(records: number): void {
+    const s = new Int32Array(records);
+    s.set(this.shapeOf);
+    this.shapeOf = s;
+    const o = new Int32Array(records);
+    o.set(this.offsetOf);
+    this.offsetOf = o;
+  }
+
+  /** Record `i` has no arguments (entered before the trace). */
+  none(i: number): void {
+    if (i >= this.shapeOf.length) this.grow(Math.max(i + 1, this.shapeOf.length * 2));
+    this.shapeOf[i] = -1;
+  }
+
+  /** Keeps the arguments `p` of record `i` (event class `name`). */
+  put(i: number, name: string, p: FieldMap): void {
+    if (i >= this.shapeOf.length) this.grow(Math.max(i + 1, this.shapeOf.length * 2));
+    let shape = this.shapes.get(name);
+    if (shape === undefined) {
+      shape = this.fields.length;
+      this.fields.push(Object.keys(p));
+      this.shapes.set(name, shape);
+    }
+    const fields = this.fields[shape]!;
+    const n = fields.length;
+    if (this.used + n > this.values.length) {
+      const v = new Float64Array(Math.max(this.values.length * 2, this.used + n));
+      v.set(this.values);
+      this.values = v;
+    }
+    const at = this.used;
+    for (let k = 0; k < n; k++) {
+      const v = p[fields[k]!];
+      if (typeof v !== 'number') {
+        this.shapeOf[i] = -2;
+        this.kept.set(i, p);
+        return;
+      }
+      this.values[at + k] = v;
+    }
+    this.used = at + n;
+    this.shapeOf[i] = shape;
+    this.offsetOf[i] = at;
+  }
+
+  /** The `fd` argument of record `i`, or NaN. */
+  fd(i: number): number {
+    const shape = this.shapeOf[i]!;
+    if (shape === -2) {
+      const v = this.kept.get(i)!.fd;
+      return typeof v === 'number' ? v : NaN;
+    }
+    if (shape < 0) return NaN;
+    let k = this.fdField[shape];
+    if (k === undefined) k = this.fdField[shape] = this.fields[shape]!.indexOf('fd');
+    return k < 0 ? NaN : this.values[this.offsetOf[i]! + k]!;
+  }
+
+  /** The arguments of record `i`, as a FieldMap. */
+  get(i: number): FieldMap {
+    const shape = this.shapeOf[i]!;
+    if (shape === -2) return this.kept.get(i)!;
+    if (shape < 0) return EMPTY_ARGS;
+    const fields = this.fields[shape]!;
+    const at = this.offsetOf[i]!;
+    const out: FieldMap = {};
+    for (let k = 0; k < fields.length; k++) out[fields[k]!] = this.values[at + k]!;
+    return out;
+  }
+}
+
+/**
+ * One logged system call, read from the log's columns: its times and return value at
+ * once, its arguments and EventRefs when first asked for (a story reads those of the few
+ * calls it shows, not of the hundred thousand it passes over).
+ */
+class LoggedSyscall implements SyscallRecord {
+  readonly name: string;
+  readonly tid: number;
+  readonly entryTs: bigint | null;
+  readonly exitTs: bigint | null;
+  readonly ret: number | null;
+  readonly cpu: number | null;
+  private argMap: FieldMap | null = null;
+  private fdArg: number | undefined;
+  private refs: [EventRef | null, EventRef | null] | null = null;
+
+  constructor(
+    private readonly log: SyscallLog,
+    private readonly i: number,
+  ) {
+    this.name = log.nameOf(i);
+    this.tid = log.tidOf(i);
+    this.entryTs = log.entryTsOf(i);
+    this.exitTs = log.exitTsOf(i);
+    this.ret = log.retOf(i);
+    this.cpu = log.cpuOf(i);
+  }
+
+  get args(): FieldMap {
+    return (this.argMap ??= this.log.argsOf(this.i));
+  }
+
+  get fd(): number {
+    return (this.fdArg ??= this.log.fdOf(this.i));
+  }
+
+  private events(): [EventRef | null, EventRef | null] {
+    return (this.refs ??= [this.log.entryEventOf(this.i, this.entryTs), this.log.exitEventOf(this.i, this.exitTs)]);
+  }
+
+  get entryEvent(): EventRef | null {
+    return this.events()[0];
+  }
+
+  get exitEvent(): EventRef | null {
+    return this.events()[1];
+  }
 }
 
 /** String interning for the event and syscall names the columns point to. */
@@ -82,7 +223,7 @@ export class SyscallLog implements KernelCollector {
   private exitTs = new BigInt64Array(4096);
   private exitCpu = new Int32Array(4096);
   private ret = new Float64Array(4096);
-  private args: Array<FieldMap | null> = [];
+  private readonly args = new ArgStore();
   private readonly names = new NameTable();
   /** Record index of each thread's syscall in progress. */
   private readonly open = new Map<number, number>();
@@ -134,7 +275,7 @@ export class SyscallLog implements KernelCollector {
     this.entryTs[i] = NONE;
     this.exitTs[i] = NONE;
     this.ret[i] = NaN;
-    this.args.push(null);
+    this.args.none(i);
     this.length = i + 1;
     this.byPid = null;
     return i;
@@ -150,7 +291,7 @@ export class SyscallLog implements KernelCollector {
         const i = this.add(tid, pid, name, ev.cpu);
         this.entryName[i] = this.names.id(ev.name);
         this.entryTs[i] = ev.ts;
-        this.args[i] = ev.payload;
+        this.args.put(i, ev.name, ev.payload);
         this.open.set(tid, i);
         return;
       }
@@ -224,24 +365,44 @@ export class SyscallLog implements KernelCollector {
   }
 
   private record(i: number): SyscallRecord {
-    const names = this.names.names;
-    const tid = this.tid[i]!;
-    const entryTs = this.entryTs[i]!;
-    const exitTs = this.exitTs[i]!;
-    const cpu = this.cpu[i]!;
-    const exitCpu = this.exitCpu[i]!;
-    const ret = this.ret[i]!;
-    return {
-      name: names[this.name[i]!]!,
-      tid,
-      entryTs: entryTs === NONE ? null : entryTs,
-      exitTs: exitTs === NONE ? null : exitTs,
-      args: this.args[i] ?? EMPTY_ARGS,
-      ret: Number.isNaN(ret) ? null : ret,
-      cpu: cpu < 0 ? null : cpu,
-      entryEvent: entryTs === NONE ? null : eventRefOf(entryTs, names[this.entryName[i]!]!, cpu < 0 ? null : cpu, tid),
-      exitEvent: exitTs === NONE ? null : eventRefOf(exitTs, names[this.exitName[i]!]!, exitCpu < 0 ? null : exitCpu, tid),
-    };
+    return new LoggedSyscall(this, i);
+  }
+
+  /** Column reads for LoggedSyscall. */
+  nameOf(i: number): string {
+    return this.names.names[this.name[i]!]!;
+  }
+  tidOf(i: number): number {
+    return this.tid[i]!;
+  }
+  entryTsOf(i: number): bigint | null {
+    const t = this.entryTs[i]!;
+    return t === NONE ? null : t;
+  }
+  exitTsOf(i: number): bigint | null {
+    const t = this.exitTs[i]!;
+    return t === NONE ? null : t;
+  }
+  retOf(i: number): number | null {
+    const r = this.ret[i]!;
+    return Number.isNaN(r) ? null : r;
+  }
+  cpuOf(i: number): number | null {
+    const c = this.cpu[i]!;
+    return c < 0 ? null : c;
+  }
+  argsOf(i: number): FieldMap {
+    return this.args.get(i);
+  }
+  fdOf(i: number): number {
+    return this.args.fd(i);
+  }
+  entryEventOf(i: number, ts: bigint | null): EventRef | null {
+    return ts === null ? null : eventRefOf(ts, this.names.names[this.entryName[i]!]!, this.cpuOf(i), this.tid[i]!);
+  }
+  exitEventOf(i: number, ts: bigint | null): EventRef | null {
+    const c = this.exitCpu[i]!;
+    return ts === null ? null : eventRefOf(ts, this.names.names[this.exitName[i]!]!, c < 0 ? null : c, this.tid[i]!);
   }
 
   /** Process `pid`'s system calls (in trace order), exec, exit, state-dump fd names and threads. */

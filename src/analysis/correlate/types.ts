@@ -111,6 +111,8 @@ export interface SocketRecord {
   lastTs: bigint;
   /** Events naming this socket (state changes, resets, destroy, syscalls). */
   readonly events: EventRef[];
+  /** How many (without building them). */
+  readonly eventCount: number;
 }
 
 /** Who a packet is attributed to. */
@@ -130,40 +132,40 @@ export type PacketOrigin =
   | { readonly kind: 'irq'; readonly irq: IrqInstance }
   | { readonly kind: 'task'; readonly tid: number | null; readonly pid: number | null; readonly comm: string | null };
 
-/** Everything the correlation knows about one frame. */
+/** Everything the correlation knows about one frame (worked out when first read). */
 export interface FrameCorrelation {
   readonly frame: number;
   /** True when a kernel event of the capture point was found. */
-  matched: boolean;
+  readonly matched: boolean;
   /** Why not, when not matched. */
-  reason: string | null;
+  readonly reason: string | null;
   /** net_dev_queue (sent) or net_if_receive_skb (received) matching the capture point. */
-  anchor: SkbHop | null;
-  journey: SkbJourney | null;
+  readonly anchor: SkbHop | null;
+  readonly journey: SkbJourney | null;
   /** frame time − anchor time (ns). */
-  delayNs: bigint | null;
+  readonly delayNs: bigint | null;
   /**
    * What produced the packet: for a sent frame its net_dev_queue's context; for a received
    * frame of a veth/loopback crossing, the sender's (the same buffer was queued there).
    */
-  origin: PacketOrigin | null;
+  readonly origin: PacketOrigin | null;
   /** Received frames: the hard IRQ that raised NET_RX (none on loopback/veth). */
-  irq: IrqInstance | null;
+  readonly irq: IrqInstance | null;
   /** The softirq the packet was produced or processed in (NET_RX for received frames). */
-  softirq: SoftirqInstance | null;
+  readonly softirq: SoftirqInstance | null;
   /** TCP state changes the packet caused (received) or accompanied (sent), in the same context. */
-  stateChanges: Array<{ socketId: number; change: SocketStateChange }>;
+  readonly stateChanges: ReadonlyArray<{ readonly socketId: number; readonly change: SocketStateChange }>;
   /** tcp_retransmit_skb / tcp_send_reset / tcp_receive_reset / tcp_probe events about it. */
-  tcpEvents: EventRef[];
+  readonly tcpEvents: readonly EventRef[];
   /** The socket it belongs to (sent from / reached), when known. */
-  socketId: number | null;
-  owner: PacketOwner | null;
+  readonly socketId: number | null;
+  readonly owner: PacketOwner | null;
   /** Threads woken in the softirq right after this packet was processed (tid list). */
-  woke: Array<{ tid: number; event: EventRef }>;
+  readonly woke: ReadonlyArray<{ readonly tid: number; readonly event: EventRef }>;
   /** Other frames of the same sk_buff crossing (the other end of a veth pair, the other loopback copy). */
-  sameSkbFrames: number[];
+  readonly sameSkbFrames: readonly number[];
   /** Every kernel event cited, for highlighting. */
-  events: EventRef[];
+  readonly events: readonly EventRef[];
 }
 
 /** A kernel event the capture should have shown but did not (or vice versa). */

@@ -16,7 +16,7 @@ import type { FdInfo, FdModel } from '../kernel/index.js';
 import { softirqName, tcpStateName, TCP_LISTEN } from '../correlate/event-names.js';
 import { endpointText } from '../correlate/endpoints.js';
 import type { SoftirqInstance } from '../correlate/context.js';
-import type { EventRef, FrameCorrelation, SkbHop, SocketRecord } from '../correlate/types.js';
+import type { DropRecord, EventRef, FrameCorrelation, SkbHop, SocketRecord } from '../correlate/types.js';
 import type { WakeupChain } from '../wakeup/types.js';
 import { WAIT_SYSCALLS } from '../wakeup/blocked-intervals.js';
 import { listConnections, pickConnection, type ConnectionInfo } from './connections.js';
@@ -270,6 +270,17 @@ class StoryContext {
     const out: SkbHop[] = [];
     for (let i = lo; i < list.length && list[i]!.ts <= to; i++) out.push(list[i]!);
     return out;
+  }
+
+  private drops: Map<number, DropRecord> | null = null;
+
+  /** The kernel's drop of frame `n`'s buffer (the first one), if any. */
+  dropOf(n: number): DropRecord | undefined {
+    if (!this.drops) {
+      this.drops = new Map();
+      for (const d of this.a.correlation.drops) for (const f of d.frames) if (!this.drops.has(f)) this.drops.set(f, d);
+    }
+    return this.drops.get(n);
   }
 
   private bySoftirq: Map<SoftirqInstance, FrameCorrelation[]> | null = null;
@@ -542,7 +553,7 @@ function chooseSyscalls(sc: StoryContext, act: SubjectActivity, frames: readonly
   };
   const relevantNow = (s: SyscallRecord): boolean => {
     const ts = s.entryTs ?? s.exitTs ?? 0n;
-    const fd = Number(s.args.fd);
+    const fd = s.fd;
     // A thread's exit is no event of the connection; the process's end is.
     if (s.name === 'exit_group' || s.name === 'exit') return s.name === 'exit_group' || s.tid === sc.pid;
     if (s.name === 'socket' && s.ret !== null && s.ret >= 0 && s.exitTs !== null && isConnFd(s.ret, s.exitTs)) return true;
@@ -576,7 +587,7 @@ function chooseSyscalls(sc: StoryContext, act: SubjectActivity, frames: readonly
       const s = list[i]!;
       const ts = tsOf(s);
       if (ts > connLast + 1_000_000_000n) continue;
-      const fd = Number(s.args.fd);
+      const fd = s.fd;
       // Standard streams the program relays to and from the connection (ncat's stdin/stdout).
       if (ts >= dataFrom && ts <= connLast && (s.name === 'read' || s.name === 'write') && fd >= 0 && fd <= 2) out.add(s);
       // (A wait before the connection's first call is kept when that call follows it: it is
@@ -586,7 +597,7 @@ function chooseSyscalls(sc: StoryContext, act: SubjectActivity, frames: readonly
         let j = i + 1;
         while (j < list.length && POLL_LIKE.has(list[j]!.name)) j++;
         const next = list[j];
-        const nextFd = next ? Number(next.args.fd) : NaN;
+        const nextFd = next ? next.fd : NaN;
         if (next && (out.has(next) || relevant(next) || ((next.name === 'read' || next.name === 'write') && nextFd >= 0 && nextFd <= 2 && tsOf(next) >= dataFrom))) out.add(s);
       }
     }
@@ -1010,7 +1021,7 @@ function frameItem(sc: StoryContext, n: number, lat: Record<string, bigint>): Om
     }
   }
   parts.push(...countedSentences(tcpSentences));
-  const drop = sc.a.correlation.drops.find((d) => d.frames.includes(n));
+  const drop = sc.dropOf(n);
   if (drop) parts.push(`The kernel drops it: kfree_skb reason ${drop.reason}.`);
   const subjectWoken = fc.woke.filter((w) => sc.subjectTids.has(w.tid));
   if (subjectWoken.length) parts.push(`It wakes ${sc.comm} (${subjectWoken[0]!.event.name} at the end of this processing).`);

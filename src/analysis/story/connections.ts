@@ -5,6 +5,7 @@
  * ways and a teardown seen, an accept in the trace, packets captured).
  */
 import { UsageError } from '../../base/errors.js';
+import type { DatasetFrame } from '../../bundle/types.js';
 import type { DatasetAnalysis } from '../correlate/index.js';
 import { endpointText } from '../correlate/endpoints.js';
 import type { Endpoint, SocketRecord } from '../correlate/types.js';
@@ -58,23 +59,29 @@ export function listConnections(a: DatasetAnalysis): ConnectionInfo[] {
     }
     return c;
   };
+  const byId = new Map(corr.sockets.map((s) => [s.id, s] as const));
   // Kernel sockets with a full 4-tuple.
   for (const s of corr.sockets) {
     if ((s.protocol === 'tcp' || s.protocol === 'udp') && s.local && s.remote && s.remote.port !== 0 && s.local.addr !== '?') {
       const c = get(`${s.protocol}:${canonical(s.local, s.remote)}`, s.protocol, s.local, s.remote);
       c.sockets.push(s);
       if (s.listener !== null) {
-        const l = corr.sockets.find((x) => x.id === s.listener);
+        const l = byId.get(s.listener);
         if (l && !c.sockets.includes(l)) c.sockets.push(l);
       }
     }
   }
-  // Captured TCP/UDP conversations.
+  // Captured TCP/UDP conversations (a TCP stream is one 4-tuple: looked up once).
+  const ofStream = new Map<number, ConnectionInfo>();
   for (const f of ds.frames) {
     if ((f.transport !== 'tcp' && f.transport !== 'udp') || !f.src || !f.dst || f.sport < 0) continue;
-    const src = { addr: f.src, port: f.sport };
-    const dst = { addr: f.dst, port: f.dport };
-    const c = get(`${f.transport}:${canonical(src, dst)}`, f.transport, src, dst);
+    let c = f.tcp ? ofStream.get(f.tcp.stream) : undefined;
+    if (!c) {
+      const src = { addr: f.src, port: f.sport };
+      const dst = { addr: f.dst, port: f.dport };
+      c = get(`${f.transport}:${canonical(src, dst)}`, f.transport, src, dst);
+      if (f.tcp) ofStream.set(f.tcp.stream, c);
+    }
     c.frames.push(f.number);
     if (f.tcp && c.ref.tcpStream === null) c.ref = { ...c.ref, tcpStream: f.tcp.stream };
   }
@@ -86,7 +93,7 @@ export function listConnections(a: DatasetAnalysis): ConnectionInfo[] {
     if (s.family === 16 || s.family === 17 || s.protocol === 'raw') continue;
     if (s.states.some((c) => c.to === 10)) continue; // listeners alone are not connections
     const owner = s.owners[0];
-    if (!owner || s.events.length < 2) continue;
+    if (!owner || s.eventCount < 2) continue;
     const label = s.protocol === 'unix' ? 'unix' : s.protocol;
     const c = get(`${label}:${owner.comm ?? 'pid'}[${owner.pid}]/fd${owner.fd}@${s.firstTs}`, label, s.local, s.remote);
     c.sockets.push(s);
@@ -98,14 +105,31 @@ export function listConnections(a: DatasetAnalysis): ConnectionInfo[] {
 
 function finishRef(c: ConnectionInfo, a: DatasetAnalysis): ConnectionInfo {
   const ds = a.dataset;
-  const frames = c.frames.map((n) => ds.frames[n - 1]!).filter(Boolean);
   let first: bigint | null = null;
   let last: bigint | null = null;
   const see = (t: bigint) => {
     if (first === null || t < first) first = t;
     if (last === null || t > last) last = t;
   };
-  for (const f of frames) see(f.ts);
+  // One walk over the frames: times, flags, who sent data, matches, the first SYN.
+  let nFrames = 0;
+  let flags = 0;
+  let matched = 0;
+  let syn: DatasetFrame | null = null;
+  const payloadDirs = new Set<string>();
+  for (const n of c.frames) {
+    const f = ds.frames[n - 1];
+    if (!f) continue;
+    nFrames++;
+    see(f.ts);
+    const t = f.tcp;
+    if (t) {
+      flags |= t.flags;
+      if (t.payload > 0) payloadDirs.add(`${f.src}:${f.sport}`);
+      if (!syn && t.flags & SYN && !(t.flags & 0x10)) syn = f;
+    }
+    if (a.correlation.frames.get(n)?.matched) matched++;
+  }
   for (const s of c.sockets) {
     if (s.states.some((x) => x.to === 10) && c.sockets.length > 1) continue;
     see(s.firstTs);
@@ -123,9 +147,7 @@ function finishRef(c: ConnectionInfo, a: DatasetAnalysis): ConnectionInfo {
   processes.sort((x, y) => (x.role === 'server' ? -1 : 0) - (y.role === 'server' ? -1 : 0));
   // Interest: a full life seen (handshake, data both ways, teardown), the server side in
   // the trace, packets tied to kernel events.
-  const flags = frames.reduce((acc, f) => acc | (f.tcp?.flags ?? 0), 0);
-  const payloadDirs = new Set(frames.filter((f) => (f.tcp?.payload ?? 0) > 0).map((f) => `${f.src}:${f.sport}`));
-  let score = Math.min(frames.length, 200) / 10;
+  let score = Math.min(nFrames, 200) / 10;
   if (flags & SYN) score += 10;
   if (flags & (FIN | RST)) score += 10;
   score += payloadDirs.size * 5;
@@ -138,19 +160,18 @@ function finishRef(c: ConnectionInfo, a: DatasetAnalysis): ConnectionInfo {
   if (states.has(2) || states.has(3)) score += 10;
   if (c.sockets.some((s) => s.acceptedTs !== null)) score += 5;
   if (states.has(7) || states.has(8) || states.has(4)) score += 10;
-  score += Math.min(c.sockets.reduce((n, s) => n + s.events.length, 0), 50) / 10;
-  const matched = frames.filter((f) => a.correlation.frames.get(f.number)?.matched).length;
+  score += Math.min(c.sockets.reduce((n, s) => n + s.eventCount, 0), 50) / 10;
   score += Math.min(matched, 100) / 20;
   // The subject side: the server's socket when there is one.
   const server = c.sockets.find((s) => s.listener !== null && s.local && s.remote);
   // Without a server socket in the trace, the end that received the first SYN is the server.
-  const syn = frames.find((f) => f.tcp && f.tcp.flags & SYN && !(f.tcp.flags & 0x10));
-  const local = server?.local ?? (syn ? { addr: syn.dst!, port: syn.dport } : c.ref.local);
-  const remote = server?.remote ?? (syn ? { addr: syn.src!, port: syn.sport } : c.ref.remote);
+  const synFrame = syn as DatasetFrame | null;
+  const local = server?.local ?? (synFrame ? { addr: synFrame.dst!, port: synFrame.dport } : c.ref.local);
+  const remote = server?.remote ?? (synFrame ? { addr: synFrame.src!, port: synFrame.sport } : c.ref.remote);
   const who = processes.map((p) => `${p.comm ?? '?'}[${p.pid}] fd ${p.fd}${p.role !== 'peer' ? ` (${p.role})` : ''}`).join(', ');
   const ends = local && remote ? `${endpointText(local)} ↔ ${endpointText(remote)}` : `${c.ref.protocol} socket${local ? ` ${endpointText(local)}` : ''}`;
-  const summary = `${ends} ${c.ref.protocol.toUpperCase()}${c.ref.tcpStream !== null ? ` stream ${c.ref.tcpStream}` : ''}, ${frames.length} frame${frames.length === 1 ? '' : 's'}${who ? `, ${who}` : ''}`;
-  c.ref = { ...c.ref, local, remote, frames: frames.length, processes, firstTs: first, lastTs: last, score: Math.round(score * 10) / 10, summary };
+  const summary = `${ends} ${c.ref.protocol.toUpperCase()}${c.ref.tcpStream !== null ? ` stream ${c.ref.tcpStream}` : ''}, ${nFrames} frame${nFrames === 1 ? '' : 's'}${who ? `, ${who}` : ''}`;
+  c.ref = { ...c.ref, local, remote, frames: nFrames, processes, firstTs: first, lastTs: last, score: Math.round(score * 10) / 10, summary };
   return c;
 }
 
