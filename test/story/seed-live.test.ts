@@ -77,6 +77,8 @@ describe('the seed experiment, recorded live (veth, ncat, RST)', { skip }, () =>
       // A veth crossing is one sk_buff: the frame at the other end shares the journey.
       assert.equal(fc.sameSkbFrames.length, 1, `frame #${f.number} other end: ${fc.sameSkbFrames}`);
       for (const e of fc.events) assert.ok(oracleEvents.has(eventKeyForOracle(e)), `frame #${f.number}: ${eventKeyForOracle(e)} not in babeltrace2's output`);
+      // Each event is cited once (a tcp_probe is both a hop of the buffer and a TCP event).
+      assert.equal(new Set(fc.events.map(eventKeyForOracle)).size, fc.events.length, `frame #${f.number} cites an event twice`);
     }
     assert.equal(a.correlation.unmatchedEvents.filter((u) => /tws/.test(u.dev ?? '')).length, 0, JSON.stringify(a.correlation.unmatchedEvents.slice(0, 3), (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
   });

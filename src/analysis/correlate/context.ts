@@ -18,7 +18,7 @@ import type { KernelModel } from '../kernel/model.js';
 import { RowState } from '../kernel/states.js';
 import type { ThreadRecord } from '../kernel/thread-record.js';
 import { classifyEvent, EventKind } from '../kernel/vocabulary.js';
-import { eventRefOf, type EventRef } from './types.js';
+import { LazyEventRef, type EventRef } from './types.js';
 
 /** A hard interrupt handler run. */
 export interface IrqInstance {
@@ -113,77 +113,62 @@ export interface KernelCollector {
 }
 
 /**
- * An event recorded by what names it (time, class name, CPU, task); its EventRef is made
- * on first use — most runs are never cited, and a busy trace has a hundred thousand.
+ * An interrupt run: its entry event is the run itself (a LazyEventRef), its exit is set
+ * when the run ends (see IrqInstance, SoftirqInstance).
  */
-class LazyRef {
-  private ref: EventRef | null = null;
-  constructor(
-    readonly ts: bigint,
-    private readonly refName: string,
-    private readonly refCpu: number | null,
-    private readonly refTid: number | null,
-  ) {}
-  get event(): EventRef {
-    return (this.ref ??= eventRefOf(this.ts, this.refName, this.refCpu, this.refTid));
-  }
-}
-
-/** An interrupt run; its entry and exit are LazyRefs (see IrqInstance, SoftirqInstance). */
-abstract class Run {
-  private exit: LazyRef | null = null;
-  constructor(private readonly entry: LazyRef) {}
+abstract class Run extends LazyEventRef {
+  private exitRef: LazyEventRef | null = null;
   get entryTs(): bigint {
-    return this.entry.ts;
+    return this.ts;
   }
   get entryEvent(): EventRef {
-    return this.entry.event;
+    return this.event;
   }
   get exitTs(): bigint | null {
-    return this.exit?.ts ?? null;
+    return this.exitRef?.ts ?? null;
   }
   get exitEvent(): EventRef | null {
-    return this.exit?.event ?? null;
+    return this.exitRef?.event ?? null;
   }
   /** The run ended with this event. */
-  ended(ref: LazyRef): void {
-    this.exit = ref;
+  ended(ref: LazyEventRef): void {
+    this.exitRef = ref;
   }
 }
 
 class IrqRun extends Run implements IrqInstance {
   constructor(
+    ev: TraceEvent,
     readonly id: number,
     readonly cpu: number,
     readonly irq: number,
     readonly name: string,
-    entry: LazyRef,
     readonly tid: number | null,
     readonly comm: string | null,
   ) {
-    super(entry);
+    super(ev.ts, ev.name, ev.cpu, tid);
   }
 }
 
 class SoftirqRun extends Run implements SoftirqInstance {
   constructor(
+    ev: TraceEvent,
     readonly id: number,
     readonly cpu: number,
     readonly vec: number,
-    entry: LazyRef,
     readonly tid: number | null,
     readonly comm: string | null,
     readonly syscall: string | null,
     readonly raisedBy: SoftirqRaiser | null,
   ) {
-    super(entry);
+    super(ev.ts, ev.name, ev.cpu, tid);
   }
 }
 
 type Frame = IrqRun | SoftirqRun;
 
 /** A softirq_raise, its EventRef made on first use (see SoftirqRaiser). */
-class Raise extends LazyRef {
+class Raise extends LazyEventRef {
   constructor(ev: TraceEvent, tid: number | null) {
     super(ev.ts, ev.name, ev.cpu, tid);
   }
@@ -272,10 +257,20 @@ export class ContextView implements KernelListener {
   private nextSyscallId = 1;
   private ev: TraceEvent | null = null;
   private tap: EventTap | null = null;
-  /** Relevant events seen, and the first and last of them. */
+  /** Relevant events seen, and the (relative) times of the first and last of them. */
   events = 0;
-  firstTs: bigint | null = null;
-  lastTs: bigint | null = null;
+  private firstRel = NaN;
+  private lastRel = NaN;
+
+  /** Time of the first event the collectors read, or null. */
+  get firstTs(): bigint | null {
+    return this.firstRel === this.firstRel ? this.live.toNs(this.firstRel) : null;
+  }
+
+  /** Time of the last event the collectors read, or null. */
+  get lastTs(): bigint | null {
+    return this.lastRel === this.lastRel ? this.live.toNs(this.lastRel) : null;
+  }
 
   constructor(private readonly collectors: readonly KernelCollector[]) {}
 
@@ -332,7 +327,7 @@ export class ContextView implements KernelListener {
         const code = kind === EventKind.IRQ_EXIT ? RowState.IRQ : RowState.SOFTIRQ;
         for (let i = r.frames.length - 1; i >= 0; i--) {
           if (r.codes[i] !== code) continue;
-          r.frames[i]!.ended(new LazyRef(ev.ts, ev.name, ev.cpu, this.tid));
+          r.frames[i]!.ended(new LazyEventRef(ev.ts, ev.name, ev.cpu, this.tid));
           break;
         }
         break;
@@ -347,8 +342,8 @@ export class ContextView implements KernelListener {
     }
     if (!this.relevant(kind)) return;
     this.events++;
-    if (this.firstTs === null) this.firstTs = ev.ts;
-    this.lastTs = ev.ts;
+    if (this.firstRel !== this.firstRel) this.firstRel = tap.time;
+    this.lastRel = tap.time;
     const collectors = this.collectors;
     for (let i = 0; i < collectors.length; i++) collectors[i]!.onEvent(ev, kind, this);
   }
@@ -375,7 +370,7 @@ export class ContextView implements KernelListener {
 
   private irqRun(ev: TraceEvent, tap: EventTap): IrqRun {
     const tid = this.tid;
-    const inst = new IrqRun(this.irqs.length, tap.cpu.cpu, fieldNumber(ev.payload.irq), text(ev.payload.name) ?? '', new LazyRef(ev.ts, ev.name, ev.cpu, tid), tid, this.comm);
+    const inst = new IrqRun(ev, this.irqs.length, tap.cpu.cpu, fieldNumber(ev.payload.irq), text(ev.payload.name) ?? '', tid, this.comm);
     this.irqs.push(inst);
     return inst;
   }
@@ -385,7 +380,7 @@ export class ContextView implements KernelListener {
     const raisedBy = r.pending.get(vec) ?? null;
     r.pending.delete(vec);
     const tid = this.tid;
-    const inst = new SoftirqRun(this.softirqs.length, tap.cpu.cpu, vec, new LazyRef(ev.ts, ev.name, ev.cpu, tid), tid, this.comm, this.syscall?.name ?? null, raisedBy);
+    const inst = new SoftirqRun(ev, this.softirqs.length, tap.cpu.cpu, vec, tid, this.comm, this.syscall?.name ?? null, raisedBy);
     this.softirqs.push(inst);
     return inst;
   }
@@ -399,6 +394,16 @@ export class ContextView implements KernelListener {
   }
 
   // ------------------------------------------------------------ the current event
+
+  /** The current event's time, relative to the model's base (exact; see toNs). */
+  get time(): number {
+    return this.tap!.time;
+  }
+
+  /** Absolute ns of a relative model time. */
+  toNs(rel: number): bigint {
+    return this.live.toNs(rel);
+  }
 
   /** The task the current event ran in the time of (its `tid` context, else the CPU's), or null. */
   get tid(): number | null {

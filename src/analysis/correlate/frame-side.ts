@@ -201,11 +201,15 @@ function describeKernelSide(f: DatasetFrame, fc: FrameSide, hop: SkbHop, d: Desc
     if (ctx.softirq) for (const w of ix.wakingsBySoftirq.range(`s${ctx.softirq.id}`, hop.ts, next)) d.woke.push({ tid: w.tid, event: w.event });
   }
   // TCP events about this packet: in the same context, from this anchor to the next one.
+  const from = sent ? prev : hop.ts - 1n;
   const skb = fc.journey?.skb ?? null;
-  for (const e of ix.tcpByCtx.range(key, sent ? prev : hop.ts - 1n, next)) {
-    if (e.skb && e.skb === skb) d.tcpEvents.push(e.event);
-    // tcp_probe's 4-tuple is its socket's, whichever way the segment went: only its buffer ties it.
-    else if (e.role !== 'tcp_probe' && tcpEventMatches(e, f, sent)) d.tcpEvents.push(e.event);
+  // tcp_probe is a hop of this very buffer (its 4-tuple is its socket's, whichever way
+  // the segment went: only the buffer ties it).
+  for (const h of fc.journey?.hops ?? []) {
+    if (h.kind === 'probe' && h.ctx.key === key && (from === null || h.ts > from) && (next === null || h.ts <= next)) d.tcpEvents.push(h.event);
+  }
+  for (const e of ix.tcpByCtx.range(key, from, next)) {
+    if ((e.skb && e.skb === skb) || tcpEventMatches(e, f, sent)) d.tcpEvents.push(e.event);
   }
 }
 

@@ -37,8 +37,11 @@ const HOP_OF_KIND = new Map<EventKind, HopKind>([
   [EventKind.TCP_PROBE, 'probe'],
 ]);
 
-/** TCP-level events and the role names the correlation gives them. */
-export type TcpEventRole = 'tcp_retransmit' | 'tcp_retransmit_synack' | 'tcp_send_reset' | 'tcp_receive_reset' | 'tcp_destroy_sock' | 'tcp_probe';
+/**
+ * TCP-level events and the role names the correlation gives them. (tcp_probe is a hop of
+ * its buffer's journey instead: it is about that one segment.)
+ */
+export type TcpEventRole = 'tcp_retransmit' | 'tcp_retransmit_synack' | 'tcp_send_reset' | 'tcp_receive_reset' | 'tcp_destroy_sock';
 
 const TCP_ROLE_OF_KIND = new Map<EventKind, TcpEventRole>([
   [EventKind.TCP_RETRANSMIT, 'tcp_retransmit'],
@@ -46,10 +49,9 @@ const TCP_ROLE_OF_KIND = new Map<EventKind, TcpEventRole>([
   [EventKind.TCP_SEND_RESET, 'tcp_send_reset'],
   [EventKind.TCP_RECEIVE_RESET, 'tcp_receive_reset'],
   [EventKind.TCP_DESTROY_SOCK, 'tcp_destroy_sock'],
-  [EventKind.TCP_PROBE, 'tcp_probe'],
 ]);
 
-/** A TCP-level kernel event (retransmission, reset, probe) with its context and 4-tuple. */
+/** A TCP-level kernel event (retransmission, reset, socket destroyed) with its context and 4-tuple. */
 export class TcpKernelEvent {
   private ref: EventRef | null = null;
   constructor(

@@ -237,6 +237,9 @@ export class SocketView implements KernelCollector, SocketObserver, SocketLookup
 
   /** Socket syscalls name their socket (its creation, accept, connect, close…). */
   private syscallExit(ev: TraceEvent, view: ContextView): void {
+    // Most calls are none of these: decided from the event's name, before anything else.
+    const named = view.syscallName(ev);
+    if (named !== '' && !NEW_FD_SYSCALLS.has(named) && !FD_SYSCALLS.has(named)) return;
     const sc = view.syscall;
     const tid = view.tid;
     if (!sc || tid === null) return;

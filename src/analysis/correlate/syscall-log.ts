@@ -37,7 +37,6 @@ export interface SubjectActivity {
   readonly tids: ReadonlySet<number>;
 }
 
-const NONE = -1n;
 const EMPTY_ARGS: FieldMap = Object.freeze({}) as FieldMap;
 
 /** A process event (exec or exit) with the thread's process at the time. */
@@ -219,8 +218,11 @@ export class SyscallLog implements KernelCollector {
   private entryName = new Int32Array(4096);
   private exitName = new Int32Array(4096);
   private cpu = new Int32Array(4096);
-  private entryTs = new BigInt64Array(4096);
-  private exitTs = new BigInt64Array(4096);
+  /** Relative times (the model's), NaN when not seen. */
+  private entryTs = new Float64Array(4096);
+  private exitTs = new Float64Array(4096);
+  /** Converts the relative times (the pass's view, set by the first event). */
+  private view: ContextView | null = null;
   private exitCpu = new Int32Array(4096);
   private ret = new Float64Array(4096);
   private readonly args = new ArgStore();
@@ -243,8 +245,8 @@ export class SyscallLog implements KernelCollector {
       b.set(a);
       return b;
     };
-    const b64 = (a: BigInt64Array) => {
-      const b = new BigInt64Array(n);
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
       b.set(a);
       return b;
     };
@@ -255,8 +257,8 @@ export class SyscallLog implements KernelCollector {
     this.exitName = i32(this.exitName);
     this.cpu = i32(this.cpu);
     this.exitCpu = i32(this.exitCpu);
-    this.entryTs = b64(this.entryTs);
-    this.exitTs = b64(this.exitTs);
+    this.entryTs = f64(this.entryTs);
+    this.exitTs = f64(this.exitTs);
     const r = new Float64Array(n);
     r.set(this.ret);
     this.ret = r;
@@ -272,8 +274,8 @@ export class SyscallLog implements KernelCollector {
     this.exitName[i] = -1;
     this.cpu[i] = cpu ?? -1;
     this.exitCpu[i] = -1;
-    this.entryTs[i] = NONE;
-    this.exitTs[i] = NONE;
+    this.entryTs[i] = NaN;
+    this.exitTs[i] = NaN;
     this.ret[i] = NaN;
     this.args.none(i);
     this.length = i + 1;
@@ -283,6 +285,7 @@ export class SyscallLog implements KernelCollector {
 
   onEvent(ev: TraceEvent, kind: EventKind, view: ContextView): void {
     if (kind === EventKind.SYSCALL_ENTRY || kind === EventKind.SYSCALL_EXIT) {
+      this.view ??= view;
       const tid = view.tid;
       if (tid === null) return;
       const pid = view.pid ?? -1;
@@ -290,7 +293,7 @@ export class SyscallLog implements KernelCollector {
       if (kind === EventKind.SYSCALL_ENTRY) {
         const i = this.add(tid, pid, name, ev.cpu);
         this.entryName[i] = this.names.id(ev.name);
-        this.entryTs[i] = ev.ts;
+        this.entryTs[i] = view.time;
         this.args.put(i, ev.name, ev.payload);
         this.open.set(tid, i);
         return;
@@ -302,7 +305,7 @@ export class SyscallLog implements KernelCollector {
         i = this.add(tid, pid, name, ev.cpu);
       }
       this.exitName[i] = this.names.id(ev.name);
-      this.exitTs[i] = ev.ts;
+      this.exitTs[i] = view.time;
       this.exitCpu[i] = ev.cpu ?? -1;
       const ret = fieldNumber(ev.payload.ret);
       this.ret[i] = ret;
@@ -377,11 +380,11 @@ export class SyscallLog implements KernelCollector {
   }
   entryTsOf(i: number): bigint | null {
     const t = this.entryTs[i]!;
-    return t === NONE ? null : t;
+    return t === t ? this.view!.toNs(t) : null;
   }
   exitTsOf(i: number): bigint | null {
     const t = this.exitTs[i]!;
-    return t === NONE ? null : t;
+    return t === t ? this.view!.toNs(t) : null;
   }
   retOf(i: number): number | null {
     const r = this.ret[i]!;

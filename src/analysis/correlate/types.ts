@@ -24,6 +24,24 @@ export function eventRefOf(ts: bigint, name: string, cpu: number | null, tid: nu
   return tid === null || tid === undefined ? { ts, name, cpu } : { ts, name, cpu, tid };
 }
 
+/**
+ * A kernel event kept by what names it (time, class name, CPU, task); its EventRef is
+ * made on first use — a busy trace holds hundreds of thousands of events nobody cites.
+ * One object per event: `event` always returns the same EventRef.
+ */
+export class LazyEventRef {
+  private ref: EventRef | null = null;
+  constructor(
+    readonly ts: bigint,
+    private readonly refName: string,
+    private readonly refCpu: number | null,
+    private readonly refTid: number | null,
+  ) {}
+  get event(): EventRef {
+    return (this.ref ??= eventRefOf(this.ts, this.refName, this.refCpu, this.refTid));
+  }
+}
+
 export type HopKind = 'queue' | 'xmit' | 'rx' | 'gro' | 'receive' | 'consume' | 'free' | 'copy' | 'probe';
 
 /** One kernel event on a socket buffer's way (net_dev_queue, net_if_receive_skb, skb_consume…). */

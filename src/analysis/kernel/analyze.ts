@@ -184,8 +184,7 @@ function preparePass(source: KernelTraceSource, options: AnalyzeOptions): Pass {
 /** The name of process `pid` at relative time `t`: its leader thread's (the lifetime alive then). */
 function processName(model: KernelModel, pid: number, t: number): string {
   let name = '';
-  for (const info of model.threadsByTid(pid)) {
-    const rec = model.threadRecord(info.uid)!;
+  for (const rec of model.threadRecordsOfTid(pid)) {
     const first = rec.nameTimes[0] ?? rec.row.firstTime;
     if (name === '' || !(first > t)) name = rec.nameAt(t);
   }

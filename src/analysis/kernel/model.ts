@@ -278,9 +278,24 @@ export class KernelModel {
     return this.threadInfo(th);
   }
 
+  private byTid: Map<number, ThreadRecord[]> | null = null;
+
+  /** The live-pass records of the thread lifetimes that had `tid`, oldest first. */
+  threadRecordsOfTid(tid: number): readonly ThreadRecord[] {
+    if (!this.byTid) {
+      this.byTid = new Map();
+      for (const th of this.parts.threads) {
+        const l = this.byTid.get(th.tid);
+        if (l) l.push(th);
+        else this.byTid.set(th.tid, [th]);
+      }
+    }
+    return this.byTid.get(tid) ?? [];
+  }
+
   /** The thread lifetimes that had `tid` (several when the tid was reused). */
   threadsByTid(tid: number): ThreadInfo[] {
-    return this.parts.threads.filter((th) => th.tid === tid).map((th) => this.threadInfo(th));
+    return this.threadRecordsOfTid(tid).map((th) => this.threadInfo(th));
   }
 
   /** The threads of process `pid` (the thread group), in order of appearance. */
