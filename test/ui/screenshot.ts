@@ -35,7 +35,8 @@ try {
   await page.waitForSelector('body[data-ready="true"]');
   // The story appears once the server's correlation is done.
   await page.locator('.story li').first().waitFor({ timeout: 120_000 });
-  const step = page.locator('.story li', { hasText: /accept4?\(/ }).first();
+  // the step whose title is the accept call (other steps' text mentions accept() too)
+  const step = page.locator('.story li').filter({ has: page.locator('span.txt > b', { hasText: /^accept4?\(/ }) }).first();
   if ((await step.count()) > 0) {
     await step.click();
     await step.scrollIntoViewIfNeeded();
