@@ -93,10 +93,11 @@ describe('a live loopback recording', { skip }, () => {
   test('listener, client and accepted sockets: the right 4-tuples and TCP states', () => {
     const fds = model.fds!;
     const lo = '127.0.0.1';
-    // fd numbers are reused (python opens files as fd 3 before and after): take the
-    // socket lifetime of each fd
+    // fd numbers are reused: python opens files as fd 3 before and after, and the state
+    // dump may catch the pid between fork and exec, still holding the recorder's unix
+    // sockets (closed by the exec). Take the lifetime the workload's own system call made.
     const socketOf = (pid: number, fd: number) => {
-      const life = fds.lifetimes(pid, fd).find((f) => f.socketId !== null);
+      const life = fds.lifetimes(pid, fd).find((f) => f.socketId !== null && f.origin === 'syscall' && f.openerTid === pid);
       return life ? fds.socket(life.socketId!) : null;
     };
     const listener = socketOf(run.pid, run.listener_fd)!;
