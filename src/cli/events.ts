@@ -11,8 +11,9 @@ import { openTraceCollection, type MessageOptions } from '../ctf/index.js';
 import { messageJson } from '../ctf/format/jsonl.js';
 import { TextFormatter } from '../ctf/format/text.js';
 import { countMessages } from '../ctf/format/count.js';
+import { SYNC_HELP, SYNC_OPTIONS, syncClockTransform } from './sync-option.js';
 
-export const help = `Usage: tracewire events TRACE... [--format text|jsonl] [--begin T] [--end T] [--limit N] [--count]
+export const help = `Usage: tracewire events TRACE... [--format text|jsonl] [--begin T] [--end T] [--limit N] [--count] [--sync]
 
 Prints the events of one or more CTF traces in timestamp order, merging all streams and
 traces. TRACE is a trace directory (holding a metadata file), a directory containing
@@ -37,6 +38,7 @@ Options:
                   {"events": N, "lost_events": N, "lost_packets": N, "discarded_records": N,
                    "traces": N, "streams": N, "first_ts": "NS", "last_ts": "NS"}
   --clock-gmt     text format: print times in UTC (the default when TZ is unset)
+${SYNC_HELP}
   -h, --help      this help
 
 Lost events are reported where the trace says so (events_discarded, packet_seq_num):
@@ -71,11 +73,12 @@ export async function run(argv: string[]): Promise<number> {
     limit: { type: 'string' },
     count: { type: 'boolean' },
     'clock-gmt': { type: 'boolean' },
+    ...SYNC_OPTIONS,
   });
   if (positionals.length === 0) throw new UsageError('events: give at least one trace directory (see `tracewire events --help`)');
   const format = choiceOption('events', 'format', values.format, ['text', 'jsonl'] as const, 'text');
   const limit = intOption('events', 'limit', values.limit);
-  const tc = openTraceCollection(positionals);
+  const tc = openTraceCollection(positionals, { clockTransform: syncClockTransform('events', values, positionals) });
   const opts = timeRange(values.begin, values.end, () => firstTimestamp(tc.messages()));
   phase('open');
 

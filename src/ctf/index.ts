@@ -34,6 +34,13 @@ export interface OpenOptions {
    * leave it out (e.g. keep only the kernel trace of a session).
    */
   readonly filter?: (dir: string, metadata: TraceClass) => boolean;
+  /**
+   * Clock synchronisation (`--sync`): per trace, a function moving its timestamps (ns
+   * from origin) onto the reference clock, or null to keep the trace's own clock. Every
+   * time the collection gives (events, losses, begin/end filters, the merge order) is
+   * then on the synchronised time line.
+   */
+  readonly clockTransform?: (trace: TraceInfo) => ((ns: bigint) => bigint) | null;
 }
 
 /** A set of traces read as one timeline. */
@@ -80,6 +87,12 @@ export function openTraceCollection(paths: string[], options: OpenOptions = {}):
   if (options.filter) {
     traces = traces.filter((t) => t.dirs.some((d) => options.filter!(d, t.metadata)));
     traces.forEach((t, i) => ((t.info as { index: number }).index = i));
+  }
+  if (options.clockTransform) {
+    for (const t of traces) {
+      const f = options.clockTransform(t.info);
+      if (f) for (const s of t.streams) if (s.info.clock) s.info.clock.transform = f;
+    }
   }
   const pick = (trace: number | TraceInfo): CtfTrace => {
     const i = typeof trace === 'number' ? trace : trace.index;

@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FormatError } from '../../base/errors.js';
+import { describeError, FormatError, TracewireError } from '../../base/errors.js';
 import { transformFromJson, transformToJson, type ClockTransform } from './clock-transform.js';
 import type { SyncResult } from './compute-sync.js';
 import { toDecimal, toNumber } from './rational.js';
@@ -79,7 +79,8 @@ export function readSyncFile(file: string): Map<string, ClockTransform> {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code) throw err;
+    // a missing or unreadable file is bad input (one line, exit 2), like a bad trace path
+    if ((err as NodeJS.ErrnoException).code) throw new TracewireError(describeError(err));
     throw new FormatError(file, undefined, `not valid JSON: ${(err as Error).message}`);
   }
   const list = (parsed as { transforms?: unknown }).transforms;

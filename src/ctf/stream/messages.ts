@@ -18,6 +18,11 @@ export class ClockConverter {
   readonly offLo: number;
   readonly offsetNs: bigint;
   readonly freq: number;
+  /**
+   * A clock synchronisation's transform onto another host's clock (`--sync`), applied
+   * after the offset to every time this converter gives; null on the trace's own clock.
+   */
+  transform: ((ns: bigint) => bigint) | null;
 
   constructor(readonly clock: ClockClass) {
     this.freq = clock.freq;
@@ -25,12 +30,13 @@ export class ClockConverter {
     this.offsetNs = clock.offsetSeconds * 1_000_000_000n + BigInt(nsFromCycles(Number(clock.offsetCycles), clock.freq));
     this.offHi = Number(this.offsetNs >> 32n);
     this.offLo = Number(BigInt.asUintN(32, this.offsetNs));
+    this.transform = null;
   }
 
   /** ns from origin of a raw clock value, as a bigint. */
   toNs(raw: number | bigint): bigint {
-    if (this.unit) return this.offsetNs + BigInt(raw);
-    return this.offsetNs + BigInt(nsFromCycles(Number(raw), this.freq));
+    const ns = this.unit ? this.offsetNs + BigInt(raw) : this.offsetNs + BigInt(nsFromCycles(Number(raw), this.freq));
+    return this.transform === null ? ns : this.transform(ns);
   }
 }
 
@@ -110,6 +116,11 @@ export class CtfEvent implements TraceEvent {
     if (clk === null) {
       this.nsHi = 0;
       this.nsLo = 0;
+    } else if (clk.transform !== null) {
+      // synchronised onto another clock: the slow exact path, only under --sync
+      const ns = clk.toNs(toBig(cycHi, cycLo));
+      this.nsHi = Number(ns >> 32n);
+      this.nsLo = Number(BigInt.asUintN(32, ns));
     } else if (clk.unit) {
       let lo = cycLo + clk.offLo;
       let hi = cycHi + clk.offHi;
