@@ -98,13 +98,17 @@ export function icmpDescription(family: 4 | 6, type: number, code: number): stri
 
 const ICMP_ERRORS = new Set([3, 4, 5, 11, 12]);
 
-export function decodeIcmp(d: Dissector, b: Uint8Array, off: number, end: number, rep: number, inError: boolean): void {
+/**
+ * The part ICMP and ICMPv6 share: the layer, and the type and code of the outermost
+ * ICMP header. Returns the type, or -1 when there is no header to read.
+ */
+function icmpHeader(d: Dissector, proto: number, name: string, b: Uint8Array, off: number, end: number, rep: number, inError: boolean): number {
   const s = d.s;
-  const layer = s.pushLayer(Proto.ICMP, b, off, 8, end, inError);
-  if (layer < 0) return;
+  const layer = s.pushLayer(proto, b, off, 8, end, inError);
+  if (layer < 0) return -1;
   if (end - off < 2) {
-    s.cutShort('ICMP header cut short', end, rep);
-    return;
+    s.cutShort(`${name} header cut short`, end, rep);
+    return -1;
   }
   const type = b[off]!;
   if (s.icmpLayer < 0) {
@@ -112,6 +116,12 @@ export function decodeIcmp(d: Dissector, b: Uint8Array, off: number, end: number
     s.icmpType = type;
     s.icmpCode = b[off + 1]!;
   }
+  return type;
+}
+
+export function decodeIcmp(d: Dissector, b: Uint8Array, off: number, end: number, rep: number, inError: boolean): void {
+  const type = icmpHeader(d, Proto.ICMP, 'ICMP', b, off, end, rep, inError);
+  if (type < 0) return;
   if (ICMP_ERRORS.has(type) && end - off > 8) {
     let innerRep = rep;
     if (type === 5) innerRep = Math.min(rep, off + 8 + (b[off + 8]! & 0x0f) * 4 + 8);
@@ -122,22 +132,11 @@ export function decodeIcmp(d: Dissector, b: Uint8Array, off: number, end: number
 const ICMPV6_ERRORS = new Set([1, 2, 3, 4]);
 
 export function decodeIcmpv6(d: Dissector, b: Uint8Array, off: number, end: number, rep: number, inError: boolean): void {
-  const s = d.s;
-  const layer = s.pushLayer(Proto.ICMPV6, b, off, 8, end, inError);
-  if (layer < 0) return;
-  if (end - off < 2) {
-    s.cutShort('ICMPv6 header cut short', end, rep);
-    return;
-  }
-  const type = b[off]!;
-  if (s.icmpLayer < 0) {
-    s.icmpLayer = layer;
-    s.icmpType = type;
-    s.icmpCode = b[off + 1]!;
-  }
+  const type = icmpHeader(d, Proto.ICMPV6, 'ICMPv6', b, off, end, rep, inError);
+  if (type < 0) return;
   if (ICMPV6_ERRORS.has(type) && end - off > 8) decodeIpv6(d, b, off + 8, end, rep, true);
   // Listener and neighbour-discovery messages are parsed field by field: cut short, tshark gives up on them.
-  else if (type >= 130 && type <= 143 && end < rep) s.truncated = true;
+  else if (type >= 130 && type <= 143 && end < rep) d.s.truncated = true;
 }
 
 export const ICMP_FIELDS: ProtocolFields = {

@@ -322,10 +322,26 @@ export class PcapngCapture implements Capture {
     return r;
   }
 
+  /** An enhanced packet block (EPB). */
   private readEnhancedPacket(b: Uint8Array, p: number, end: number, offset: number): CapturedFrame {
-    const le = this.le;
     if (end - p < 20) throw new FormatError(this.path, offset, 'enhanced packet block too short for its fixed fields');
-    const iface = this.iface(u32(b, p, le), offset + 8);
+    return this.readTimedPacket(b, p, end, offset, u32(b, p, this.le));
+  }
+
+  /** The obsolete packet block: an EPB whose interface id is 16 bits, followed by a 16-bit drop count. */
+  private readObsoletePacket(b: Uint8Array, p: number, end: number, offset: number): CapturedFrame {
+    if (end - p < 20) throw new FormatError(this.path, offset, 'packet block too short for its fixed fields');
+    return this.readTimedPacket(b, p, end, offset, u16(b, p, this.le));
+  }
+
+  /**
+   * What enhanced and obsolete packet blocks share after the interface id: timestamp
+   * (high, low), captured and wire lengths, the data, then options (comments, flags —
+   * code 2 in both — and any other kept raw).
+   */
+  private readTimedPacket(b: Uint8Array, p: number, end: number, offset: number, ifaceId: number): CapturedFrame {
+    const le = this.le;
+    const iface = this.iface(ifaceId, offset + 8);
     const hi = u32(b, p + 4, le);
     const lo = u32(b, p + 8, le);
     let caplen = u32(b, p + 12, le);
@@ -365,40 +381,6 @@ export class PcapngCapture implements Capture {
     let caplen = Math.min(len, end - (p + 4));
     if (iface.snapLen > 0) caplen = Math.min(caplen, iface.snapLen);
     return new CapturedFrame(++this.frameNumber, 0, 0, caplen, len, iface.globalId, b, p + 4, NO_COMMENTS, offset, undefined, undefined, -1, -1, undefined, false);
-  }
-
-  private readObsoletePacket(b: Uint8Array, p: number, end: number, offset: number): CapturedFrame {
-    const le = this.le;
-    if (end - p < 20) throw new FormatError(this.path, offset, 'packet block too short for its fixed fields');
-    const iface = this.iface(u16(b, p, le), offset + 8);
-    const hi = u32(b, p + 4, le);
-    const lo = u32(b, p + 8, le);
-    let caplen = u32(b, p + 12, le);
-    const len = u32(b, p + 16, le);
-    let damage: string | undefined;
-    const dataStart = p + 20;
-    if (dataStart + caplen > end) {
-      damage = `captured length ${caplen} runs past the end of its block`;
-      caplen = end - dataStart;
-    }
-    let comments = NO_COMMENTS;
-    let flags: number | undefined;
-    let other: RawOption[] | undefined;
-    const optStart = dataStart + pad4(caplen);
-    if (optStart < end) {
-      const opts = parseOptions(b, optStart, end, le);
-      if (opts.damage) damage ??= opts.damage;
-      for (const o of opts.list) {
-        if (o.code === OPT_COMMENT) {
-          if (comments === NO_COMMENTS) comments = [];
-          (comments as string[]).push(optionText(o.value));
-        } else if (o.code === 2 && o.value.length >= 4) flags = u32(o.value, 0, le);
-        else (other ??= []).push({ code: o.code, value: o.value.slice() });
-      }
-    }
-    const t = iface.ticks;
-    t.convert(hi, lo);
-    return new CapturedFrame(++this.frameNumber, t.sec, t.nsec, caplen, len, iface.globalId, b, dataStart, comments, offset, flags, other, hi, lo, damage);
   }
 
   private readNameResolution(b: Uint8Array, p: number, end: number): void {
