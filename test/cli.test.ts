@@ -15,3 +15,15 @@ test('an unknown command is one line on stderr and exit 2', async () => {
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /unknown command 'no-such-command'/);
 });
+
+test('-h/--help after `--` belong to the command being run, not to tracewire (record -- CMD -h)', async () => {
+  const help = await runCli(['events', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: tracewire events/);
+  // `-h` after `--` is a positional here (a trace path that does not exist): no help text
+  const r = await runCli(['events', '--', '-h']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /-h/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});

@@ -151,7 +151,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // help flags count up to `--`: after it they belong to the command run by `record -- CMD`
+  const end = rest.indexOf('--');
+  const own = end < 0 ? rest : rest.slice(0, end);
+  if (own.includes('--help') || own.includes('-h')) {
     // `ncat -h` is ncat's own help; other commands share the convention anyway.
     process.stdout.write(mod.help.endsWith('\n') ? mod.help : `${mod.help}\n`);
     return 0;
