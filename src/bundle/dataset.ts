@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { describeError, FormatError, TracewireError, UsageError } from '../base/errors.js';
-import { openTraceCollection, type TraceCollection } from '../ctf/index.js';
+import { openTraceCollection, type OpenOptions, type TraceCollection } from '../ctf/index.js';
 import { openCapture } from '../pcap/index.js';
 import { BUNDLE_FILE, readBundle, type BundleJson } from '../record/bundle.js';
 import { describeInterfaces, loadFrames } from './frames.js';
@@ -20,6 +20,12 @@ export interface OpenDatasetOptions {
   readonly clockOffsetNs?: bigint;
   /** Skip reading the capture's frames (for callers that only need the kernel side). */
   readonly withoutFrames?: boolean;
+  /**
+   * `--sync`: per kernel trace, its transform onto another host's clock (see
+   * OpenOptions.clockTransform). The capture is on the kernel trace's clock, so its
+   * frames move with the first kernel trace.
+   */
+  readonly clockTransform?: OpenOptions['clockTransform'];
 }
 
 const PCAP_MAGICS = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a]);
@@ -78,7 +84,7 @@ export function openDataset(paths: readonly string[], options: OpenDatasetOption
   let kernel: TraceCollection | null = null;
   const kernelEventNames = new Set<string>();
   if (kernelInputs.length) {
-    kernel = openTraceCollection(kernelInputs);
+    kernel = openTraceCollection(kernelInputs, { clockTransform: options.clockTransform });
     for (const t of kernel.ctfTraces) for (const sc of t.metadata.streamClasses.values()) for (const ec of sc.eventClasses.values()) kernelEventNames.add(ec.name);
   }
 
@@ -101,7 +107,8 @@ export function openDataset(paths: readonly string[], options: OpenDatasetOption
     try {
       captureInterfaces = describeInterfaces(capture, bundle);
       if (!options.withoutFrames) {
-        const loaded = loadFrames(capture, captureInterfaces, bundle?.netns ?? [], offset);
+        const synced = kernel && kernel.traces[0] ? (options.clockTransform?.(kernel.traces[0]) ?? null) : null;
+        const loaded = loadFrames(capture, captureInterfaces, bundle?.netns ?? [], offset, synced);
         frames = loaded.frames;
         if (loaded.damage) damage.push(loaded.damage);
         // Interfaces declared after the first packet are known only now.

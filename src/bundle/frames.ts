@@ -86,13 +86,14 @@ function localAddresses(netns: readonly BundleNetns[]): Map<string, Set<string>>
 
 /**
  * Reads every frame of `capture` (consumes it). `offsetNs` converts capture time to trace
- * time (trace = pcap − offset). A damaged file keeps every frame before the damage and
+ * time (trace = pcap − offset), then `synced` (if any) moves it onto a synchronised clock
+ * like the trace's events (`--sync`). A damaged file keeps every frame before the damage and
  * reports it in `damage` (the FormatError's message) instead of throwing.
  */
-export function loadFrames(capture: Capture, interfaces: readonly DatasetCaptureInterface[], netns: readonly BundleNetns[], offsetNs: bigint): { frames: DatasetFrame[]; damage: string | null } {
+export function loadFrames(capture: Capture, interfaces: readonly DatasetCaptureInterface[], netns: readonly BundleNetns[], offsetNs: bigint, synced: ((ns: bigint) => bigint) | null = null): { frames: DatasetFrame[]; damage: string | null } {
   const frames: DatasetFrame[] = [];
   try {
-    readFrames(capture, interfaces, netns, offsetNs, frames);
+    readFrames(capture, interfaces, netns, offsetNs, synced, frames);
   } catch (err) {
     if (!(err instanceof FormatError)) throw err;
     return { frames, damage: err.message };
@@ -129,7 +130,7 @@ class Interned {
   }
 }
 
-function readFrames(capture: Capture, interfaces: readonly DatasetCaptureInterface[], netns: readonly BundleNetns[], offsetNs: bigint, frames: DatasetFrame[]): void {
+function readFrames(capture: Capture, interfaces: readonly DatasetCaptureInterface[], netns: readonly BundleNetns[], offsetNs: bigint, synced: ((ns: bigint) => bigint) | null, frames: DatasetFrame[]): void {
   const stream = new PacketStream(capture, { udp: false });
   const interned = new Interned();
   const vantage = new Map<string, TcpAnalyzer>();
@@ -179,7 +180,7 @@ function readFrames(capture: Capture, interfaces: readonly DatasetCaptureInterfa
       number: f.number,
       pcapTs,
       // one bigint for both when the clocks agree (a bundle's usual case)
-      ts: offsetNs === 0n ? pcapTs : pcapTs - offsetNs,
+      ts: synced !== null ? synced(pcapTs - offsetNs) : offsetNs === 0n ? pcapTs : pcapTs - offsetNs,
       interfaceId: f.interfaceId,
       netns: iface?.netns ?? null,
       device,

@@ -4,6 +4,7 @@
  * seed author's `ls -l /proc/PID/fd` → inode → /proc/net/tcp lookup, done from the trace
  * for every process and every moment.
  */
+import { SYNC_FILE_HELP, SYNC_FILE_OPTION } from './sync-option.js';
 import { choiceOption, intOption, parseCommandArgs } from '../base/args.js';
 import { UsageError } from '../base/errors.js';
 import { toJson } from '../base/json.js';
@@ -42,6 +43,7 @@ Options:
   --all               also sockets never tied to an fd (connections not accepted, …)
   --fds               list every fd of every process (files, pipes, … too) instead
   --begin T, --end T  only events in this window (see \`tracewire stats --help\`)
+${SYNC_FILE_HELP}
   -h, --help          this help
 `;
 
@@ -53,11 +55,12 @@ export async function run(argv: string[]): Promise<number> {
     fds: { type: 'boolean' },
     begin: { type: 'string' },
     end: { type: 'string' },
+    ...SYNC_FILE_OPTION,
   });
   if (positionals.length === 0) throw new UsageError('sockets: give a kernel trace directory (see `tracewire sockets --help`)');
   const format = choiceOption('sockets', 'format', values.format, ['text', 'json'] as const, 'text');
   const pid = intOption('sockets', 'pid', values.pid);
-  const model = openKernelModel('sockets', positionals, values.begin, values.end);
+  const model = openKernelModel('sockets', positionals, values.begin, values.end, values['sync-file']);
   const fdModel = model.fds!;
   const out = new LineWriter();
   try {

@@ -12,6 +12,7 @@ import { formatTimeOfDay, parseTime } from '../base/time.js';
 import { analyzeKernel, type KernelModel } from '../analysis/kernel/index.js';
 import type { DurationSummary } from '../analysis/stats/running-stats.js';
 import type { SyscallSummary } from '../analysis/stats/syscall-stats.js';
+import { SYNC_FILE_HELP, SYNC_FILE_OPTION, syncClockTransform } from './sync-option.js';
 import { openTraceCollection } from '../ctf/index.js';
 
 export const help = `Usage: tracewire stats syscalls|irq|sched TRACE... [--format text|json] [--begin T] [--end T] [--top N]
@@ -46,6 +47,7 @@ Options:
   --begin T, --end T  only events in this window (ns, seconds.fraction, or HH:MM:SS[.frac]
                       UTC on the trace's first day)
   --top N             sched: how many of the largest latencies to list (default 10)
+${SYNC_FILE_HELP}
   -h, --help          this help
 
 Differences from lttng-analyses 0.6.1 (bugs there): its return-value counts are one too
@@ -60,8 +62,8 @@ const WHAT = ['syscalls', 'irq', 'sched'] as const;
  * Opens the trace(s) at `paths` and builds the kernel model with its statistics and fd
  * tables (shared with `tracewire sockets`). Shows progress on stderr when it is a terminal.
  */
-export function openKernelModel(command: string, paths: string[], begin: string | undefined, end: string | undefined): KernelModel {
-  const tc = openTraceCollection(paths);
+export function openKernelModel(command: string, paths: string[], begin: string | undefined, end: string | undefined, syncFile?: string): KernelModel {
+  const tc = openTraceCollection(paths, { clockTransform: syncClockTransform(command, { 'sync-file': syncFile }, paths) });
   const range = { begin: parseWhen(command, 'begin', begin, tc), end: parseWhen(command, 'end', end, tc) };
   if (range.begin !== undefined && range.end !== undefined && range.end < range.begin) throw new UsageError(`${command}: --end is before --begin`);
   const tty = process.stderr.isTTY === true;
@@ -101,6 +103,7 @@ export async function run(argv: string[]): Promise<number> {
     begin: { type: 'string' },
     end: { type: 'string' },
     top: { type: 'string' },
+    ...SYNC_FILE_OPTION,
   });
   const [what, ...paths] = positionals;
   if (what === undefined) throw new UsageError('stats: say which statistics: syscalls, irq or sched (see `tracewire stats --help`)');
@@ -108,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
   if (paths.length === 0) throw new UsageError('stats: give a kernel trace directory (see `tracewire stats --help`)');
   const format = choiceOption('stats', 'format', values.format, ['text', 'json'] as const, 'text');
   const top = intOption('stats', 'top', values.top, 10)!;
-  const model = openKernelModel('stats', paths, values.begin, values.end);
+  const model = openKernelModel('stats', paths, values.begin, values.end, values['sync-file']);
   const out = new LineWriter();
   try {
     if (what === 'syscalls') {

@@ -2,6 +2,7 @@
  * `tracewire story BUNDLE|TRACE [CAPTURE] [--pid P] [--port N] [--conn A:P-B:P]
  * [--format text|markdown|json]` — a connection's life, step by step.
  */
+import { SYNC_FILE_OPTION, syncClockTransform } from './sync-option.js';
 import { choiceOption, intOption, parseCommandArgs } from '../base/args.js';
 import { UsageError } from '../base/errors.js';
 import { LineWriter } from '../base/output.js';
@@ -33,6 +34,8 @@ Without a filter the most interesting connection is told and the others listed.
   --conn A:P-B:P     that connection (either order; IPv6 as [addr]:port)
   --format F         text (default), markdown, or json (the UI's format)
   --clock-offset NS  trace time = capture time − NS (trace + capture given apart)
+  --sync-file F      times on the reference host's clock, from a saved
+                     \`tracewire sync --format json\` output over this and other hosts
   --wakeups          instead: every wakeup chain (blocked select/poll/epoll_wait/
                      accept/read/recvfrom… that returned: waker CPU and context —
                      IRQ, softirq, thread — and the packet that caused it); --pid
@@ -54,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     'clock-offset': { type: 'string' },
     wakeups: { type: 'boolean' },
     unmatched: { type: 'boolean' },
+    ...SYNC_FILE_OPTION,
   });
   if (positionals.length < 1 || positionals.length > 2) throw new UsageError('story: expected BUNDLE, or TRACE [CAPTURE]; see `tracewire story --help`');
   const format = choiceOption('story', 'format', values.format, ['text', 'markdown', 'json'] as const, 'text');
@@ -66,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     clockOffsetNs = v;
   }
   if (values.conn !== undefined) parseConnArg(values.conn); // reject a malformed --conn before reading anything
-  const dataset = buildDataset(positionals, { clockOffsetNs });
+  const dataset = buildDataset(positionals, { clockOffsetNs, clockTransform: syncClockTransform('story', values, positionals) });
   const pid = intOption('story', 'pid', values.pid);
   const out = new LineWriter();
   if (values.wakeups || values.unmatched) {

@@ -1,6 +1,7 @@
 /**
- * `--sync` and `--sync-file FILE`, shared by the commands that read the traces of several
- * hosts (events, stats, sockets, story, export, ui): every trace's timestamps are moved
+ * `--sync` and `--sync-file FILE`: `events` merges several hosts on one clock; `stats`,
+ * `sockets` and `story` read one host and take `--sync-file` to report its times on the
+ * reference host's clock. Every trace's timestamps are moved
  * onto the reference host's clock before anything is read, so merging, time filters and
  * the analyses all work on one synchronised time line.
  */
@@ -13,6 +14,14 @@ export const SYNC_OPTIONS = {
   sync: { type: 'boolean' },
   'sync-file': { type: 'string' },
 } as const;
+
+/** For commands that read one host (stats, sockets, story): only a saved synchronisation. */
+export const SYNC_FILE_OPTION = {
+  'sync-file': { type: 'string' },
+} as const;
+
+export const SYNC_FILE_HELP = `  --sync-file F       times on the reference host's clock, from a saved
+                      \`tracewire sync --format json\` output over this and other hosts`;
 
 /** The lines to put in a command's --help. */
 export const SYNC_HELP = `  --sync          put every host's traces on the first host's clock, synchronised from
