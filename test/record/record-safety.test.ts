@@ -122,6 +122,9 @@ test('kill -9: the next run removes the stale instance, stops its tcpdump and fi
   const ownSpool = join(first, '.ftrace', 'own');
   for (let i = 0; i < 100 && !(existsSync(ownSpool) && readdirSync(ownSpool).length > 0); i++) await new Promise((res) => setTimeout(res, 50));
   assert.ok(readdirSync(ownSpool).length > 0, 'the own-context pages reached the spool before the kill');
+  // a page read just before the kill is written within half a second: give that time
+  // (else the fork of `sleep` can be in a page read but not yet written — lost by design)
+  await new Promise((res) => setTimeout(res, 1000));
   rec.child.kill('SIGKILL');
   await rec.exited;
   // Another recorder starting on this machine right now may clean it up first; that is fine.
