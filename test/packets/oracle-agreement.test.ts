@@ -58,6 +58,7 @@ function assertTextLikeTshark(a: string, b: string): void {
     lb = b.split('\n');
   assert.equal(la.length, lb.length, 'as many lines as tshark');
   let appLayer = 0;
+  let analysis = 0;
   for (let i = 0; i < la.length; i++) {
     if (la[i] === lb[i]) continue;
     // A port's application dissector asked TCP to reassemble: tshark marks the segment.
@@ -70,9 +71,17 @@ function assertTextLikeTshark(a: string, b: string): void {
       appLayer++;
       continue;
     }
+    // tcp.analysis may disagree on a few frames (the issue's ≥ 99 %; e.g. under random loss
+    // Wireshark's Retransmission vs Out-Of-Order call): the rest of the line must agree
+    const noAnalysis = (l: string) => l.replace(/ \[TCP [^\]]*\]/g, '');
+    if (noAnalysis(la[i]!) === noAnalysis(lb[i]!)) {
+      analysis++;
+      continue;
+    }
     assert.fail(`text line ${i + 1} differs\n  ours   ${la[i]}\n  tshark ${lb[i]}`);
   }
   assert.ok(appLayer <= la.length / 100, `${appLayer} lines were dissected by tshark as application protocols`);
+  assert.ok(analysis <= la.length / 100, `${analysis} lines differ in their TCP analysis label`);
 }
 
 async function tshark(args: string[]): Promise<string> {
@@ -114,7 +123,15 @@ async function assertFilters(file: string): Promise<void> {
   for (const f of FILTERS) {
     const mine = (await ours(['packets', file, '--format', 'jsonl', '--filter', f])).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { frame: number }).frame);
     const theirs = (await tshark(['-r', file, '-Y', f, '-T', 'fields', '-e', 'frame.number'])).split('\n').filter(Boolean).map(Number);
-    assert.deepEqual(mine, theirs, `filter ${f}`);
+    if (!f.includes('tcp.analysis')) {
+      assert.deepEqual(mine, theirs, `filter ${f}`);
+      continue;
+    }
+    // filters on tcp.analysis inherit its tolerated disagreements (≤ 1 % of the frames)
+    const a = new Set(mine);
+    const b = new Set(theirs);
+    const differ = [...a].filter((n) => !b.has(n)).length + [...b].filter((n) => !a.has(n)).length;
+    assert.ok(differ <= Math.max(1, theirs.length / 100), `filter ${f}: ${differ} frames differ`);
   }
 }
 

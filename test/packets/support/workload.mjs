@@ -84,14 +84,30 @@ switch (mode) {
     const count = Number(rest[0]);
     const localPort = rest[1] ? Number(rest[1]) : undefined;
     let i = 0;
+    // A reused 4-tuple can be refused while the server's side is still in TIME_WAIT: such
+    // an attempt is tried again (bounded), so the server sees exactly COUNT connections.
+    let retries = 0;
     const next = () => {
       if (i >= count) return done();
       i++;
-      const sock = net.connect({ host, port, localPort }, () => sock.write(`request ${i}\n`));
+      let connected = false;
+      let failed = false;
+      const sock = net.connect({ host, port, localPort }, () => {
+        connected = true;
+        sock.write(`request ${i}\n`);
+      });
       sock.on('data', () => sock.end());
-      sock.on('error', () => {});
-      // A fixed local port must wait for the server's close before it can be bound again.
-      sock.on('close', () => (localPort ? setTimeout(next, 20) : setImmediate(next)));
+      // only a connection that never opened is tried again (the server did not count it)
+      sock.on('error', () => (failed = !connected));
+      sock.on('close', () => {
+        if (failed) {
+          if (++retries > 200) return done(1);
+          i--;
+        }
+        // A fixed local port must wait for the server's close before it can be bound again.
+        if (localPort) setTimeout(next, failed ? 100 : 20);
+        else setImmediate(next);
+      });
     };
     next();
     break;
