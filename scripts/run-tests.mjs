@@ -4,8 +4,8 @@
 // root with tracefs and network namespaces, so nothing has a reason to skip there.
 //
 //   node scripts/run-tests.mjs [PATH_SUBSTRING...]   run only matching test files
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,25 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+/**
+ * What tests must not leave behind: network namespaces and tracefs instances. Listed before
+ * and after the run; what is new at the end was leaked by a test.
+ */
+function systemLeftovers() {
+  const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  const names = netns.status === 0 ? netns.stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean).map((n) => `netns ${n}`) : [];
+  const instances = '/sys/kernel/tracing/instances';
+  if (existsSync(instances)) {
+    try {
+      for (const i of readdirSync(instances)) names.push(`tracefs instance ${i}`);
+    } catch {
+      // not readable without root: nothing to compare
+    }
+  }
+  return names;
+}
+
+const before = new Set(systemLeftovers());
 mkdirSync(join(root, 'test-output'), { recursive: true });
 // One TAP file per run: several runs (developers, CI shards) may share the tree.
 const tap = join(root, 'test-output', `run-${process.pid}.tap`);
@@ -50,7 +69,11 @@ if (skipFails) {
   const names = [...summary.matchAll(/^\s*ok \d+ - (.*) # SKIP(.*)$/gm)].map((m) => `${m[1]}${m[2]}`);
   console.log(`CI=true: ${skipped} skipped test(s) count as failures:\n  ${names.join('\n  ')}`);
 }
-const failed = code !== 0 || fail > 0 || cancelled > 0 || skipFails;
+// Under CI=true nothing else runs on the machine, so anything new was left by this run: a
+// failure. Elsewhere other runs may be creating their own, so it is only reported.
+const leaked = systemLeftovers().filter((n) => !before.has(n));
+if (leaked.length) console.log(`${ci ? 'CI=true: the tests left behind' : 'note: new since the run began (this run or another)'}:\n  ${leaked.join('\n  ')}`);
+const failed = code !== 0 || fail > 0 || cancelled > 0 || skipFails || (ci && leaked.length > 0);
 console.log(`tests: ${pass} passed, ${fail + cancelled} failed, ${skipped} skipped${todo ? `, ${todo} todo` : ''} — ${failed ? 'FAILED' : 'OK'}`);
 rmSync(tap, { force: true });
 process.exit(failed ? 1 : 0);
