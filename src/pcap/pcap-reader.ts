@@ -4,7 +4,8 @@
  * record headers). One interface; the link type comes from the file header.
  */
 import { FormatError } from '../base/errors.js';
-import { ChunkedFile } from './chunked-file.js';
+import { CaptureReader, NO_COMMENTS, readU32 } from './capture-reader.js';
+import type { ChunkedFile } from './chunked-file.js';
 import { CapturedFrame, type Capture, type CaptureInterface, type DecryptionSecrets, type NameRecord } from './types.js';
 
 /** Largest record we accept: Wireshark's standard maximum, or the file's snap length if larger. */
@@ -25,7 +26,7 @@ export function isPcapMagic(le32: number): boolean {
   return false;
 }
 
-export class PcapCapture implements Capture {
+export class PcapCapture extends CaptureReader implements Capture {
   readonly format = 'pcap' as const;
   readonly byteOrder: 'le' | 'be';
   readonly version: string;
@@ -34,16 +35,13 @@ export class PcapCapture implements Capture {
   readonly sectionInfo = {};
   readonly nameRecords: NameRecord[] = [];
   readonly secrets: DecryptionSecrets[] = [];
-  private readonly file: ChunkedFile;
   private readonly le: boolean;
   private readonly nanos: boolean;
   private readonly recordHeader: number;
   private readonly maxRecord: number;
-  private started = false;
-  private frameNumber = 0;
 
-  constructor(readonly path: string, file: ChunkedFile) {
-    this.file = file;
+  constructor(path: string, file: ChunkedFile) {
+    super(path, file);
     if (!file.ensure(24)) throw new FormatError(path, 0, `file too short for a pcap header (${file.available} of 24 bytes)`);
     const b = file.buf;
     const dv = new DataView(b.buffer, b.byteOffset + file.pos, 24);
@@ -79,16 +77,6 @@ export class PcapCapture implements Capture {
         otherOptions: [],
       },
     ];
-  }
-
-  *frames(): Iterable<CapturedFrame> {
-    if (this.started) throw new Error('frames() can be iterated only once');
-    this.started = true;
-    try {
-      for (let f = this.next(); f !== null; f = this.next()) yield f;
-    } finally {
-      this.file.close();
-    }
   }
 
   next(): CapturedFrame | null {
@@ -130,14 +118,4 @@ export class PcapCapture implements Capture {
     if (incl > orig) damage = `captured length ${incl} exceeds wire length ${orig}`;
     return new CapturedFrame(++this.frameNumber, s, nsec, incl, orig, 0, dataBuf, dataOff, NO_COMMENTS, recOffset, undefined, undefined, -1, -1, damage);
   }
-
-  close(): void {
-    this.file.close();
-  }
-}
-
-const NO_COMMENTS: readonly string[] = Object.freeze([]);
-
-function readU32(b: Uint8Array, p: number, le: boolean): number {
-  return le ? (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0 : ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 }

@@ -11,7 +11,8 @@
  * the frame (`damage`) and reading goes on.
  */
 import { FormatError } from '../base/errors.js';
-import { ChunkedFile } from './chunked-file.js';
+import { CaptureReader, NO_COMMENTS, readU16 as u16, readU32 as u32 } from './capture-reader.js';
+import type { ChunkedFile } from './chunked-file.js';
 import {
   BlockType,
   BYTE_ORDER_MAGIC,
@@ -36,15 +37,6 @@ import {
 } from './types.js';
 
 const decoder = new TextDecoder('utf-8');
-const NO_COMMENTS: readonly string[] = Object.freeze([]);
-
-function u16(b: Uint8Array, p: number, le: boolean): number {
-  return le ? b[p]! | (b[p + 1]! << 8) : (b[p]! << 8) | b[p + 1]!;
-}
-
-function u32(b: Uint8Array, p: number, le: boolean): number {
-  return le ? (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0 : ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-}
 
 function u64(b: Uint8Array, p: number, le: boolean): bigint {
   const a = BigInt(u32(b, p, le));
@@ -91,7 +83,7 @@ interface InterfaceRuntime {
   readonly ticks: TickConverter;
 }
 
-export class PcapngCapture implements Capture {
+export class PcapngCapture extends CaptureReader implements Capture {
   readonly format = 'pcapng' as const;
   byteOrder: 'le' | 'be' = 'le';
   version = '1.0';
@@ -100,15 +92,12 @@ export class PcapngCapture implements Capture {
   readonly sectionInfo: { hardware?: string; os?: string; application?: string } = {};
   readonly nameRecords: NameRecord[] = [];
   readonly secrets: DecryptionSecrets[] = [];
-  private readonly file: ChunkedFile;
   private le = true;
   private section = -1;
   private sectionIfaces: InterfaceRuntime[] = [];
-  private frameNumber = 0;
-  private started = false;
 
-  constructor(readonly path: string, file: ChunkedFile) {
-    this.file = file;
+  constructor(path: string, file: ChunkedFile) {
+    super(path, file);
     // Read the leading non-packet blocks so the interfaces are known up front.
     while (true) {
       const type = this.peekType();
@@ -125,16 +114,6 @@ export class PcapngCapture implements Capture {
     return t;
   }
 
-  *frames(): Iterable<CapturedFrame> {
-    if (this.started) throw new Error('frames() can be iterated only once');
-    this.started = true;
-    try {
-      for (let f = this.next(); f !== null; f = this.next()) yield f;
-    } finally {
-      this.file.close();
-    }
-  }
-
   next(): CapturedFrame | null {
     while (true) {
       const r = this.readBlock();
@@ -144,10 +123,6 @@ export class PcapngCapture implements Capture {
       }
       if (r !== undefined) return r;
     }
-  }
-
-  close(): void {
-    this.file.close();
   }
 
   /** Reads one block. Returns a frame for packet blocks, undefined for others, null at EOF. */
