@@ -13,10 +13,10 @@
  *
  * Correlation-fed endpoints answer 503 while the correlation worker is still running.
  */
-import type { CorrelationClient, FlowStep } from './correlation-client.js';
+import type { ConversationRow, FlowStep } from './api-types.js';
+import type { CorrelationClient } from './correlation-client.js';
 import type { UiDataset } from './dataset.js';
 import { HttpError, type Router } from './http-server.js';
-import type { ConversationRow } from './packet-table.js';
 
 function correlation(d: UiDataset): CorrelationClient {
   const a = d.analyses;

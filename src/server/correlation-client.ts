@@ -6,29 +6,10 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../base/errors.js';
-import type { CorrelationInfo, ConversationKey, PortableEvent, PortableFlowStep, PortableLinks, PortableStory, SocketRow } from './correlation-core.js';
+import type { FlowStep, LinkedEvent, PacketLinks, PortableEvent, PortableFlowStep, PortableLinks, PortableStory, SocketRow, StoryReply } from './api-types.js';
+import type { CorrelationInfo, ConversationKey } from './correlation-core.js';
 import type { EventIndex } from './event-index.js';
 import type { PacketTable } from './packet-table.js';
-
-export type { SocketRow } from './correlation-core.js';
-
-export interface LinkedEvent extends PortableEvent {
-  /** Row of the Events table, -1 when the index does not hold it. */
-  i: number;
-}
-
-export interface PacketLinks extends Omit<PortableLinks, 'events'> {
-  id: number;
-  events: LinkedEvent[];
-}
-
-export interface FlowStep extends Omit<PortableFlowStep, 'ref'> {
-  events?: number[];
-}
-
-export interface StoryReply extends Omit<PortableStory, 'steps'> {
-  steps: Array<Omit<PortableStory['steps'][number], 'refs'> & { refs: LinkedEvent[]; events: number[]; packetIds: number[] }>;
-}
 
 /**
  * The worker module next to this one; from sources (.ts, under tsx) through a bootstrap

@@ -7,75 +7,7 @@
  */
 import { eventKey, endpointText, softirqName, tcpStateName, type DatasetAnalysis, type EventRef, type FrameCorrelation, type SocketRecord } from '../analysis/correlate/index.js';
 import { buildStoryFromAnalysis, type ConnectionRef, type Story } from '../analysis/story/index.js';
-
-/** A cited kernel event, by its place on the time line (relative ns) — and what it did. */
-export interface PortableEvent {
-  t: number;
-  name: string;
-  cpu: number;
-  tid: number;
-  role: string;
-}
-
-export interface PortableLinks {
-  events: PortableEvent[];
-  wokenTids: number[];
-  process?: string;
-  tid?: number;
-  matched: boolean;
-  reason: string | null;
-}
-
-export interface SocketRow {
-  key: string;
-  pid: number;
-  process: string;
-  fd: number;
-  inode?: string;
-  family?: string;
-  protocol: string;
-  local?: string;
-  remote?: string;
-  state?: string;
-  states: { t: number; state: string }[];
-  t0: number;
-  t1: number;
-  stream?: number;
-  how: string;
-}
-
-export interface PortableFlowStep {
-  t: number;
-  side: 'A' | 'B';
-  text: string;
-  kind: string;
-  tid?: number;
-  ref: PortableEvent;
-}
-
-export interface PortableStoryStep {
-  n: number;
-  t: number;
-  t1?: number;
-  title: string;
-  text: string;
-  kind: string;
-  tid?: number;
-  cpu?: number;
-  frames: number[];
-  refs: PortableEvent[];
-  latency?: string;
-  seedItem?: number;
-}
-
-export interface PortableStory {
-  title: string;
-  connection?: string;
-  conn?: string;
-  steps: PortableStoryStep[];
-  notes: string[];
-  others: Array<{ key: string; label: string }>;
-}
+import type { PortableEvent, PortableFlowStep, PortableLinks, PortableStory, PortableStoryStep, SocketRow } from './api-types.js';
 
 /** The conversation identity the Flow graph and Sockets views pass in. */
 export interface ConversationKey {

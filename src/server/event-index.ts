@@ -10,38 +10,11 @@ import { statSync } from 'node:fs';
 import type { TraceCollection } from '../ctf/index.js';
 import type { CtfEvent } from '../ctf/stream/messages.js';
 import { fieldNumber, type FieldMap, type FieldValue } from '../model/trace-event.js';
+import type { ContextThread, EventRow, LostRange } from './api-types.js';
 import { fieldMapText } from './field-text.js';
 import { yieldToEventLoop, type ProgressTracker } from './progress.js';
 
 const TWO32 = 4294967296;
-
-/** A thread seen in the events' context (`tid`, `pid`, `procname`). */
-export interface ContextThread {
-  tid: number;
-  pid: number;
-  name: string;
-  events: number;
-}
-
-/** Events the tracer lost, placed on the time line. */
-export interface LostRange {
-  readonly t0: number;
-  readonly t1: number;
-  readonly count: number | null;
-  readonly cpu: number | null;
-  readonly kind: string;
-}
-
-/** One row of the Events table. */
-export interface EventRow {
-  readonly i: number;
-  readonly t: number;
-  readonly name: string;
-  readonly cpu: number;
-  readonly tid: number;
-  readonly procname: string;
-  readonly fields: string;
-}
 
 /** The selection an Events table query applies (all parts optional, combined with AND). */
 export interface EventQuery {

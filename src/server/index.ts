@@ -15,9 +15,10 @@ import { TracewireError } from '../base/errors.js';
 import { buildApi } from './api.js';
 import { openUiDataset, type UiDataset } from './dataset.js';
 import { createHttpServer, defaultWebRoot } from './http-server.js';
-import { ProgressTracker, type ProgressSnapshot } from './progress.js';
+import type { ProgressSnapshot } from './api-types.js';
+import { ProgressTracker } from './progress.js';
 
-export type { ProgressSnapshot, ProgressTask } from './progress.js';
+export type { ProgressSnapshot, ProgressTask } from './api-types.js';
 export type { UiDataset } from './dataset.js';
 
 export interface UiServerOptions {

@@ -6,45 +6,7 @@
  * the page's palette follows.
  */
 import { RowState, softirqName, type KernelModel, type TimelineRow } from '../analysis/kernel/index.js';
-
-/** A Threads row. */
-export interface ThreadRow {
-  id: string;
-  tid: number;
-  pid: number | null;
-  ppid: number | null;
-  name: string;
-  kernelThread: boolean;
-  start: number | null;
-  end: number | null;
-  /** A thread of a process that owns a connection of the capture (shown first). */
-  focus: boolean;
-}
-
-export interface ResourceRow {
-  id: string;
-  kind: 'cpu' | 'irq' | 'softirq';
-  label: string;
-  cpu: number;
-}
-
-export interface RowIntervals {
-  s: number[];
-  e: number[];
-  k: number[];
-  l: (string | null)[];
-}
-
-export interface WakeupArrow {
-  t: number;
-  t1?: number;
-  from: number;
-  to: number;
-  fromRow?: string;
-  toRow: string;
-  cpu: number;
-  context: string;
-}
+import type { ResourceRow, RowIntervals, ThreadRow, WakeupArrow } from './api-types.js';
 
 /** Arrows beyond this many in a window are not sent (they would be a solid block). */
 const MAX_ARROWS = 2500;

@@ -17,58 +17,9 @@ import { packetFields } from '../analysis/tcp/packet-fields.js';
 import { PacketStream, type AnalyzedPacket } from '../analysis/tcp/packet-stream.js';
 import { compileFilter } from '../filter/index.js';
 import { openCapture } from '../pcap/index.js';
+import type { ConversationRow, DetailNode, PacketRow } from './api-types.js';
 import type { CaptureInput } from './inputs.js';
 import { yieldToEventLoop, type ProgressTracker } from './progress.js';
-
-/** One row of the packet list. */
-export interface PacketRow {
-  /** Row index over all captures (the id the API uses). */
-  readonly id: number;
-  /** Frame number in its capture (Wireshark's No.). */
-  readonly no: number;
-  readonly capture: number;
-  /** Trace time, ns relative to the dataset base. */
-  readonly t: number;
-  readonly src: string;
-  readonly dst: string;
-  readonly proto: string;
-  readonly len: number;
-  readonly info: string;
-  /** tcp.stream, -1 when none. */
-  readonly stream: number;
-  /** TCP flag names (`SYN`, `ACK`, …), empty when not TCP. */
-  readonly flags: string[];
-  /** Expert analysis names (`retransmission`, `duplicate_ack`, …). */
-  readonly expert: string[];
-  /** Capture interface name (`any@ns1`). */
-  readonly iface: string;
-}
-
-/** A node of the detail tree: `label` as Wireshark shows it, `field` its filter name. */
-export interface DetailNode {
-  label: string;
-  field?: string;
-  /** Byte range of the node in the frame, for highlighting the hex view. */
-  start?: number;
-  length?: number;
-  children?: DetailNode[];
-}
-
-/** A TCP conversation (for the Flow graph and the Sockets view). */
-export interface ConversationRow {
-  readonly stream: number;
-  readonly capture: number;
-  readonly addressA: string;
-  readonly portA: number;
-  readonly addressB: string;
-  readonly portB: number;
-  readonly frames: number;
-  readonly bytes: number;
-  /** First and last frame times (relative ns). */
-  readonly t0: number;
-  readonly t1: number;
-  readonly flags: string;
-}
 
 interface CaptureState {
   readonly input: CaptureInput;

@@ -4,31 +4,7 @@
  * /api/progress event stream) and to the CLI (a listener printing to stderr) — instead
  * of leaving a frozen page.
  */
-
-export interface ProgressTask {
-  /** Stable id, e.g. `events`, `packets`, `kernel`. */
-  readonly id: string;
-  /** What the user reads, e.g. `Indexing kernel events`. */
-  label: string;
-  /** Work done and total in `unit`; total 0 when unknown. */
-  done: number;
-  total: number;
-  unit: string;
-  state: 'pending' | 'running' | 'done' | 'failed' | 'unavailable';
-  /** Runs on after the page opens (the views it feeds fill in when it is done). */
-  background?: boolean;
-  /** Why it failed or is unavailable. */
-  note?: string;
-}
-
-export interface ProgressSnapshot {
-  /** The page can open (the timelines and tables are ready). */
-  readonly ready: boolean;
-  /** Every task, background ones included, has finished. */
-  readonly complete: boolean;
-  readonly error: string | null;
-  readonly tasks: readonly ProgressTask[];
-}
+import type { ProgressSnapshot, ProgressTask } from './api-types.js';
 
 type Listener = (snapshot: ProgressSnapshot) => void;
 

@@ -4,7 +4,7 @@
  * column beside the host that ran them. One row per item in time order, drawn on canvas
  * (only the rows on screen). Clicking a packet or a step selects it everywhere.
  */
-import { getJson, type Conversation, type FlowReply } from '../api.js';
+import { getJson, type ConversationRow, type FlowReply } from '../api.js';
 import { reveal } from '../nav.js';
 import { store } from '../state.js';
 import { AutoCanvas } from '../ui/canvas.js';
@@ -37,7 +37,7 @@ export class FlowView {
   private items: Item[] = [];
   private flow: FlowReply | null = null;
   private scrollY = 0;
-  private conversations: Conversation[] = [];
+  private conversations: ConversationRow[] = [];
 
   constructor() {
     this.select = h('select', { 'aria-label': 'TCP conversation', onchange: () => store.set({ stream: Number(this.select.value) }) });
@@ -53,7 +53,7 @@ export class FlowView {
   }
 
   async load(): Promise<void> {
-    this.conversations = (await getJson<{ conversations: Conversation[] }>('/api/conversations')).conversations;
+    this.conversations = (await getJson<{ conversations: ConversationRow[] }>('/api/conversations')).conversations;
     clear(this.select);
     for (const c of this.conversations) this.select.append(h('option', { value: String(c.stream) }, `#${c.stream}  ${c.addressA}:${c.portA} ↔ ${c.addressB}:${c.portB}  (${c.frames} frames${c.flags ? `, ${c.flags}` : ''})`));
     const s = store.get();

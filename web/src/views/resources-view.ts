@@ -3,7 +3,7 @@
  * user mode or a syscall — the thread's name when zoomed in —, IRQ, softirq), per IRQ
  * line and per softirq vector (raised, running).
  */
-import { getJson, type ResourceInfo } from '../api.js';
+import { getJson, type ResourceRow } from '../api.js';
 import { store } from '../state.js';
 import { h } from '../ui/dom.js';
 import { Timeline, type TimelineRow } from '../ui/timeline.js';
@@ -29,7 +29,7 @@ export class ResourcesView {
   }
 
   async load(): Promise<void> {
-    const r = await getJson<{ rows: ResourceInfo[] }>('/api/resources');
+    const r = await getJson<{ rows: ResourceRow[] }>('/api/resources');
     const rows: TimelineRow[] = [];
     if (this.hasPackets) rows.push({ id: 'packets', label: 'Packets', kind: 'packets' });
     // CPUs first, then each CPU's IRQ lines and softirq vectors.

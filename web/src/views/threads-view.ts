@@ -4,7 +4,7 @@
  * zoomed in, IRQ, softirq, waiting for a CPU, blocked), with wakeup arrows. A row
  * filter narrows the list (`ncat`, a tid, a pid).
  */
-import { getJson, type Summary, type ThreadInfo } from '../api.js';
+import { getJson, type Summary, type ThreadRow } from '../api.js';
 import { store } from '../state.js';
 import { h } from '../ui/dom.js';
 import { Timeline, type TimelineRow } from '../ui/timeline.js';
@@ -19,7 +19,7 @@ export class ThreadsView {
   readonly timeline: Timeline;
   readonly tools: HTMLElement;
   /** The kernel model's threads (also what the search box looks through). */
-  threads: ThreadInfo[] = [];
+  threads: ThreadRow[] = [];
   private filter = '';
 
   constructor(private readonly summary: Summary) {
@@ -61,7 +61,7 @@ export class ThreadsView {
   }
 
   async load(): Promise<void> {
-    const r = await getJson<{ threads: ThreadInfo[] }>('/api/threads');
+    const r = await getJson<{ threads: ThreadRow[] }>('/api/threads');
     this.threads = r.threads;
     this.updateRows();
   }
@@ -71,7 +71,7 @@ export class ThreadsView {
     const rows: TimelineRow[] = [];
     if (this.summary.packets) rows.push({ id: 'packets', label: 'Packets', sub: `${this.summary.packets.count}`, kind: 'packets' });
     // Grouped by process (thread group), the group leader first, like Control Flow's tree.
-    const byPid = new Map<number, ThreadInfo[]>();
+    const byPid = new Map<number, ThreadRow[]>();
     for (const t of this.threads) {
       if (f && !(t.name.toLowerCase().includes(f) || String(t.tid) === f || String(t.pid) === f)) continue;
       const pid = t.pid ?? t.tid;
