@@ -79,27 +79,6 @@ export class ChunkedFile {
     return this.end >= n;
   }
 
-  /** Reads all of the next `n` bytes as a copy-free view and advances; undefined at EOF. */
-  take(n: number): Uint8Array | undefined {
-    if (!this.ensure(n)) return undefined;
-    const v = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return v;
-  }
-
-  /** Advances by `n` bytes (which must be available or beyond: skipping reads nothing). */
-  skip(n: number): void {
-    const avail = this.end - this.pos;
-    if (n <= avail) {
-      this.pos += n;
-      return;
-    }
-    this.base += this.end + (n - avail);
-    this.buf = new Uint8Array(0);
-    this.pos = 0;
-    this.end = 0;
-  }
-
   close(): void {
     if (this.fd !== null) {
       closeSync(this.fd);

@@ -10,7 +10,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { BlockType, BYTE_ORDER_MAGIC, EpbOption, IdbOption, OPT_COMMENT, pad4, ShbOption } from './pcapng-format.js';
-import { TickConverter, unitsPerSecondFor } from './timestamp.js';
+import { TickConverter, ticksOf, unitsPerSecondFor } from './timestamp.js';
 import type { RawOption } from './types.js';
 
 /** What the writer needs to know about an interface (a `CaptureInterface` fits). */
@@ -67,7 +67,8 @@ export class PcapngWriter {
   private fd: number | null;
   private buf = Buffer.allocUnsafe(BUFFER_SIZE);
   private used = 0;
-  private readonly ifaces: { units: bigint; offset: bigint; ticks: TickConverter; snapLen: number }[] = [];
+  /** Per declared interface, its timestamp unit and offset. */
+  private readonly ifaces: TickConverter[] = [];
   /** Frames written so far. */
   frameCount = 0;
 
@@ -110,15 +111,14 @@ export class PcapngWriter {
     if (i.hardware !== undefined) opts.push(textOption(IdbOption.HARDWARE, i.hardware));
     for (const o of i.otherOptions ?? []) opts.push(option(o.code, o.value));
     this.block(BlockType.INTERFACE_DESCRIPTION, [fixed, ...withEnd(opts)]);
-    const units = unitsPerSecondFor(tsResolution);
-    this.ifaces.push({ units, offset: tsOffset, ticks: new TickConverter(units, tsOffset), snapLen: i.snapLen ?? 0 });
+    this.ifaces.push(new TickConverter(unitsPerSecondFor(tsResolution), tsOffset));
     return this.ifaces.length - 1;
   }
 
   /** Writes one enhanced packet block. */
   writeFrame(f: WriterFrame): void {
-    const iface = this.ifaces[f.interfaceId];
-    if (!iface) throw new RangeError(`writeFrame: no interface ${f.interfaceId} (declare it with addInterface)`);
+    const ticks = this.ifaces[f.interfaceId];
+    if (!ticks) throw new RangeError(`writeFrame: no interface ${f.interfaceId} (declare it with addInterface)`);
     let sec: number, nsec: number;
     if (f.tsSec !== undefined) {
       sec = f.tsSec;
@@ -129,14 +129,11 @@ export class PcapngWriter {
       nsec = Number(ts % 1_000_000_000n);
     }
     let hi: number, lo: number;
-    if (f.tsHigh !== undefined && f.tsHigh >= 0 && f.tsLow !== undefined && f.tsLow >= 0 && this.sameInstant(iface.ticks, f.tsHigh, f.tsLow, sec, nsec)) {
+    if (f.tsHigh !== undefined && f.tsHigh >= 0 && f.tsLow !== undefined && f.tsLow >= 0 && this.sameInstant(ticks, f.tsHigh, f.tsLow, sec, nsec)) {
       hi = f.tsHigh;
       lo = f.tsLow;
     } else {
-      const adj = BigInt(sec) - iface.offset;
-      const ticks = BigInt.asUintN(64, adj * iface.units + (BigInt(nsec) * iface.units) / 1_000_000_000n);
-      hi = Number(ticks >> 32n);
-      lo = Number(ticks & 0xffffffffn);
+      ({ hi, lo } = ticksOf(sec, nsec, ticks.unitsPerSecond, ticks.tsOffset));
     }
     const data = f.data;
     const fixed = Buffer.allocUnsafe(20);

@@ -65,11 +65,11 @@ export function unitsPerSecondFor(tsresol: number): bigint {
   return exp < 20n ? 10n ** exp : U64;
 }
 
-/** Splits ns-since-epoch into the (high, low) tick words of a unit, rounding down. */
-export function nsToTicks(ns: bigint, unitsPerSecond: bigint, tsOffset: bigint): { hi: number; lo: number } {
-  const adj = ns - tsOffset * 1_000_000_000n;
-  const s = adj / 1_000_000_000n;
-  const frac = adj % 1_000_000_000n;
-  const ticks = BigInt.asUintN(64, s * unitsPerSecond + (frac * unitsPerSecond) / 1_000_000_000n);
+/**
+ * Splits a time (whole seconds since the epoch + nanoseconds) into the (high, low) tick
+ * words of a unit and offset, rounding down; times before the offset wrap like a uint64.
+ */
+export function ticksOf(sec: number, nsec: number, unitsPerSecond: bigint, tsOffset: bigint): { hi: number; lo: number } {
+  const ticks = BigInt.asUintN(64, (BigInt(sec) - tsOffset) * unitsPerSecond + (BigInt(nsec) * unitsPerSecond) / 1_000_000_000n);
   return { hi: Number(ticks >> 32n), lo: Number(ticks & 0xffffffffn) };
 }
