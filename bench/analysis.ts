@@ -19,10 +19,11 @@
  * best wall-clock time of each tool. `--keep` reuses a trace already in bench/output.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadAverage } from './support/run.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench', 'output');
@@ -96,7 +97,7 @@ function main(): void {
   mkdirSync(dirname(mtLink), { recursive: true });
   symlinkSync(join(sharedTraces, 'lttng', 'many-threads'), mtLink);
 
-  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const load = loadAverage();
   process.stdout.write(`kernel analysis bench — ${new Date().toISOString()}, load average ${load}, ${runs} run(s) of tracewire per trace\n\n`);
   for (const [label, trace, laTrace] of [
     ['recorded (tracewire record)', big, link],

@@ -34,10 +34,11 @@
  * `--keep` reuses traces already in bench/output.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadAverage, timeCommand } from './support/run.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench', 'output');
@@ -159,19 +160,7 @@ function traceBytes(dir: string): number {
 
 /** Wall time of one run of a command (seconds). */
 function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000, env });
-  const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) fail(`${cmd} ${args.join(' ')} exited ${r.status}: ${String(r.stderr).trim().split('\n').slice(-2).join(' | ')}`);
-  return dt;
-}
-
-function loadAverage(): string {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  } catch {
-    return '?';
-  }
+  return timeCommand(cmd, args, fail, { env, timeoutMs: 900_000 }).seconds;
 }
 
 let coldCacheRun = 0;

@@ -15,11 +15,12 @@
  * Needs root (network namespace), tcpdump and tshark. `--keep` reuses an existing capture.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openCapture } from '../src/pcap/index.js';
+import { timeCommand } from './support/run.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench', 'output');
@@ -112,15 +113,7 @@ async function makeCapture(): Promise<number> {
 /** Best wall time (ms) of `runs` runs of a command with stdout sent to /dev/null. */
 function time(cmd: string, args: string[]): number {
   let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const devnull = openSync('/dev/null', 'w');
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'], maxBuffer: 1 << 20 });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    closeSync(devnull);
-    if (r.status !== 0) fail(`${cmd} ${args.join(' ')} failed: ${r.stderr?.toString().trim()}`);
-    best = Math.min(best, ms);
-  }
+  for (let i = 0; i < runs; i++) best = Math.min(best, timeCommand(cmd, args, fail).seconds * 1000);
   return best;
 }
 

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { writePcapng, type WriterFrame } from '../src/pcap/index.js';
 import { LinkType } from '../src/pcap/link-types.js';
 import { applyTransform, parseRational } from '../src/analysis/sync/index.js';
+import { timeCommand } from './support/run.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench', 'output', 'sync-captures');
@@ -75,12 +76,12 @@ function build(): [string, string] {
   return dirs as [string, string];
 }
 
-function timed(cmd: string, args: string[]): { s: number; stdout: string } {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')}…: ${r.stderr}`);
-  return { s: Number(process.hrtime.bigint() - start) / 1e9, stdout: r.stdout };
+function fail(msg: string): never {
+  process.stderr.write(`bench/sync-captures: ${msg}\n`);
+  process.exit(2);
 }
+
+const timed = (cmd: string, args: string[]) => timeCommand(cmd, args, fail, { keepStdout: true });
 
 const [dirA, dirB] = build();
 if (spawnSync('sh', ['-c', 'command -v tshark'], { stdio: 'ignore' }).status !== 0) {
@@ -92,10 +93,10 @@ let json = '';
 const ours = best(() => {
   const r = timed(process.execPath, [tracewire, 'sync', dirA, dirB, '--format', 'json']);
   json = r.stdout;
-  return r.s;
+  return r.seconds;
 });
 const fields = ['-T', 'fields', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tcp.seq_raw', '-e', 'tcp.ack_raw', '-e', 'tcp.flags'];
-const peer = best(() => timed('tshark', ['-n', '-r', join(dirA, 'capture.pcapng'), ...fields]).s + timed('tshark', ['-n', '-r', join(dirB, 'capture.pcapng'), ...fields]).s);
+const peer = best(() => timed('tshark', ['-n', '-r', join(dirA, 'capture.pcapng'), ...fields]).seconds + timed('tshark', ['-n', '-r', join(dirB, 'capture.pcapng'), ...fields]).seconds);
 
 const j = JSON.parse(json) as { matches: number; transforms: { host: string; slope_decimal: string; offset_decimal: string; quality: string; uncertainty_ns: number }[] };
 const tb = j.transforms.find((t) => t.host === 'bench-b')!;
