@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { strerror } from './errno-text.js';
 import { NcatExit } from './exit.js';
+import { CrlfTranslator } from './line-endings.js';
 import type { NcatIo } from './io.js';
 import type { NcatLog } from './log.js';
 import type { NcatOptions } from './options.js';
@@ -103,6 +104,35 @@ export class Session {
       });
     }
     return this.input;
+  }
+
+  /**
+   * Reads ncat's stdin for sending, as every mode does: each read is `--crlf`-translated,
+   * logged to `-o` and handed to `send`, then held for the `-d` delay. `onRead` runs first
+   * on every read (activity for `-i`), also with `--recv-only`, where ncat still reads
+   * stdin (and sees its end) but sends nothing. A read error ends the run with its reason
+   * unless `onError` is given. Returns the input's gate, open.
+   */
+  readInput(handlers: { send(chunk: Buffer, gate: FlowGate): void; onEnd(): void; onRead?(): void; onError?(err: Error): void }): FlowGate {
+    const input = this.openInput();
+    const gate = new FlowGate(input);
+    const crlf = this.options.crlf ? new CrlfTranslator() : undefined;
+    input.on('data', (data: Buffer | string) => {
+      handlers.onRead?.();
+      if (this.options.recvOnly) return;
+      const raw = typeof data === 'string' ? Buffer.from(data) : data;
+      const chunk = crlf ? crlf.translate(raw) : raw;
+      this.logData(chunk);
+      handlers.send(chunk, gate);
+      this.delayAfterRead(gate);
+    });
+    input.once('end', () => {
+      this.log.debug('EOF on stdin');
+      handlers.onEnd();
+    });
+    input.on('error', handlers.onError ?? ((err) => this.end(1, `Ncat: ${strerror(err)}.`)));
+    gate.open();
+    return gate;
   }
 
   /** Writes received data to stdout, holding `source` while the output is congested. */

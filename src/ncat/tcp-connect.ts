@@ -12,7 +12,6 @@ import { Socket } from 'node:net';
 import { formatEndpoint, type ResolvedAddress } from './address.js';
 import { strerror } from './errno-text.js';
 import { relayStreamToProgram } from './exec.js';
-import { CrlfTranslator } from './line-endings.js';
 import { closeAfterFlush, FlowGate, IdleTimer, type Session } from './session.js';
 
 /**
@@ -116,31 +115,23 @@ function connected(session: Session, socket: Socket): void {
   }
 
   if (!o.recvOnly) {
-    const input = session.openInput();
-    const inputGate = new FlowGate(input);
-    const crlf = o.crlf ? new CrlfTranslator() : undefined;
-    input.on('data', (data: Buffer | string) => {
-      const raw = typeof data === 'string' ? Buffer.from(data) : data;
-      const chunk = crlf ? crlf.translate(raw) : raw;
-      sent += chunk.length;
-      session.logData(chunk);
-      if (!socket.write(chunk)) {
-        inputGate.hold('socket');
-        socket.once('drain', () => inputGate.release('socket'));
-      }
-      idle.refresh();
-      session.delayAfterRead(inputGate);
+    session.readInput({
+      onRead: () => idle.refresh(),
+      send(chunk, gate) {
+        sent += chunk.length;
+        if (!socket.write(chunk)) {
+          gate.hold('socket');
+          socket.once('drain', () => gate.release('socket'));
+        }
+      },
+      onEnd() {
+        if (!o.noShutdown) socket.end();
+        inputEof = true;
+        // With --send-only nothing more can happen once stdin is over.
+        if (o.sendOnly) finishOk();
+        else maybeDone();
+      },
     });
-    input.once('end', () => {
-      session.log.debug('EOF on stdin');
-      if (!o.noShutdown) socket.end();
-      inputEof = true;
-      // With --send-only nothing more can happen once stdin is over.
-      if (o.sendOnly) finishOk();
-      else maybeDone();
-    });
-    input.on('error', (err) => session.end(1, `Ncat: ${strerror(err)}.`));
-    inputGate.open();
   }
   maybeDone();
 }

@@ -14,7 +14,6 @@ import { formatEndpoint, type ResolvedAddress } from './address.js';
 import { strerror } from './errno-text.js';
 import { relayStreamToProgram } from './exec.js';
 import { NcatExit } from './exit.js';
-import { CrlfTranslator } from './line-endings.js';
 import { closeAfterFlush, FlowGate, IdleTimer, type Session } from './session.js';
 
 /** ncat's listen(2) backlog. */
@@ -68,7 +67,6 @@ export async function runTcpListen(session: Session, addresses: readonly Resolve
   let acceptedOne = false;
   let inputEof = false;
   let inputGate: FlowGate | undefined;
-  const crlf = o.crlf ? new CrlfTranslator() : undefined;
   const idle = new IdleTimer(session, o.idleTimeoutMs, () => session.fail(NcatExit.quit(`Idle timeout expired (${o.idleTimeoutMs} ms).`)));
   // ncat's select() restarts its timeout after every event, but only waits with one while
   // a client is connected. A single client given to -e/-c is served by ncat's relay,
@@ -98,39 +96,30 @@ export async function runTcpListen(session: Session, addresses: readonly Resolve
       inputGate?.release('no-clients');
       return;
     }
-    const input = session.openInput();
-    inputGate = new FlowGate(input);
-    const gate = inputGate;
-    input.on('data', (data: Buffer | string) => {
-      activity();
-      // --recv-only: ncat still reads stdin (and sees its end) but sends nothing.
-      if (o.recvOnly) return;
-      const raw = typeof data === 'string' ? Buffer.from(data) : data;
-      const chunk = crlf ? crlf.translate(raw) : raw;
-      session.logData(chunk);
-      for (const [client, key] of clients) {
-        if (!client.write(chunk)) {
-          gate.hold(key);
-          client.once('drain', () => gate.release(key));
+    inputGate = session.readInput({
+      onRead: activity,
+      send(chunk, gate) {
+        for (const [client, key] of clients) {
+          if (!client.write(chunk)) {
+            gate.hold(key);
+            client.once('drain', () => gate.release(key));
+          }
         }
-      }
-      session.delayAfterRead(gate);
+      },
+      onEnd() {
+        inputEof = true;
+        if (o.sendOnly) {
+          // Nothing more will happen; let what was sent reach the kernel, then stop.
+          void Promise.all([...clients.keys()].map(closeAfterFlush)).then(() => session.end(0));
+          return;
+        }
+        if (!o.noShutdown) for (const client of clients.keys()) client.end();
+      },
+      onError(err) {
+        session.log.debug(`Error reading from stdin: ${strerror(err)}`);
+        session.end(1);
+      },
     });
-    input.once('end', () => {
-      inputEof = true;
-      session.log.debug('EOF on stdin');
-      if (o.sendOnly) {
-        // Nothing more will happen; let what was sent reach the kernel, then stop.
-        void Promise.all([...clients.keys()].map(closeAfterFlush)).then(() => session.end(0));
-        return;
-      }
-      if (!o.noShutdown) for (const client of clients.keys()) client.end();
-    });
-    input.on('error', (err) => {
-      session.log.debug(`Error reading from stdin: ${strerror(err)}`);
-      session.end(1);
-    });
-    gate.open();
   };
 
   const serveClient = (socket: Socket): void => {

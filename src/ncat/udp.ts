@@ -14,7 +14,6 @@ import { formatEndpoint, type ResolvedAddress } from './address.js';
 import { strerror } from './errno-text.js';
 import { MAX_DATAGRAM, relayDatagramsToProgram, type ConnectionInfo } from './exec.js';
 import { NcatExit } from './exit.js';
-import { CrlfTranslator } from './line-endings.js';
 import { FlowGate, IdleTimer, type Session } from './session.js';
 
 function newSocket(session: Session, family: 4 | 6): Socket {
@@ -139,25 +138,17 @@ export async function runUdpConnect(session: Session, targets: readonly Resolved
     });
   }
   if (!o.recvOnly) {
-    const input = session.openInput();
-    const gate = new FlowGate(input);
-    const crlf = o.crlf ? new CrlfTranslator() : undefined;
-    input.on('data', (data: Buffer | string) => {
-      const raw = typeof data === 'string' ? Buffer.from(data) : data;
-      const chunk = crlf ? crlf.translate(raw) : raw;
-      sent += chunk.length;
-      session.logData(chunk);
-      inFlight += sendChunks(udp, chunk, onSent);
-      idle.refresh();
-      session.delayAfterRead(gate);
+    session.readInput({
+      onRead: () => idle.refresh(),
+      send(chunk) {
+        sent += chunk.length;
+        inFlight += sendChunks(udp, chunk, onSent);
+      },
+      onEnd() {
+        inputOver = true;
+        if (inFlight === 0) finishOk();
+      },
     });
-    input.once('end', () => {
-      session.log.debug('EOF on stdin');
-      inputOver = true;
-      if (inFlight === 0) finishOk();
-    });
-    input.on('error', (err) => session.end(1, `Ncat: ${strerror(err)}.`));
-    gate.open();
   }
 }
 
@@ -244,22 +235,12 @@ export async function runUdpListen(session: Session, addresses: readonly Resolve
       if (!o.sendOnly) session.deliver(msg, NO_GATE);
     });
     if (!o.sendOnly) for (const msg of pending) session.deliver(msg, NO_GATE);
-    const input = session.openInput();
-    const gate = new FlowGate(input);
-    const crlf = o.crlf ? new CrlfTranslator() : undefined;
-    input.on('data', (data: Buffer | string) => {
-      activity();
-      if (o.recvOnly) return;
-      const raw = typeof data === 'string' ? Buffer.from(data) : data;
-      const chunk = crlf ? crlf.translate(raw) : raw;
-      session.logData(chunk);
-      sendChunks(socket, chunk, () => {});
-      session.delayAfterRead(gate);
+    session.readInput({
+      onRead: activity,
+      send: (chunk) => void sendChunks(socket, chunk, () => {}),
+      // No end-of-file travels over UDP: end of stdin only stops the sending.
+      onEnd() {},
     });
-    // No end-of-file travels over UDP: end of stdin only stops the sending.
-    input.once('end', () => session.log.debug('EOF on stdin'));
-    input.on('error', (err) => session.end(1, `Ncat: ${strerror(err)}.`));
-    gate.open();
   };
 
   for (const address of addresses) {
