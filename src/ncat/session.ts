@@ -212,6 +212,22 @@ export class IdleTimer {
 }
 
 /**
+ * Listen mode's `-i`: ncat's select() restarts its timeout after every event, but only
+ * waits with one while a client is connected; a single client given to `-e`/`-c` is
+ * served by ncat's relay, which has no idle timeout at all. Returns the function to call
+ * on every read and whenever `connections()` changes.
+ */
+export function listenIdleTimer(session: Session, connections: () => number): () => void {
+  const o = session.options;
+  const idle = new IdleTimer(session, o.idleTimeoutMs, () => session.fail(NcatExit.quit(`Idle timeout expired (${o.idleTimeoutMs} ms).`)));
+  const applies = !(o.exec && !o.keepOpen);
+  return () => {
+    if (connections() > 0 && applies) idle.refresh();
+    else idle.stop();
+  };
+}
+
+/**
  * Closes `socket` after the data already written to it has reached the kernel (ncat
  * writes synchronously, so its close never drops accepted data), then destroys it.
  */

@@ -14,7 +14,7 @@ import { formatEndpoint, type ResolvedAddress } from './address.js';
 import { strerror } from './errno-text.js';
 import { relayStreamToProgram } from './exec.js';
 import { NcatExit } from './exit.js';
-import { closeAfterFlush, FlowGate, IdleTimer, type Session } from './session.js';
+import { closeAfterFlush, FlowGate, listenIdleTimer, type Session } from './session.js';
 
 /** ncat's listen(2) backlog. */
 const BACKLOG = 10;
@@ -67,15 +67,7 @@ export async function runTcpListen(session: Session, addresses: readonly Resolve
   let acceptedOne = false;
   let inputEof = false;
   let inputGate: FlowGate | undefined;
-  const idle = new IdleTimer(session, o.idleTimeoutMs, () => session.fail(NcatExit.quit(`Idle timeout expired (${o.idleTimeoutMs} ms).`)));
-  // ncat's select() restarts its timeout after every event, but only waits with one while
-  // a client is connected. A single client given to -e/-c is served by ncat's relay,
-  // which has no idle timeout at all.
-  const idleApplies = !(o.exec && !o.keepOpen);
-  const activity = (): void => {
-    if (connections > 0 && idleApplies) idle.refresh();
-    else idle.stop();
-  };
+  const activity = listenIdleTimer(session, () => connections);
 
   const forget = (socket: Socket): void => {
     const key = clients.get(socket);

@@ -14,7 +14,7 @@ import { formatEndpoint, type ResolvedAddress } from './address.js';
 import { strerror } from './errno-text.js';
 import { MAX_DATAGRAM, relayDatagramsToProgram, type ConnectionInfo } from './exec.js';
 import { NcatExit } from './exit.js';
-import { FlowGate, IdleTimer, type Session } from './session.js';
+import { FlowGate, IdleTimer, listenIdleTimer, type Session } from './session.js';
 
 function newSocket(session: Session, family: 4 | 6): Socket {
   const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', reuseAddr: true, ipv6Only: family === 6 });
@@ -157,13 +157,7 @@ export async function runUdpListen(session: Session, addresses: readonly Resolve
   const o = session.options;
   const listening = new Set<Socket>();
   let connections = 0;
-  const idle = new IdleTimer(session, o.idleTimeoutMs, () => session.fail(NcatExit.quit(`Idle timeout expired (${o.idleTimeoutMs} ms).`)));
-  // As for TCP: a single peer given to -e/-c is served by a relay without idle timeout.
-  const idleApplies = !(o.exec && !o.keepOpen);
-  const activity = (): void => {
-    if (connections > 0 && idleApplies) idle.refresh();
-    else idle.stop();
-  };
+  const activity = listenIdleTimer(session, () => connections);
 
   const openListener = async (address: ResolvedAddress, port: number): Promise<void> => {
     const socket = newSocket(session, address.family);
