@@ -24,6 +24,17 @@ export interface ConnectionInfo {
   readonly proto: 'TCP' | 'UDP';
 }
 
+/** NCAT_* information about a connected stream socket. */
+export function streamConnectionInfo(socket: Socket): ConnectionInfo {
+  return {
+    localAddress: socket.localAddress ?? '',
+    localPort: socket.localPort ?? 0,
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+    proto: 'TCP',
+  };
+}
+
 /** The largest datagram ncat sends from one read (its 8 KiB read buffer). */
 export const MAX_DATAGRAM = 8192;
 

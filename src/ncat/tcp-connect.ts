@@ -11,7 +11,7 @@
 import { Socket } from 'node:net';
 import { formatEndpoint, type ResolvedAddress } from './address.js';
 import { strerror } from './errno-text.js';
-import { relayStreamToProgram } from './exec.js';
+import { relayStreamToProgram, streamConnectionInfo } from './exec.js';
 import { closeAfterFlush, FlowGate, IdleTimer, type Session } from './session.js';
 
 /**
@@ -87,7 +87,7 @@ function connected(session: Session, socket: Socket): void {
 
   if (o.exec) {
     // The relay owns the socket; like ncat's, it ends quietly with status 0.
-    void relayStreamToProgram(session, o.exec, socket, endpointInfo(socket)).then(() => session.end(0));
+    void relayStreamToProgram(session, o.exec, socket, streamConnectionInfo(socket)).then(() => session.end(0));
     return;
   }
   socket.on('error', (err: NodeJS.ErrnoException) => session.end(1, `Ncat: ${strerror(err)}.`));
@@ -134,15 +134,4 @@ function connected(session: Session, socket: Socket): void {
     });
   }
   maybeDone();
-}
-
-/** NCAT_* information about a connected stream socket. */
-function endpointInfo(socket: Socket): { localAddress: string; localPort: number; remoteAddress: string; remotePort: number; proto: 'TCP' } {
-  return {
-    localAddress: socket.localAddress ?? '',
-    localPort: socket.localPort ?? 0,
-    remoteAddress: socket.remoteAddress ?? '',
-    remotePort: socket.remotePort ?? 0,
-    proto: 'TCP',
-  };
 }

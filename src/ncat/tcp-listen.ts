@@ -12,7 +12,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { formatEndpoint, type ResolvedAddress } from './address.js';
 import { strerror } from './errno-text.js';
-import { relayStreamToProgram } from './exec.js';
+import { relayStreamToProgram, streamConnectionInfo } from './exec.js';
 import { NcatExit } from './exit.js';
 import { closeAfterFlush, FlowGate, listenIdleTimer, type Session } from './session.js';
 
@@ -162,8 +162,7 @@ export async function runTcpListen(session: Session, addresses: readonly Resolve
     connections++;
     activity();
     if (o.exec) {
-      const info = { localAddress: socket.localAddress ?? '', localPort: socket.localPort ?? 0, remoteAddress: remote, remotePort: socket.remotePort ?? 0, proto: 'TCP' as const };
-      void relayStreamToProgram(session, o.exec, socket, info).then(() => connectionGone(undefined, 0));
+      void relayStreamToProgram(session, o.exec, socket, streamConnectionInfo(socket)).then(() => connectionGone(undefined, 0));
       return;
     }
     serveClient(socket);
