@@ -28,7 +28,7 @@ import { int, textArray, type CtfField } from '../ctf/writer/types.js';
 import { countRecords, readSpool, spooledCpus } from './spool.js';
 import { OWN_SPOOL_DIR } from './own-context.js';
 import type { StateDump } from './statedump.js';
-import { stateDumpEvents, STATEDUMP_CLASSES, type SyntheticEvent } from './statedump-events.js';
+import { stateDumpEvents, STATEDUMP_CLASSES, writeSyntheticEvent, type SyntheticEvent } from './statedump-events.js';
 
 /** lttng-modules version whose layout and names the trace follows. */
 export const LTTNG_VERSION = { major: 2, minor: 13, patchlevel: 0 } as const;
@@ -335,7 +335,7 @@ export function convertSpool(input: ConvertInput): ConvertResult {
         out.fixedText(recorderComm, 16);
         out.u8(0);
         out.u8(0);
-        ev.write(out);
+        writeSyntheticEvent(out, ev);
         statedumpWritten++;
         perCpu[statedumpCpu]!.written++;
         synthIndex++;

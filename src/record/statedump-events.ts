@@ -25,14 +25,21 @@
  * `ifindex`, and is emitted for every namespace, not only the initial one.
  */
 import type { ByteWriter } from '../ctf/writer/byte-writer.js';
-import { int, textArray, type CtfField, type CtfIntegerType } from '../ctf/writer/types.js';
+import { int, textArray, type CtfField, type CtfIntegerType, type CtfType } from '../ctf/writer/types.js';
 import type { DumpedThread, StateDump } from './statedump.js';
+
+/**
+ * One field's value: a number or bigint for an integer, a string for text, the bytes of
+ * a byte array (undefined: all zero).
+ */
+export type SyntheticValue = number | bigint | string | Uint8Array | undefined;
 
 export interface SyntheticEvent {
   readonly ts: bigint;
   /** Index into STATEDUMP_CLASSES. */
   readonly cls: number;
-  readonly write: (out: ByteWriter) => void;
+  /** One value per field of the class, in field order (see writeSyntheticEvent). */
+  readonly values: readonly SyntheticValue[];
 }
 
 const s32 = int.s32;
@@ -43,157 +50,96 @@ const beHex32: CtfIntegerType = { kind: 'integer', size: 32, signed: false, base
 const str = { kind: 'string' } as const;
 const bytesOf = (n: number) => ({ kind: 'array', element: int.u8, length: n }) as const;
 
-const NS_ONLY: CtfField[] = [
-  { name: 'tid', type: s32 },
-  { name: 'ns_inum', type: u32 },
-];
+/** An event class from `[name, type]` pairs, in layout order. */
+function eventClass(name: string, ...fields: ReadonlyArray<readonly [string, CtfType]>): { readonly name: string; readonly fields: readonly CtfField[] } {
+  return { name, fields: fields.map(([n, type]) => ({ name: n, type })) };
+}
+
+const NS_ONLY = [['tid', s32], ['ns_inum', u32]] as const;
 
 /** Event classes of the state dump, in the order their ids are assigned. */
 export const STATEDUMP_CLASSES: ReadonlyArray<{ readonly name: string; readonly fields: readonly CtfField[] }> = [
-  { name: 'lttng_statedump_start', fields: [] },
-  { name: 'lttng_statedump_end', fields: [] },
-  {
-    name: 'lttng_statedump_process_state',
-    fields: [
-      { name: 'tid', type: s32 },
-      { name: 'pid', type: s32 },
-      { name: 'ppid', type: s32 },
-      { name: 'name', type: textArray(16) },
-      { name: 'type', type: s32 },
-      { name: 'mode', type: s32 },
-      { name: 'submode', type: s32 },
-      { name: 'status', type: s32 },
-      { name: 'cpu', type: u32 },
-      { name: 'file_table_address', type: int.hex64 },
-    ],
-  },
-  { name: 'lttng_statedump_process_cgroup_ns', fields: NS_ONLY },
-  { name: 'lttng_statedump_process_ipc_ns', fields: NS_ONLY },
-  { name: 'lttng_statedump_process_mnt_ns', fields: NS_ONLY },
-  { name: 'lttng_statedump_process_net_ns', fields: NS_ONLY },
-  {
-    name: 'lttng_statedump_process_pid_ns',
-    fields: [
-      { name: 'tid', type: s32 },
-      { name: 'vtid', type: s32 },
-      { name: 'vpid', type: s32 },
-      { name: 'vppid', type: s32 },
-      { name: 'ns_level', type: s32 },
-      { name: 'ns_inum', type: u32 },
-    ],
-  },
-  {
-    name: 'lttng_statedump_process_user_ns',
-    fields: [
-      { name: 'tid', type: s32 },
-      { name: 'vuid', type: u32 },
-      { name: 'vgid', type: u32 },
-      { name: 'ns_level', type: s32 },
-      { name: 'ns_inum', type: u32 },
-    ],
-  },
-  { name: 'lttng_statedump_process_uts_ns', fields: NS_ONLY },
-  { name: 'lttng_statedump_process_time_ns', fields: NS_ONLY },
-  {
-    name: 'lttng_statedump_file_descriptor',
-    fields: [
-      { name: 'file_table_address', type: int.hex64 },
-      { name: 'fd', type: s32 },
-      { name: 'flags', type: octal32 },
-      { name: 'fmode', type: hex32 },
-      { name: 'filename', type: str },
-      { name: 'pid', type: s32 },
-    ],
-  },
-  {
-    name: 'lttng_statedump_network_interface',
-    fields: [
-      { name: 'name', type: str },
-      { name: 'address_ipv4', type: beHex32 },
-      { name: 'net_ns_inum', type: u32 },
-      { name: 'ifindex', type: s32 },
-    ],
-  },
-  {
-    name: 'lttng_statedump_interrupt',
-    fields: [
-      { name: 'irq', type: u32 },
-      { name: 'name', type: str },
-      { name: 'action', type: str },
-      { name: 'tid', type: s32 },
-    ],
-  },
-  {
-    name: 'lttng_statedump_block_device',
-    fields: [
-      { name: 'dev', type: u32 },
-      { name: 'diskname', type: str },
-    ],
-  },
-  {
-    name: 'lttng_statedump_cpu_topology',
-    fields: [
-      { name: 'architecture', type: str },
-      { name: 'cpu_id', type: int.u16 },
-      { name: 'vendor', type: str },
-      { name: 'family', type: int.u8 },
-      { name: 'model', type: int.u8 },
-      { name: 'model_name', type: str },
-      { name: 'physical_id', type: int.u16 },
-      { name: 'core_id', type: int.u16 },
-      { name: 'cores', type: int.u16 },
-    ],
-  },
-  {
-    name: 'tracewire_statedump_netns',
-    fields: [
-      { name: 'ns_inum', type: u32 },
-      { name: 'name', type: str },
-    ],
-  },
-  {
-    name: 'tracewire_statedump_interface_address',
-    fields: [
-      { name: 'net_ns_inum', type: u32 },
-      { name: 'ifindex', type: s32 },
-      { name: 'name', type: str },
-      { name: 'family', type: int.u16 },
-      { name: 'address', type: bytesOf(16) },
-      { name: 'prefix_len', type: int.u8 },
-    ],
-  },
-  {
-    name: 'tracewire_statedump_inet_sock',
-    fields: [
-      { name: 'net_ns_inum', type: u32 },
-      { name: 'inode', type: int.u64 },
-      { name: 'protocol', type: int.u8 },
-      { name: 'family', type: int.u16 },
-      { name: 'state', type: int.u8 },
-      { name: 'sport', type: int.u16 },
-      { name: 'dport', type: int.u16 },
-      { name: 'saddr', type: bytesOf(4) },
-      { name: 'daddr', type: bytesOf(4) },
-      { name: 'saddr_v6', type: bytesOf(16) },
-      { name: 'daddr_v6', type: bytesOf(16) },
-      { name: 'tx_queue', type: u32 },
-      { name: 'rx_queue', type: u32 },
-      { name: 'uid', type: u32 },
-      { name: 'skaddr', type: int.hex64 },
-      { name: 'sock_cookie', type: int.u64 },
-    ],
-  },
-  {
-    name: 'tracewire_statedump_unix_sock',
-    fields: [
-      { name: 'net_ns_inum', type: u32 },
-      { name: 'inode', type: int.u64 },
-      { name: 'type', type: int.u16 },
-      { name: 'state', type: int.u8 },
-      { name: 'path', type: str },
-    ],
-  },
+  eventClass('lttng_statedump_start'),
+  eventClass('lttng_statedump_end'),
+  eventClass(
+    'lttng_statedump_process_state',
+    ['tid', s32], ['pid', s32], ['ppid', s32], ['name', textArray(16)], ['type', s32], ['mode', s32],
+    ['submode', s32], ['status', s32], ['cpu', u32], ['file_table_address', int.hex64],
+  ),
+  eventClass('lttng_statedump_process_cgroup_ns', ...NS_ONLY),
+  eventClass('lttng_statedump_process_ipc_ns', ...NS_ONLY),
+  eventClass('lttng_statedump_process_mnt_ns', ...NS_ONLY),
+  eventClass('lttng_statedump_process_net_ns', ...NS_ONLY),
+  eventClass('lttng_statedump_process_pid_ns', ['tid', s32], ['vtid', s32], ['vpid', s32], ['vppid', s32], ['ns_level', s32], ['ns_inum', u32]),
+  eventClass('lttng_statedump_process_user_ns', ['tid', s32], ['vuid', u32], ['vgid', u32], ['ns_level', s32], ['ns_inum', u32]),
+  eventClass('lttng_statedump_process_uts_ns', ...NS_ONLY),
+  eventClass('lttng_statedump_process_time_ns', ...NS_ONLY),
+  eventClass('lttng_statedump_file_descriptor', ['file_table_address', int.hex64], ['fd', s32], ['flags', octal32], ['fmode', hex32], ['filename', str], ['pid', s32]),
+  eventClass('lttng_statedump_network_interface', ['name', str], ['address_ipv4', beHex32], ['net_ns_inum', u32], ['ifindex', s32]),
+  eventClass('lttng_statedump_interrupt', ['irq', u32], ['name', str], ['action', str], ['tid', s32]),
+  eventClass('lttng_statedump_block_device', ['dev', u32], ['diskname', str]),
+  eventClass(
+    'lttng_statedump_cpu_topology',
+    ['architecture', str], ['cpu_id', int.u16], ['vendor', str], ['family', int.u8], ['model', int.u8],
+    ['model_name', str], ['physical_id', int.u16], ['core_id', int.u16], ['cores', int.u16],
+  ),
+  eventClass('tracewire_statedump_netns', ['ns_inum', u32], ['name', str]),
+  eventClass(
+    'tracewire_statedump_interface_address',
+    ['net_ns_inum', u32], ['ifindex', s32], ['name', str], ['family', int.u16], ['address', bytesOf(16)], ['prefix_len', int.u8],
+  ),
+  eventClass(
+    'tracewire_statedump_inet_sock',
+    ['net_ns_inum', u32], ['inode', int.u64], ['protocol', int.u8], ['family', int.u16], ['state', int.u8],
+    ['sport', int.u16], ['dport', int.u16], ['saddr', bytesOf(4)], ['daddr', bytesOf(4)],
+    ['saddr_v6', bytesOf(16)], ['daddr_v6', bytesOf(16)], ['tx_queue', u32], ['rx_queue', u32], ['uid', u32],
+    ['skaddr', int.hex64], ['sock_cookie', int.u64],
+  ),
+  eventClass('tracewire_statedump_unix_sock', ['net_ns_inum', u32], ['inode', int.u64], ['type', int.u16], ['state', int.u8], ['path', str]),
 ];
+
+type FieldEncoder = (out: ByteWriter, v: SyntheticValue) => void;
+
+/** How a value of type `t` is written (packed, little-endian unless declared big-endian). */
+function encoderOf(t: CtfType): FieldEncoder {
+  switch (t.kind) {
+    case 'integer':
+      return integerEncoder(t);
+    case 'string':
+      return (o, v) => o.text(v as string);
+    case 'array': {
+      const n = t.length;
+      if (t.element.utf8) return (o, v) => o.fixedText(v as string, n);
+      if (t.element.size !== 8) throw new Error('statedump arrays are byte arrays');
+      return (o, v) => (v === undefined ? o.zeros(n) : o.copy(v as Uint8Array, 0, n));
+    }
+    case 'sequence':
+      throw new Error('statedump fields are never sequences');
+  }
+}
+
+function integerEncoder(t: CtfIntegerType): FieldEncoder {
+  switch (t.size) {
+    case 8:
+      return (o, v) => o.u8(v as number);
+    case 16:
+      return t.bigEndian ? (o, v) => o.u16be(v as number) : (o, v) => o.u16(v as number);
+    case 32:
+      if (t.bigEndian) return (o, v) => o.u32be(v as number);
+      return t.signed ? (o, v) => o.i32(v as number) : (o, v) => o.u32(v as number);
+    case 64:
+      return (o, v) => (typeof v === 'bigint' ? o.u64(v) : o.u64n(v as number));
+  }
+}
+
+/** Per class, the encoders of its fields: derived once from STATEDUMP_CLASSES. */
+const ENCODERS: readonly (readonly FieldEncoder[])[] = STATEDUMP_CLASSES.map((c) => c.fields.map((f) => encoderOf(f.type)));
+
+/** Writes the payload of a state dump event (its fields' values, in layout order). */
+export function writeSyntheticEvent(out: ByteWriter, ev: SyntheticEvent): void {
+  const encoders = ENCODERS[ev.cls]!;
+  for (let i = 0; i < encoders.length; i++) encoders[i]!(out, ev.values[i]);
+}
 
 const CLS = Object.fromEntries(STATEDUMP_CLASSES.map((c, i) => [c.name, i])) as Record<string, number>;
 const cls = (name: string): number => {
@@ -258,154 +204,58 @@ function fmodeOf(flags: number): number {
  */
 export function stateDumpEvents(dump: StateDump): SyntheticEvent[] {
   const out: SyntheticEvent[] = [];
-  const push = (ts: bigint, name: string, write: (o: ByteWriter) => void) => out.push({ ts, cls: cls(name), write });
-  push(dump.start, 'lttng_statedump_start', () => {});
+  const push = (ts: bigint, name: string, values: SyntheticValue[]) => out.push({ ts, cls: cls(name), values });
+  push(dump.start, 'lttng_statedump_start', []);
   const byTid = new Map<number, DumpedThread>(dump.threads.map((t) => [t.tid, t]));
   for (const t of dump.threads) {
-    push(t.ts, 'lttng_statedump_process_state', (o) => {
-      o.i32(t.tid);
-      o.i32(t.pid);
-      o.i32(t.ppid);
-      o.fixedText(t.comm, 16);
-      o.i32(t.kernelThread ? 1 : 0);
-      o.i32(5); // LTTNG_MODE_UNKNOWN
-      o.i32(1); // LTTNG_UNKNOWN submode
-      o.i32(lttngStatus(t.state));
-      o.u32(t.cpu);
-      o.u64(t.kernelThread ? 0n : BigInt(t.pid));
-    });
+    // mode 5: LTTNG_MODE_UNKNOWN, submode 1: LTTNG_UNKNOWN; the file table is the process's (see above).
+    push(t.ts, 'lttng_statedump_process_state', [t.tid, t.pid, t.ppid, t.comm, t.kernelThread ? 1 : 0, 5, 1, lttngStatus(t.state), t.cpu, t.kernelThread ? 0 : t.pid]);
     for (const kind of ['cgroup', 'ipc', 'mnt', 'net', 'uts', 'time']) {
       const inum = t.ns[kind];
-      if (!inum) continue;
-      push(t.ts, `lttng_statedump_process_${kind}_ns`, (o) => {
-        o.i32(t.tid);
-        o.u32(inum);
-      });
+      if (inum) push(t.ts, `lttng_statedump_process_${kind}_ns`, [t.tid, inum]);
     }
     if (t.ns.pid) {
       const parent = byTid.get(t.ppid);
-      push(t.ts, 'lttng_statedump_process_pid_ns', (o) => {
-        o.i32(t.tid);
-        o.i32(t.nsTids.at(-1) ?? t.tid);
-        o.i32(t.nsPids.at(-1) ?? t.pid);
-        o.i32(parent && parent.ns.pid === t.ns.pid ? (parent.nsPids.at(-1) ?? t.ppid) : 0);
-        o.i32(Math.max(0, t.nsTids.length - 1));
-        o.u32(t.ns.pid);
-      });
+      const vppid = parent && parent.ns.pid === t.ns.pid ? (parent.nsPids.at(-1) ?? t.ppid) : 0;
+      push(t.ts, 'lttng_statedump_process_pid_ns', [t.tid, t.nsTids.at(-1) ?? t.tid, t.nsPids.at(-1) ?? t.pid, vppid, Math.max(0, t.nsTids.length - 1), t.ns.pid]);
     }
-    if (t.ns.user) {
-      push(t.ts, 'lttng_statedump_process_user_ns', (o) => {
-        o.i32(t.tid);
-        o.u32(t.uid);
-        o.u32(t.gid);
-        o.i32(0);
-        o.u32(t.ns.user!);
-      });
-    }
+    if (t.ns.user) push(t.ts, 'lttng_statedump_process_user_ns', [t.tid, t.uid, t.gid, 0, t.ns.user]);
   }
   for (const f of dump.fds) {
-    push(f.ts, 'lttng_statedump_file_descriptor', (o) => {
-      o.u64(BigInt(f.pid));
-      o.i32(f.fd);
-      o.u32(f.flags);
-      o.u32(fmodeOf(f.flags));
-      o.text(f.path);
-      o.i32(f.pid);
-    });
+    push(f.ts, 'lttng_statedump_file_descriptor', [f.pid, f.fd, f.flags, fmodeOf(f.flags), f.path, f.pid]);
   }
   for (const ns of dump.netns) {
-    push(ns.ts, 'tracewire_statedump_netns', (o) => {
-      o.u32(ns.inum);
-      o.text(ns.name);
-    });
+    push(ns.ts, 'tracewire_statedump_netns', [ns.inum, ns.name]);
     for (const i of ns.interfaces) {
       const v4 = i.addresses.filter((a) => a.family === 'inet');
       // LTTng emits one event per IPv4 address, or one with address 0 when there is none.
       for (const a of v4.length ? v4 : [undefined]) {
-        push(ns.ts, 'lttng_statedump_network_interface', (o) => {
-          o.text(i.name);
-          o.u32be(a ? ipv4ToU32(a.address) : 0);
-          o.u32(ns.inum);
-          o.i32(i.ifindex);
-        });
+        push(ns.ts, 'lttng_statedump_network_interface', [i.name, a ? ipv4ToU32(a.address) : 0, ns.inum, i.ifindex]);
       }
       for (const a of i.addresses) {
-        push(ns.ts, 'tracewire_statedump_interface_address', (o) => {
-          o.u32(ns.inum);
-          o.i32(i.ifindex);
-          o.text(i.name);
-          o.u16(a.family === 'inet' ? 2 : 10);
-          o.copy(addressBytes(a.family, a.address), 0, 16);
-          o.u8(a.prefixLength);
-        });
+        push(ns.ts, 'tracewire_statedump_interface_address', [ns.inum, i.ifindex, i.name, a.family === 'inet' ? 2 : 10, addressBytes(a.family, a.address), a.prefixLength]);
       }
     }
     for (const s of ns.inetSockets) {
-      push(ns.ts, 'tracewire_statedump_inet_sock', (o) => {
-        o.u32(ns.inum);
-        o.u64(BigInt(s.inode));
-        o.u8(s.protocol === 'tcp' ? 6 : 17);
-        o.u16(s.family === 4 ? 2 : 10);
-        o.u8(s.state);
-        o.u16(s.localPort);
-        o.u16(s.remotePort);
-        if (s.family === 4) {
-          o.copy(s.localAddress, 0, 4);
-          o.copy(s.remoteAddress, 0, 4);
-          o.zeros(32);
-        } else {
-          o.zeros(8);
-          o.copy(s.localAddress, 0, 16);
-          o.copy(s.remoteAddress, 0, 16);
-        }
-        o.u32(s.txQueue);
-        o.u32(s.rxQueue);
-        o.u32(s.uid);
-        o.u64(s.sk);
-        o.u64(s.cookie);
-      });
+      const v4 = s.family === 4;
+      push(ns.ts, 'tracewire_statedump_inet_sock', [
+        ns.inum, s.inode, s.protocol === 'tcp' ? 6 : 17, v4 ? 2 : 10, s.state, s.localPort, s.remotePort,
+        // saddr, daddr, saddr_v6, daddr_v6: the pair of the other family stays zero.
+        v4 ? s.localAddress : undefined, v4 ? s.remoteAddress : undefined, v4 ? undefined : s.localAddress, v4 ? undefined : s.remoteAddress,
+        s.txQueue, s.rxQueue, s.uid, s.sk, s.cookie,
+      ]);
     }
-    for (const u of ns.unixSockets) {
-      push(ns.ts, 'tracewire_statedump_unix_sock', (o) => {
-        o.u32(ns.inum);
-        o.u64(BigInt(u.inode));
-        o.u16(u.type);
-        o.u8(u.state);
-        o.text(u.path);
-      });
-    }
+    for (const u of ns.unixSockets) push(ns.ts, 'tracewire_statedump_unix_sock', [ns.inum, u.inode, u.type, u.state, u.path]);
   }
   const late = dump.end;
-  for (const irq of dump.interrupts) {
-    push(late, 'lttng_statedump_interrupt', (o) => {
-      o.u32(irq.irq);
-      o.text(irq.chip);
-      o.text(irq.action);
-      o.i32(0);
-    });
-  }
-  for (const b of dump.blockDevices) {
-    push(late, 'lttng_statedump_block_device', (o) => {
-      o.u32(b.dev);
-      o.text(b.name);
-    });
-  }
+  for (const irq of dump.interrupts) push(late, 'lttng_statedump_interrupt', [irq.irq, irq.chip, irq.action, 0]);
+  for (const b of dump.blockDevices) push(late, 'lttng_statedump_block_device', [b.dev, b.name]);
   // lttng-modules dumps the CPU topology on x86 only.
   for (const c of process.arch === 'x64' || process.arch === 'ia32' ? dump.cpus : []) {
-    push(late, 'lttng_statedump_cpu_topology', (o) => {
-      o.text('x86');
-      o.u16(c.cpu);
-      o.text(c.vendor);
-      o.u8(c.family);
-      o.u8(c.model);
-      o.text(c.modelName);
-      o.u16(c.physicalId);
-      o.u16(c.coreId);
-      o.u16(c.cores);
-    });
+    push(late, 'lttng_statedump_cpu_topology', ['x86', c.cpu, c.vendor, c.family, c.model, c.modelName, c.physicalId, c.coreId, c.cores]);
   }
-  push(late, 'lttng_statedump_end', () => {});
+  push(late, 'lttng_statedump_end', []);
   // Items were read in order, but fds of a process are read after its threads; keep
-  // the events sorted (stable) so the stream's time never goes back.
-  return out.map((e, i) => ({ e, i })).sort((a, b) => (a.e.ts < b.e.ts ? -1 : a.e.ts > b.e.ts ? 1 : a.i - b.i)).map((x) => x.e);
+  // the events sorted (Array#sort is stable) so the stream's time never goes back.
+  return out.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
 }
