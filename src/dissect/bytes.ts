@@ -22,6 +22,11 @@ export function formatIpv4At(b: Uint8Array, p: number): string {
   return `${b[p]}.${b[p + 1]}.${b[p + 2]}.${b[p + 3]}`;
 }
 
+/** Text of the IPv4 (`family` 4) or IPv6 (6) address at `b[p]`. */
+export function formatIpAt(family: number, b: Uint8Array, p: number): string {
+  return family === 4 ? formatIpv4At(b, p) : formatIpv6At(b, p);
+}
+
 /**
  * RFC 5952 text of the 16 bytes at `b[p]`, exactly as glibc's inet_ntop (which is what
  * tshark prints): the longest run of two or more zero groups becomes `::` (the first on a

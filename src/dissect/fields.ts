@@ -3,6 +3,7 @@
  * a small reader). The tables feed the display filter and the UI's detail view; names
  * follow Wireshark's so filters read the same (`tcp.port == 5000 && tcp.flags.syn`).
  */
+import { u16, u32 } from './bytes.js';
 import type { PacketSummary } from './summary.js';
 
 /** Value types of fields. Addresses: ipv4 = 32-bit number, ipv6/ether = bytes. */
@@ -45,6 +46,5 @@ export function layerUint(s: PacketSummary, layer: number, rel: number, n: 1 | 2
   const o = s.layerOffset[layer]! + rel;
   if (o + n > s.layerEnd[layer]!) return undefined;
   if (n === 1) return b[o]!;
-  if (n === 2) return (b[o]! << 8) | b[o + 1]!;
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+  return n === 2 ? u16(b, o) : u32(b, o);
 }

@@ -4,7 +4,7 @@
  * reused frame after frame on hot paths (`Dissector.decode`), so it holds only numbers,
  * booleans and references — no per-frame allocation.
  */
-import { formatIpv4, formatIpv6At } from './bytes.js';
+import { formatIpAt, formatIpv4, formatIpv6At } from './bytes.js';
 
 /** Protocol ids of layers (also the order of `PROTOCOL_NAMES`). */
 export const Proto = {
@@ -327,15 +327,11 @@ export class PacketSummary {
 
   /** Source address of the transport's conversation as text, or null. */
   get srcAddress(): string | null {
-    if (this.addrFamily === 4) return formatIpv4(((this.addrBuf![this.addrSrcOffset]! << 24) | (this.addrBuf![this.addrSrcOffset + 1]! << 16) | (this.addrBuf![this.addrSrcOffset + 2]! << 8) | this.addrBuf![this.addrSrcOffset + 3]!) >>> 0);
-    if (this.addrFamily === 6) return formatIpv6At(this.addrBuf!, this.addrSrcOffset);
-    return this.netSrc;
+    return this.addrFamily === 0 ? this.netSrc : formatIpAt(this.addrFamily, this.addrBuf!, this.addrSrcOffset);
   }
 
   get dstAddress(): string | null {
-    if (this.addrFamily === 4) return formatIpv4(((this.addrBuf![this.addrDstOffset]! << 24) | (this.addrBuf![this.addrDstOffset + 1]! << 16) | (this.addrBuf![this.addrDstOffset + 2]! << 8) | this.addrBuf![this.addrDstOffset + 3]!) >>> 0);
-    if (this.addrFamily === 6) return formatIpv6At(this.addrBuf!, this.addrDstOffset);
-    return this.netDst;
+    return this.addrFamily === 0 ? this.netDst : formatIpAt(this.addrFamily, this.addrBuf!, this.addrDstOffset);
   }
 
   /** tshark's first `ip.src`, else first `ipv6.src` (what pcap-oracle reports), or null. */

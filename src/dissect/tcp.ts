@@ -258,7 +258,7 @@ function sackEdges(s: PacketSummary, rel: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < s.tcpSackCount; i++) {
     const p = s.tcpSackOffset + i * 8 + rel;
-    out.push(((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0);
+    out.push(u32(b, p));
   }
   return out;
 }

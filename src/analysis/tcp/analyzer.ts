@@ -10,7 +10,7 @@
  * Feed frames in capture order: `analyze(frame, summary)` returns the frame's results.
  */
 import { createHash } from 'node:crypto';
-import { formatIpv4, formatIpv6At } from '../../dissect/bytes.js';
+import { formatIpAt, u32 } from '../../dissect/bytes.js';
 import { Proto, TcpFlag, TcpStage, type PacketSummary } from '../../dissect/summary.js';
 import { TcpExpert } from './expert.js';
 
@@ -140,11 +140,11 @@ export class TcpConversation {
 
   /** Text of endpoint A's / B's address. */
   get addressA(): string {
-    return this.family === 4 ? formatIpv4(((this.addrA[0]! << 24) | (this.addrA[1]! << 16) | (this.addrA[2]! << 8) | this.addrA[3]!) >>> 0) : formatIpv6At(this.addrA, 0);
+    return formatIpAt(this.family, this.addrA, 0);
   }
 
   get addressB(): string {
-    return this.family === 4 ? formatIpv4(((this.addrB[0]! << 24) | (this.addrB[1]! << 16) | (this.addrB[2]! << 8) | this.addrB[3]!) >>> 0) : formatIpv6At(this.addrB, 0);
+    return formatIpAt(this.family, this.addrB, 0);
   }
 
   /** Handshake RTT in ns (SYN → first pure ACK, Wireshark's iRTT), or null. */
@@ -224,7 +224,7 @@ function direction(s: PacketSummary): number {
 function hashEndpoint(b: Uint8Array, off: number, n: number, port: number): number {
   let h = Math.imul(port + 0x9e3779b1, 0x85ebca6b);
   for (let i = 0; i < n; i += 4) {
-    h = Math.imul(h ^ ((b[off + i]! << 24) | (b[off + i + 1]! << 16) | (b[off + i + 2]! << 8) | b[off + i + 3]!), 0xcc9e2d51);
+    h = Math.imul(h ^ u32(b, off + i), 0xcc9e2d51);
     h = (h << 15) | (h >>> 17);
   }
   return h;

@@ -3,7 +3,7 @@
  * (No. Time Source → Destination Protocol Length Info). Columns are data: a later
  * consumer adds one (e.g. the process that sent the packet) by inserting a PacketColumn.
  */
-import { formatIpv4, formatIpv6At, formatMac, u16 } from '../../dissect/bytes.js';
+import { formatIpv4, formatIpv4At, formatIpv6At, formatMac, u16, u32 } from '../../dissect/bytes.js';
 import { icmpDescription } from '../../dissect/icmp.js';
 import { Proto, TcpFlag, TcpStage, type PacketSummary } from '../../dissect/summary.js';
 import { tcpFlagNames } from '../../dissect/tcp.js';
@@ -77,7 +77,7 @@ function outerAddress(s: PacketSummary, which: 'src' | 'dst'): string {
         break;
       case Proto.SLL:
         // Cooked captures record only the sender's link-layer address.
-        if (which === 'src' && n >= 16 && ((b[o + 4]! << 8) | b[o + 5]!) === 6) return macText(b, o + 6);
+        if (which === 'src' && n >= 16 && u16(b, o + 4) === 6) return macText(b, o + 6);
         break;
       case Proto.SLL2:
         if (which === 'src' && n >= 20 && b[o + 11] === 6) return macText(b, o + 12);
@@ -153,7 +153,6 @@ function tcpOptionsText(s: PacketSummary, reverseBase: number): string {
     if (p + 1 >= end) break;
     const len = b[p + 1]!;
     if (len < 2 || p + len > end) break;
-    const u32 = (q: number) => ((b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!) >>> 0;
     switch (kind) {
       case 2:
         if (len === 4) out += ` MSS=${u16(b, p + 2)}`;
@@ -167,11 +166,11 @@ function tcpOptionsText(s: PacketSummary, reverseBase: number): string {
       case 5:
         for (let q = p + 2; q + 8 <= p + len; q += 8) {
           const base = reverseBase >= 0 ? reverseBase : 0;
-          out += ` SLE=${(u32(q) - base) >>> 0} SRE=${(u32(q + 4) - base) >>> 0}`;
+          out += ` SLE=${(u32(b, q) - base) >>> 0} SRE=${(u32(b, q + 4) - base) >>> 0}`;
         }
         break;
       case 8:
-        if (len === 10) out += ` TSval=${u32(p + 2)} TSecr=${u32(p + 6)}`;
+        if (len === 10) out += ` TSval=${u32(b, p + 2)} TSecr=${u32(b, p + 6)}`;
         break;
       case 34:
         out += len === 2 ? ' TFO=R' : ' TFO=C';
@@ -245,8 +244,8 @@ function arpInfo(s: PacketSummary): string {
   const o = s.layerOffset[l]!;
   if (s.layerEnd[l]! - o < 28 || b[o + 4] !== 6 || b[o + 5] !== 4) return 'ARP';
   const op = u16(b, o + 6);
-  const senderIp = formatIpv4((((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0));
-  const targetIp = formatIpv4((((b[o + 24]! << 24) | (b[o + 25]! << 16) | (b[o + 26]! << 8) | b[o + 27]!) >>> 0));
+  const senderIp = formatIpv4At(b, o + 14);
+  const targetIp = formatIpv4At(b, o + 24);
   if (op === 1) return `Who has ${targetIp}? Tell ${senderIp}`;
   if (op === 2) return `${senderIp} is at ${formatMac(b, o + 8)}`;
   return `ARP opcode ${op}`;

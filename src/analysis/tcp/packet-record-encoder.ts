@@ -5,7 +5,7 @@
  * no UTF-8 re-encoding, digits written in place.
  */
 import { writeFully } from '../../base/output.js';
-import { formatIpv6At } from '../../dissect/bytes.js';
+import { formatIpv6At, u32 } from '../../dissect/bytes.js';
 import { Proto, TcpFlag, TcpStage, type PacketSummary } from '../../dissect/summary.js';
 import type { CapturedFrame } from '../../pcap/index.js';
 import type { TcpConversation, TcpFrameInfo } from './analyzer.js';
@@ -239,11 +239,8 @@ export class PacketRecordEncoder {
     p = flagsKnown ? putUint(buf, p, s.tcpFlags) : putBytes(buf, p, NULL);
     p = putBytes(buf, p, K_SEQ);
     if (header) p = putUint(buf, p, t.seq);
-    else if (icmpIp && s.transportEnd - s.transportOffset >= 8) {
-      const b = s.transportBuf!;
-      const o = s.transportOffset + 4;
-      p = putUint(buf, p, ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0);
-    } else p = putBytes(buf, p, NULL);
+    else if (icmpIp && s.transportEnd - s.transportOffset >= 8) p = putUint(buf, p, u32(s.transportBuf!, s.transportOffset + 4));
+    else p = putBytes(buf, p, NULL);
     p = putBytes(buf, p, K_ACK);
     p = hasAck ? putUint(buf, p, t.ack) : putBytes(buf, p, NULL);
     p = putBytes(buf, p, K_SEQ_RAW);

@@ -8,6 +8,7 @@
  * frames; every value is a number, null, an IP address or a fixed name, so no escaping
  * is needed.
  */
+import { u32 } from '../../dissect/bytes.js';
 import { Proto, TcpFlag, TcpStage, type PacketSummary } from '../../dissect/summary.js';
 import type { CapturedFrame } from '../../pcap/index.js';
 import type { TcpFrameInfo } from './analyzer.js';
@@ -70,9 +71,7 @@ function tcpJson(s: PacketSummary, t: TcpFrameInfo): string {
     seq = String(t.seq);
     seqRaw = icmpIp ? 'null' : String(s.tcpSeq);
   } else if (icmpIp && s.transportEnd - s.transportOffset >= 8) {
-    const b = s.transportBuf!;
-    const o = s.transportOffset + 4;
-    seq = String(((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0);
+    seq = String(u32(s.transportBuf!, s.transportOffset + 4));
   }
   let analysis = '';
   if (t.analysed && t.expert) {

@@ -3,7 +3,7 @@
  * (either direction), in order of first appearance; the first frame's sender is the
  * "source". Datagrams quoted inside ICMP errors are not traffic and are not counted.
  */
-import { formatIpv4, formatIpv6At } from '../../dissect/bytes.js';
+import { formatIpAt } from '../../dissect/bytes.js';
 import { Proto, type PacketSummary } from '../../dissect/summary.js';
 import type { AnalyzedFrameRef } from './analyzer.js';
 
@@ -29,11 +29,11 @@ export class UdpConversation {
   ) {}
 
   get addressA(): string {
-    return this.family === 4 ? formatIpv4(((this.addrA[0]! << 24) | (this.addrA[1]! << 16) | (this.addrA[2]! << 8) | this.addrA[3]!) >>> 0) : formatIpv6At(this.addrA, 0);
+    return formatIpAt(this.family, this.addrA, 0);
   }
 
   get addressB(): string {
-    return this.family === 4 ? formatIpv4(((this.addrB[0]! << 24) | (this.addrB[1]! << 16) | (this.addrB[2]! << 8) | this.addrB[3]!) >>> 0) : formatIpv6At(this.addrB, 0);
+    return formatIpAt(this.family, this.addrB, 0);
   }
 
   get durationNs(): number {
