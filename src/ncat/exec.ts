@@ -36,7 +36,17 @@ export function streamConnectionInfo(socket: Socket): ConnectionInfo {
 }
 
 /** The largest datagram ncat sends from one read (its 8 KiB read buffer). */
-export const MAX_DATAGRAM = 8192;
+const MAX_DATAGRAM = 8192;
+
+/** Sends `chunk` as datagrams of at most 8 KiB; `onSent` runs once per datagram. Returns how many. */
+export function sendDatagrams(socket: DgramSocket, chunk: Buffer, onSent: () => void): number {
+  let count = 0;
+  for (let off = 0; off < chunk.length; off += MAX_DATAGRAM) {
+    count++;
+    socket.send(chunk.subarray(off, off + MAX_DATAGRAM), onSent);
+  }
+  return count;
+}
 
 type Program = ChildProcessByStdio<Writable, Readable, null>;
 
@@ -86,27 +96,60 @@ function afterFailedStart(finish: () => void): () => void {
   return () => void setTimeout(finish, 10);
 }
 
+/** A started program and the end of its relay. */
+interface ProgramRelay {
+  readonly child: Program;
+  /** Ends the relay (once): the program's stdin gets end-of-file, its output is dropped. */
+  finish(): void;
+  readonly over: boolean;
+}
+
+/**
+ * Starts the program for one connection and wires what every relay shares: each read of
+ * its output, `--crlf`-translated, goes to `sendOutput`; the end of that output, a failed
+ * start or the end of the session finishes the relay, and then `close` runs (once).
+ */
+function startRelay(session: Session, exec: ExecSpec, info: ConnectionInfo, sendOutput: (chunk: Buffer) => void, close: () => void): ProgramRelay {
+  const child = startProgram(session, exec, info);
+  const crlf = session.options.crlf ? new CrlfTranslator() : undefined;
+  let over = false;
+  const finish = (): void => {
+    if (over) return;
+    over = true;
+    undoCleanup();
+    child.stdin.end();
+    child.stdout.destroy();
+    close();
+  };
+  const undoCleanup = session.defer(finish);
+  child.on('error', afterFailedStart(finish));
+  child.stdout.on('data', (chunk: Buffer) => sendOutput(crlf ? crlf.translate(chunk) : chunk));
+  child.stdout.on('end', finish);
+  child.stdout.on('error', finish);
+  return {
+    child,
+    finish,
+    get over() {
+      return over;
+    },
+  };
+}
+
 /**
  * Relays between the stream `socket` and a new program until either side ends, then
  * closes the socket. Resolves when the relay is over (the program may still be running).
  */
 export function relayStreamToProgram(session: Session, exec: ExecSpec, socket: Socket, info: ConnectionInfo): Promise<void> {
   return new Promise((resolve) => {
-    const child = startProgram(session, exec, info);
-    const crlf = session.options.crlf ? new CrlfTranslator() : undefined;
     const socketGate = new FlowGate(socket);
-    const childGate = new FlowGate(child.stdout);
-    let over = false;
-    const finish = (): void => {
-      if (over) return;
-      over = true;
-      undoCleanup();
-      child.stdin.end();
-      child.stdout.destroy();
-      void closeAfterFlush(socket).then(resolve);
+    const sendOutput = (out: Buffer): void => {
+      if (!socket.destroyed && !socket.write(out)) {
+        childGate.hold('socket');
+        socket.once('drain', () => childGate.release('socket'));
+      }
     };
-    const undoCleanup = session.defer(finish);
-    child.on('error', afterFailedStart(finish));
+    const { child, finish } = startRelay(session, exec, info, sendOutput, () => void closeAfterFlush(socket).then(resolve));
+    const childGate = new FlowGate(child.stdout);
     socket.on('data', (chunk: Buffer) => {
       if (!child.stdin.write(chunk)) {
         socketGate.hold('program');
@@ -115,15 +158,6 @@ export function relayStreamToProgram(session: Session, exec: ExecSpec, socket: S
     });
     socket.on('end', finish);
     socket.on('error', finish);
-    child.stdout.on('data', (chunk: Buffer) => {
-      const out = crlf ? crlf.translate(chunk) : chunk;
-      if (!socket.destroyed && !socket.write(out)) {
-        childGate.hold('socket');
-        socket.once('drain', () => childGate.release('socket'));
-      }
-    });
-    child.stdout.on('end', finish);
-    child.stdout.on('error', finish);
     socket.resume();
   });
 }
@@ -135,9 +169,6 @@ export function relayStreamToProgram(session: Session, exec: ExecSpec, socket: S
  */
 export function relayDatagramsToProgram(session: Session, exec: ExecSpec, socket: DgramSocket, info: ConnectionInfo, first?: Buffer): Promise<void> {
   return new Promise((resolve) => {
-    const child = startProgram(session, exec, info);
-    const crlf = session.options.crlf ? new CrlfTranslator() : undefined;
-    let over = false;
     let sending = 0;
     const closeSocket = (): void => {
       try {
@@ -147,33 +178,20 @@ export function relayDatagramsToProgram(session: Session, exec: ExecSpec, socket
       }
       resolve();
     };
-    const finish = (): void => {
-      if (over) return;
-      over = true;
-      undoCleanup();
-      child.stdin.end();
-      child.stdout.destroy();
-      if (sending === 0) closeSocket();
+    const onSent = (): void => {
+      if (--sending === 0 && relay.over) closeSocket();
     };
-    const undoCleanup = session.defer(finish);
-    child.on('error', afterFailedStart(finish));
+    const sendOutput = (out: Buffer): void => void (sending += sendDatagrams(socket, out, onSent));
+    const relay = startRelay(session, exec, info, sendOutput, () => {
+      if (sending === 0) closeSocket();
+    });
+    const { child, finish } = relay;
     const onDatagram = (msg: Buffer): void => {
       if (msg.length === 0) return finish();
       child.stdin.write(msg);
     };
     socket.on('message', onDatagram);
     socket.on('error', finish);
-    child.stdout.on('data', (chunk: Buffer) => {
-      const out = crlf ? crlf.translate(chunk) : chunk;
-      for (let off = 0; off < out.length; off += MAX_DATAGRAM) {
-        sending++;
-        socket.send(out.subarray(off, off + MAX_DATAGRAM), () => {
-          if (--sending === 0 && over) closeSocket();
-        });
-      }
-    });
-    child.stdout.on('end', finish);
-    child.stdout.on('error', finish);
     if (first) onDatagram(first);
   });
 }

@@ -12,7 +12,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { formatEndpoint, type ResolvedAddress } from './address.js';
 import { strerror } from './errno-text.js';
-import { MAX_DATAGRAM, relayDatagramsToProgram, type ConnectionInfo } from './exec.js';
+import { relayDatagramsToProgram, sendDatagrams, type ConnectionInfo } from './exec.js';
 import { NcatExit } from './exit.js';
 import { FlowGate, IdleTimer, listenIdleTimer, type Session } from './session.js';
 
@@ -54,16 +54,6 @@ function connectionInfo(socket: Socket): ConnectionInfo {
   const local = socket.address();
   const remote = socket.remoteAddress();
   return { localAddress: local.address, localPort: local.port, remoteAddress: remote.address, remotePort: remote.port, proto: 'UDP' };
-}
-
-/** Sends `chunk` as datagrams of at most 8 KiB; `onSent` runs once per datagram. */
-function sendChunks(socket: Socket, chunk: Buffer, onSent: () => void): number {
-  let count = 0;
-  for (let off = 0; off < chunk.length; off += MAX_DATAGRAM) {
-    count++;
-    socket.send(chunk.subarray(off, off + MAX_DATAGRAM), onSent);
-  }
-  return count;
 }
 
 // Datagrams have no flow control; received ones are written as they come.
@@ -142,7 +132,7 @@ export async function runUdpConnect(session: Session, targets: readonly Resolved
       onRead: () => idle.refresh(),
       send(chunk) {
         sent += chunk.length;
-        inFlight += sendChunks(udp, chunk, onSent);
+        inFlight += sendDatagrams(udp, chunk, onSent);
       },
       onEnd() {
         inputOver = true;
@@ -231,7 +221,7 @@ export async function runUdpListen(session: Session, addresses: readonly Resolve
     if (!o.sendOnly) for (const msg of pending) session.deliver(msg, NO_GATE);
     session.readInput({
       onRead: activity,
-      send: (chunk) => void sendChunks(socket, chunk, () => {}),
+      send: (chunk) => void sendDatagrams(socket, chunk, () => {}),
       // No end-of-file travels over UDP: end of stdin only stops the sending.
       onEnd() {},
     });
