@@ -32,6 +32,11 @@ export interface ProtocolFields {
   readonly fields: readonly LayerFieldDef[];
 }
 
+/** `f(v)` when a field read found `v`; undefined when it did not. */
+export function mapField<T extends FieldValue>(v: number | undefined, f: (v: number) => T): T | undefined {
+  return v === undefined ? undefined : f(v);
+}
+
 /** Bytes of layer `layer` from `rel` for `n` bytes, or undefined when not captured. */
 export function layerBytes(s: PacketSummary, layer: number, rel: number, n: number): Uint8Array | undefined {
   const b = s.layerBuf[layer]!;

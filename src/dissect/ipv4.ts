@@ -8,7 +8,7 @@ import type { Dissector } from './dissector.js';
 import { decodeIpPayload } from './ip-payload.js';
 import { decodeIpv6 } from './ipv6.js';
 import { Proto } from './summary.js';
-import { layerBytes, layerUint, type ProtocolFields } from './fields.js';
+import { layerBytes, layerUint, mapField, type ProtocolFields } from './fields.js';
 
 export const IpOption = { EOOL: 0, NOP: 1, LSR: 131, SSR: 137 } as const;
 
@@ -166,15 +166,15 @@ export const IPV4_FIELDS: ProtocolFields = {
     { name: 'ip.version', type: 'uint', description: 'Version', get: (s, l) => (s.layerBuf[l]![s.layerOffset[l]!]! >> 4) },
     { name: 'ip.hdr_len', type: 'uint', description: 'Header length in bytes', get: (s, l) => s.layerLength[l] },
     { name: 'ip.dsfield', type: 'uint', description: 'Differentiated services field', get: (s, l) => layerUint(s, l, 1, 1) },
-    { name: 'ip.dsfield.dscp', type: 'uint', description: 'DSCP', get: (s, l) => mapN(layerUint(s, l, 1, 1), (v) => v >> 2) },
-    { name: 'ip.dsfield.ecn', type: 'uint', description: 'ECN', get: (s, l) => mapN(layerUint(s, l, 1, 1), (v) => v & 3) },
+    { name: 'ip.dsfield.dscp', type: 'uint', description: 'DSCP', get: (s, l) => mapField(layerUint(s, l, 1, 1), (v) => v >> 2) },
+    { name: 'ip.dsfield.ecn', type: 'uint', description: 'ECN', get: (s, l) => mapField(layerUint(s, l, 1, 1), (v) => v & 3) },
     { name: 'ip.len', type: 'uint', description: 'Total length', get: (s, l) => layerUint(s, l, 2, 2) },
     { name: 'ip.id', type: 'uint', description: 'Identification', get: (s, l) => layerUint(s, l, 4, 2) },
-    { name: 'ip.flags', type: 'uint', description: 'Flags (3 bits)', get: (s, l) => mapN(layerUint(s, l, 6, 2), (v) => v >> 13) },
-    { name: 'ip.flags.rb', type: 'bool', description: 'Reserved bit', get: (s, l) => mapB(layerUint(s, l, 6, 2), 0x8000) },
-    { name: 'ip.flags.df', type: 'bool', description: "Don't fragment", get: (s, l) => mapB(layerUint(s, l, 6, 2), 0x4000) },
-    { name: 'ip.flags.mf', type: 'bool', description: 'More fragments', get: (s, l) => mapB(layerUint(s, l, 6, 2), 0x2000) },
-    { name: 'ip.frag_offset', type: 'uint', description: 'Fragment offset in bytes', get: (s, l) => mapN(layerUint(s, l, 6, 2), (v) => (v & 0x1fff) * 8) },
+    { name: 'ip.flags', type: 'uint', description: 'Flags (3 bits)', get: (s, l) => mapField(layerUint(s, l, 6, 2), (v) => v >> 13) },
+    { name: 'ip.flags.rb', type: 'bool', description: 'Reserved bit', get: (s, l) => mapField(layerUint(s, l, 6, 2), (v) => (v & 0x8000) !== 0) },
+    { name: 'ip.flags.df', type: 'bool', description: "Don't fragment", get: (s, l) => mapField(layerUint(s, l, 6, 2), (v) => (v & 0x4000) !== 0) },
+    { name: 'ip.flags.mf', type: 'bool', description: 'More fragments', get: (s, l) => mapField(layerUint(s, l, 6, 2), (v) => (v & 0x2000) !== 0) },
+    { name: 'ip.frag_offset', type: 'uint', description: 'Fragment offset in bytes', get: (s, l) => mapField(layerUint(s, l, 6, 2), (v) => (v & 0x1fff) * 8) },
     { name: 'ip.ttl', type: 'uint', description: 'Time to live', get: (s, l) => layerUint(s, l, 8, 1) },
     { name: 'ip.proto', type: 'uint', description: 'Protocol', get: (s, l) => layerUint(s, l, 9, 1) },
     { name: 'ip.checksum', type: 'uint', description: 'Header checksum', get: (s, l) => layerUint(s, l, 10, 2) },
@@ -211,11 +211,3 @@ export const IPV4_FIELDS: ProtocolFields = {
     },
   ],
 };
-
-function mapN(v: number | undefined, f: (v: number) => number): number | undefined {
-  return v === undefined ? undefined : f(v);
-}
-
-function mapB(v: number | undefined, bit: number): boolean | undefined {
-  return v === undefined ? undefined : (v & bit) !== 0;
-}

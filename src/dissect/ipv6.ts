@@ -8,7 +8,7 @@ import { u16, u32 } from './bytes.js';
 import type { Dissector } from './dissector.js';
 import { decodeIpPayload } from './ip-payload.js';
 import { Proto } from './summary.js';
-import { layerBytes, layerUint, type ProtocolFields } from './fields.js';
+import { layerBytes, layerUint, mapField, type ProtocolFields } from './fields.js';
 
 export const Ipv6Next = {
   HOPOPTS: 0,
@@ -184,9 +184,9 @@ export function decodeIpv6(d: Dissector, b: Uint8Array, off: number, end: number
 export const IPV6_FIELDS: ProtocolFields = {
   proto: Proto.IPV6,
   fields: [
-    { name: 'ipv6.version', type: 'uint', description: 'Version', get: (s, l) => mapN(layerUint(s, l, 0, 1), (v) => v >> 4) },
-    { name: 'ipv6.tclass', type: 'uint', description: 'Traffic class', get: (s, l) => mapN(layerUint(s, l, 0, 2), (v) => (v >> 4) & 0xff) },
-    { name: 'ipv6.flow', type: 'uint', description: 'Flow label', get: (s, l) => mapN(layerUint(s, l, 0, 4), (v) => v & 0xfffff) },
+    { name: 'ipv6.version', type: 'uint', description: 'Version', get: (s, l) => mapField(layerUint(s, l, 0, 1), (v) => v >> 4) },
+    { name: 'ipv6.tclass', type: 'uint', description: 'Traffic class', get: (s, l) => mapField(layerUint(s, l, 0, 2), (v) => (v >> 4) & 0xff) },
+    { name: 'ipv6.flow', type: 'uint', description: 'Flow label', get: (s, l) => mapField(layerUint(s, l, 0, 4), (v) => v & 0xfffff) },
     { name: 'ipv6.plen', type: 'uint', description: 'Payload length', get: (s, l) => layerUint(s, l, 4, 2) },
     { name: 'ipv6.nxt', type: 'uint', description: 'Next header', get: (s, l) => layerUint(s, l, 6, 1) },
     { name: 'ipv6.hlim', type: 'uint', description: 'Hop limit', get: (s, l) => layerUint(s, l, 7, 1) },
@@ -204,8 +204,8 @@ export const IPV6_FIELDS: ProtocolFields = {
 export const IPV6_FRAGMENT_FIELDS: ProtocolFields = {
   proto: Proto.IPV6_FRAGMENT,
   fields: [
-    { name: 'ipv6.fragment.offset', type: 'uint', description: 'Fragment offset in bytes', get: (s, l) => mapN(layerUint(s, l, 2, 2), (v) => v & 0xfff8) },
-    { name: 'ipv6.fragment.more', type: 'bool', description: 'More fragments', get: (s, l) => mapN(layerUint(s, l, 2, 2), (v) => v & 1) === 1 },
+    { name: 'ipv6.fragment.offset', type: 'uint', description: 'Fragment offset in bytes', get: (s, l) => mapField(layerUint(s, l, 2, 2), (v) => v & 0xfff8) },
+    { name: 'ipv6.fragment.more', type: 'bool', description: 'More fragments', get: (s, l) => mapField(layerUint(s, l, 2, 2), (v) => v & 1) === 1 },
     { name: 'ipv6.fragment.id', type: 'uint', description: 'Identification', get: (s, l) => layerUint(s, l, 4, 4) },
   ],
 };
@@ -240,7 +240,3 @@ export const IPV6_DSTOPTS_FIELDS: ProtocolFields = {
   proto: Proto.IPV6_DSTOPTS,
   fields: [{ name: 'ipv6.dstopts.nxt', type: 'uint', description: 'Next header', get: (s, l) => layerUint(s, l, 0, 1) }],
 };
-
-function mapN(v: number | undefined, f: (v: number) => number): number | undefined {
-  return v === undefined ? undefined : f(v);
-}

@@ -9,8 +9,8 @@ import type { Dissector } from './dissector.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { Proto } from './summary.js';
-import type { FieldValue, ProtocolFields } from './fields.js';
-import { layerBytes, layerUint } from './fields.js';
+import type { ProtocolFields } from './fields.js';
+import { layerBytes, layerUint, mapField } from './fields.js';
 
 export const EtherType = {
   IPV4: 0x0800,
@@ -172,9 +172,9 @@ export const ETHERNET_FIELDS: ProtocolFields = {
 export const VLAN_FIELDS: ProtocolFields = {
   proto: Proto.VLAN,
   fields: [
-    { name: 'vlan.id', type: 'uint', description: '802.1Q VLAN identifier', get: (s, l) => mapU(layerUint(s, l, 0, 2), (v) => v & 0x0fff) },
-    { name: 'vlan.priority', type: 'uint', description: '802.1Q priority (PCP)', get: (s, l) => mapU(layerUint(s, l, 0, 2), (v) => v >> 13) },
-    { name: 'vlan.dei', type: 'bool', description: 'Drop eligible indicator', get: (s, l) => mapU(layerUint(s, l, 0, 2), (v) => (v & 0x1000) !== 0) },
+    { name: 'vlan.id', type: 'uint', description: '802.1Q VLAN identifier', get: (s, l) => mapField(layerUint(s, l, 0, 2), (v) => v & 0x0fff) },
+    { name: 'vlan.priority', type: 'uint', description: '802.1Q priority (PCP)', get: (s, l) => mapField(layerUint(s, l, 0, 2), (v) => v >> 13) },
+    { name: 'vlan.dei', type: 'bool', description: 'Drop eligible indicator', get: (s, l) => mapField(layerUint(s, l, 0, 2), (v) => (v & 0x1000) !== 0) },
     { name: 'vlan.etype', type: 'uint', description: 'Encapsulated ethertype', get: (s, l) => layerUint(s, l, 2, 2) },
   ],
 };
@@ -202,7 +202,3 @@ export const NULL_FIELDS: ProtocolFields = {
   proto: Proto.NULL,
   fields: [{ name: 'null.family', type: 'uint', description: 'Address family (raw 32-bit word)', get: (s, l) => layerUint(s, l, 0, 4) }],
 };
-
-function mapU<T extends FieldValue>(v: number | undefined, f: (v: number) => T): T | undefined {
-  return v === undefined ? undefined : f(v);
-}

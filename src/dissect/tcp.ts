@@ -6,7 +6,7 @@
  */
 import { u16, u32 } from './bytes.js';
 import type { Dissector } from './dissector.js';
-import { layerBytes, layerUint, type FieldValue, type ProtocolFields } from './fields.js';
+import { layerBytes, layerUint, mapField, type FieldValue, type ProtocolFields } from './fields.js';
 import { Proto, TcpStage, type PacketSummary } from './summary.js';
 
 export const TcpOption = {
@@ -179,10 +179,7 @@ function opt<T extends FieldValue>(s: PacketSummary, l: number, v: T, absent: T)
 }
 
 function flag(bit: number) {
-  return (s: PacketSummary, l: number): boolean | undefined => {
-    const v = layerUint(s, l, 12, 2);
-    return v === undefined ? undefined : (v & bit) !== 0;
-  };
+  return (s: PacketSummary, l: number): boolean | undefined => mapField(layerUint(s, l, 12, 2), (v) => (v & bit) !== 0);
 }
 
 export const TCP_FIELDS: ProtocolFields = {
@@ -196,8 +193,8 @@ export const TCP_FIELDS: ProtocolFields = {
       description: 'Source or destination port',
       get: (s, l) => [layerUint(s, l, 0, 2), layerUint(s, l, 2, 2)].filter((x): x is number => x !== undefined),
     },
-    { name: 'tcp.hdr_len', type: 'uint', description: 'Header length in bytes', get: (s, l) => mapN(layerUint(s, l, 12, 1), (v) => (v >> 4) * 4) },
-    { name: 'tcp.flags', type: 'uint', description: 'Flags (12 bits)', get: (s, l) => mapN(layerUint(s, l, 12, 2), (v) => v & 0x0fff) },
+    { name: 'tcp.hdr_len', type: 'uint', description: 'Header length in bytes', get: (s, l) => mapField(layerUint(s, l, 12, 1), (v) => (v >> 4) * 4) },
+    { name: 'tcp.flags', type: 'uint', description: 'Flags (12 bits)', get: (s, l) => mapField(layerUint(s, l, 12, 2), (v) => v & 0x0fff) },
     { name: 'tcp.flags.fin', type: 'bool', description: 'FIN', get: flag(0x001) },
     { name: 'tcp.flags.syn', type: 'bool', description: 'SYN', get: flag(0x002) },
     { name: 'tcp.flags.reset', type: 'bool', description: 'RST', get: flag(0x004) },
@@ -261,8 +258,4 @@ function sackEdges(s: PacketSummary, rel: number): number[] {
     out.push(u32(b, p));
   }
   return out;
-}
-
-function mapN(v: number | undefined, f: (v: number) => number): number | undefined {
-  return v === undefined ? undefined : f(v);
 }
