@@ -9,6 +9,7 @@
  * trace of a million system calls costs a few tens of bytes per call.
  */
 import { fieldNumber, type FieldMap, type TraceEvent } from '../../model/trace-event.js';
+import { grownColumn } from '../kernel/typed-columns.js';
 import { EventKind } from '../kernel/vocabulary.js';
 import type { ContextView, KernelCollector } from './context.js';
 import { eventRefOf, type EventRef } from './types.js';
@@ -68,12 +69,8 @@ class ArgStore {
   private offsetOf = new Int32Array(4096);
 
   private grow(records: number): void {
-    const s = new Int32Array(records);
-    s.set(this.shapeOf);
-    this.shapeOf = s;
-    const o = new Int32Array(records);
-    o.set(this.offsetOf);
-    this.offsetOf = o;
+    this.shapeOf = grownColumn(this.shapeOf, records);
+    this.offsetOf = grownColumn(this.offsetOf, records);
   }
 
   /** Record `i` has no arguments (entered before the trace). */
@@ -94,9 +91,7 @@ class ArgStore {
     const fields = this.fields[shape]!;
     const n = fields.length;
     if (this.used + n > this.values.length) {
-      const v = new Float64Array(Math.max(this.values.length * 2, this.used + n));
-      v.set(this.values);
-      this.values = v;
+      this.values = grownColumn(this.values, Math.max(this.values.length * 2, this.used + n));
     }
     const at = this.used;
     for (let k = 0; k < n; k++) {
@@ -240,28 +235,16 @@ export class SyscallLog implements KernelCollector {
 
   private grow(): void {
     const n = this.tid.length * 2;
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.tid = i32(this.tid);
-    this.pid = i32(this.pid);
-    this.name = i32(this.name);
-    this.entryName = i32(this.entryName);
-    this.exitName = i32(this.exitName);
-    this.cpu = i32(this.cpu);
-    this.exitCpu = i32(this.exitCpu);
-    this.entryTs = f64(this.entryTs);
-    this.exitTs = f64(this.exitTs);
-    const r = new Float64Array(n);
-    r.set(this.ret);
-    this.ret = r;
+    this.tid = grownColumn(this.tid, n);
+    this.pid = grownColumn(this.pid, n);
+    this.name = grownColumn(this.name, n);
+    this.entryName = grownColumn(this.entryName, n);
+    this.exitName = grownColumn(this.exitName, n);
+    this.cpu = grownColumn(this.cpu, n);
+    this.exitCpu = grownColumn(this.exitCpu, n);
+    this.entryTs = grownColumn(this.entryTs, n);
+    this.exitTs = grownColumn(this.exitTs, n);
+    this.ret = grownColumn(this.ret, n);
   }
 
   private add(tid: number, pid: number, name: string, cpu: number | null): number {

@@ -9,6 +9,7 @@
  * (`start[i] < end[i] <= start[i+1]`); the writer below guarantees it even when the
  * trace's timestamps go backwards (some old LTTng traces), by clamping.
  */
+import { grownColumn } from './typed-columns.js';
 
 export class IntervalColumn {
   /** A column over existing arrays (a row segment). */
@@ -50,16 +51,11 @@ export class IntervalColumn {
   }
 
   private grow(capacity: number): void {
-    const copy = <T extends Float64Array | Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(capacity);
-      b.set(a.subarray(0, this.length));
-      return b;
-    };
-    this.start = copy(this.start, (n) => new Float64Array(n));
-    this.end = copy(this.end, (n) => new Float64Array(n));
-    this.state = copy(this.state, (n) => new Uint8Array(n));
-    this.value = copy(this.value, (n) => new Int32Array(n));
-    this.aux = copy(this.aux, (n) => new Int32Array(n));
+    this.start = grownColumn(this.start, capacity);
+    this.end = grownColumn(this.end, capacity);
+    this.state = grownColumn(this.state, capacity);
+    this.value = grownColumn(this.value, capacity);
+    this.aux = grownColumn(this.aux, capacity);
   }
 
   /** Drops the spare capacity (called once the pass is over). */

@@ -10,6 +10,7 @@
  * of the whole row.
  */
 import { IntervalColumn } from './interval-column.js';
+import { grownColumn } from './typed-columns.js';
 
 /** The intervals returned by a window query, columnar; times relative to `baseNs`. */
 export interface IntervalSlice {
@@ -36,11 +37,7 @@ export class CountedColumn extends IntervalColumn {
 
   pushCounted(start: number, end: number, state: number, value: number, aux: number, count: number): void {
     const i = this.length;
-    if (i === this.count.length) {
-      const c = new Uint32Array(Math.max(8, i * 2));
-      c.set(this.count.subarray(0, i));
-      this.count = c;
-    }
+    if (i === this.count.length) this.count = grownColumn(this.count, Math.max(8, i * 2));
     this.count[i] = count;
     this.push(start, end, state, value, aux);
   }

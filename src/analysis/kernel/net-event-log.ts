@@ -4,6 +4,7 @@
  * context the model knew when each fired (thread, IRQ or softirq). Packet ↔ kernel
  * correlation and the story use them to place packets on CPUs and threads.
  */
+import { grownColumn } from './typed-columns.js';
 
 export const enum NetEventKind {
   RECEIVE = 0,
@@ -53,18 +54,13 @@ export class NetEventLog {
   }
 
   private grow(n: number): void {
-    const g = <T extends Float64Array | Int32Array | Uint8Array | BigUint64Array>(a: T, make: (k: number) => T): T => {
-      const b = make(n);
-      b.set(a as never);
-      return b;
-    };
-    this.time = g(this.time, (k) => new Float64Array(k));
-    this.cpu = g(this.cpu, (k) => new Int32Array(k));
-    this.kind = g(this.kind, (k) => new Uint8Array(k));
-    this.len = g(this.len, (k) => new Int32Array(k));
-    this.threadUid = g(this.threadUid, (k) => new Int32Array(k));
-    this.context = g(this.context, (k) => new Uint8Array(k));
-    this.skb = g(this.skb, (k) => new BigUint64Array(k));
-    this.device = g(this.device, (k) => new Int32Array(k));
+    this.time = grownColumn(this.time, n);
+    this.cpu = grownColumn(this.cpu, n);
+    this.kind = grownColumn(this.kind, n);
+    this.len = grownColumn(this.len, n);
+    this.threadUid = grownColumn(this.threadUid, n);
+    this.context = grownColumn(this.context, n);
+    this.skb = grownColumn(this.skb, n);
+    this.device = grownColumn(this.device, n);
   }
 }

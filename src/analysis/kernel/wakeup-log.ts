@@ -7,6 +7,7 @@
  * wakeup of a new task. The waker is what ran on the waking CPU at that moment: a thread,
  * a hard IRQ or a softirq running over it, or the idle task.
  */
+import { grownColumn } from './typed-columns.js';
 
 /** The context a wakeup came from. */
 export const enum WakerContext {
@@ -64,31 +65,16 @@ export class WakeupLog {
   }
 
   private grow(n: number): void {
-    const f = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array): Uint8Array => {
-      const b = new Uint8Array(n);
-      b.set(a);
-      return b;
-    };
-    this.time = f(this.time);
-    this.scheduledTime = f(this.scheduledTime);
-    this.targetUid = i32(this.targetUid);
-    this.targetCpu = i32(this.targetCpu);
-    this.wakerUid = i32(this.wakerUid);
-    this.wakerCpu = i32(this.wakerCpu);
-    this.wakerContext = u8(this.wakerContext);
-    this.wakerContextValue = i32(this.wakerContextValue);
-    this.kind = u8(this.kind);
-    this.spurious = u8(this.spurious);
+    this.time = grownColumn(this.time, n);
+    this.scheduledTime = grownColumn(this.scheduledTime, n);
+    this.targetUid = grownColumn(this.targetUid, n);
+    this.targetCpu = grownColumn(this.targetCpu, n);
+    this.wakerUid = grownColumn(this.wakerUid, n);
+    this.wakerCpu = grownColumn(this.wakerCpu, n);
+    this.wakerContext = grownColumn(this.wakerContext, n);
+    this.wakerContextValue = grownColumn(this.wakerContextValue, n);
+    this.kind = grownColumn(this.kind, n);
+    this.spurious = grownColumn(this.spurious, n);
   }
 
   trim(): void {

@@ -7,6 +7,7 @@
  */
 import type { KernelListener } from '../kernel/listener.js';
 import type { ThreadRecord } from '../kernel/thread-record.js';
+import { grownColumn } from '../kernel/typed-columns.js';
 import { RunningStats, summarize, type DurationSummary } from './running-stats.js';
 
 /** A process as the tables name it. */
@@ -86,22 +87,12 @@ export class SchedStatsCollector implements KernelListener {
   }
 
   private grow(n: number): void {
-    const f = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const i = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.wakeup = f(this.wakeup);
-    this.switchIn = f(this.switchIn);
-    this.prio = f(this.prio);
-    this.wakee = i(this.wakee);
-    this.waker = i(this.waker);
-    this.cpu = i(this.cpu);
+    this.wakeup = grownColumn(this.wakeup, n);
+    this.switchIn = grownColumn(this.switchIn, n);
+    this.prio = grownColumn(this.prio, n);
+    this.wakee = grownColumn(this.wakee, n);
+    this.waker = grownColumn(this.waker, n);
+    this.cpu = grownColumn(this.cpu, n);
   }
 }
 
