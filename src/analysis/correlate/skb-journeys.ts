@@ -15,9 +15,10 @@
  * only when something cites it.
  */
 import { fieldNumber, type FieldMap, type TraceEvent } from '../../model/trace-event.js';
+import { eventEndpoints, sockaddrEndpoint } from '../fds/addresses.js';
 import { EventKind } from '../kernel/vocabulary.js';
 import type { ContextView, ExecContext, KernelCollector } from './context.js';
-import { addressFromFields, sockaddrFromBytes } from './endpoints.js';
+import { captureEndpoint } from './endpoints.js';
 import { eventRefOf, type Endpoint, type EventRef, type HopKind, type SkbHop, type SkbJourney } from './types.js';
 
 const JOURNEY_IDLE_NS = 2_000_000_000n;
@@ -119,13 +120,9 @@ export function addressText(v: unknown): string {
 
 /** The 4-tuple a TCP event carries: address fields (tcp_retransmit_skb…) or sockaddr copies (tcp_probe, tcp_send_reset). */
 function tcpEndpoints(p: FieldMap): [Endpoint | null, Endpoint | null] {
-  if (p.sport !== undefined && p.dport !== undefined) {
-    const family = fieldNumber(p.family);
-    const local = addressFromFields(family, p.saddr, p.saddr_v6);
-    const remote = addressFromFields(family, p.daddr, p.daddr_v6);
-    if (local !== null || remote !== null) return [local === null ? null : { addr: local, port: fieldNumber(p.sport) }, remote === null ? null : { addr: remote, port: fieldNumber(p.dport) }];
-  }
-  return [sockaddrFromBytes(p.saddr), sockaddrFromBytes(p.daddr)];
+  const eps = eventEndpoints(p);
+  if (eps) return [captureEndpoint(eps.local), captureEndpoint(eps.remote)];
+  return [captureEndpoint(sockaddrEndpoint(p.saddr)), captureEndpoint(sockaddrEndpoint(p.daddr))];
 }
 
 /** How long a journey whose last hop is `last` stays open without news. */

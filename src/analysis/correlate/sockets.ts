@@ -13,14 +13,14 @@
  * fd at a time, of a kernel address at a time, of a 4-tuple, the listeners of a port.
  */
 import type { TraceEvent } from '../../model/trace-event.js';
-import { AF_INET, AF_INET6, AF_UNIX, type Endpoint as FdEndpoint } from '../fds/addresses.js';
+import { AF_INET, AF_INET6, AF_UNIX } from '../fds/addresses.js';
 import type { FdRecord, SocketRecord as FdSocket } from '../fds/fd-records.js';
 import type { FdTracker, SocketObserver } from '../fds/fd-tracker.js';
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_LISTEN } from '../fds/tcp-states.js';
 import type { KernelModel } from '../kernel/model.js';
 import { EventKind } from '../kernel/vocabulary.js';
 import type { ContextView, ExecContext, KernelCollector } from './context.js';
-import { tupleKey } from './endpoints.js';
+import { captureEndpoint, tupleKey } from './endpoints.js';
 import type { SocketLookup } from './frame-side.js';
 import { addressText } from './skb-journeys.js';
 import { eventRefOf, type Endpoint, type EventRef, type FdBinding, type SocketRecord, type SocketStateChange } from './types.js';
@@ -67,13 +67,6 @@ const FD_SYSCALLS = new Set(['connect', 'bind', 'listen', 'shutdown', 'setsockop
 const NEW_FD_SYSCALLS = new Set(['socket', 'accept', 'accept4']);
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
-
-/** An endpoint as the capture shows it: `::ffff:a.b.c.d` is `a.b.c.d`. */
-function captureEndpoint(e: FdEndpoint | null): Endpoint | null {
-  if (!e) return null;
-  const a = e.address;
-  return { addr: a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a, port: e.port };
-}
 
 function protocolText(s: FdSocket): string {
   if (s.family === AF_UNIX) return 'unix';

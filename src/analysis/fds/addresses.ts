@@ -10,6 +10,7 @@
  * - LTTng's connect/accept system call fields: `family`, `dport`/`sport`, `v4addr` as 4
  *   bytes and `v6addr` as 8 16-bit words, all already in numeric order.
  */
+import { formatIpv6At } from '../../dissect/bytes.js';
 
 export const AF_UNIX = 1;
 export const AF_INET = 2;
@@ -29,40 +30,24 @@ export function formatEndpoint(e: Endpoint): string {
   return e.family === AF_INET6 ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
-export function formatIpv4(b: ArrayLike<number>, at = 0): string {
+function formatIpv4(b: ArrayLike<number>, at = 0): string {
   return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 }
 
-/** RFC 5952 text of 8 16-bit groups: lower case, longest run of ≥ 2 zero groups as `::`. */
-export function formatIpv6Words(w: readonly number[]): string {
-  // an IPv4-mapped address (::ffff:a.b.c.d) prints its IPv4 part dotted, as ss does
-  if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff) {
-    return `::ffff:${w[6]! >> 8}.${w[6]! & 0xff}.${w[7]! >> 8}.${w[7]! & 0xff}`;
-  }
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (a: number, b: number): string => w.slice(a, b).map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return hex(0, 8);
-  return `${hex(0, bestAt)}::${hex(bestAt + bestLen, 8)}`;
+/**
+ * RFC 5952 text of the 16 address bytes at `at`, as the dissectors print it; an
+ * IPv4-mapped address (::ffff:a.b.c.d) prints its IPv4 part dotted, as ss does.
+ */
+function formatIpv6Bytes(b: ArrayLike<number>, at = 0): string {
+  let mapped = b[at + 10] === 0xff && b[at + 11] === 0xff;
+  for (let i = 0; i < 10 && mapped; i++) mapped = b[at + i] === 0;
+  if (mapped) return `::ffff:${formatIpv4(b, at + 12)}`;
+  return formatIpv6At(Uint8Array.from({ length: 16 }, (_, i) => b[at + i]!), 0);
 }
 
-export function formatIpv6Bytes(b: ArrayLike<number>, at = 0): string {
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push((b[at + 2 * i]! << 8) | b[at + 2 * i + 1]!);
-  return formatIpv6Words(w);
+/** The same for 8 16-bit groups (LTTng's `v6addr`). */
+function formatIpv6Words(w: readonly number[]): string {
+  return formatIpv6Bytes(w.flatMap((x) => [(x >> 8) & 0xff, x & 0xff]));
 }
 
 function bytesOf(v: unknown): number[] | null {
