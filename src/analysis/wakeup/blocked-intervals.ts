@@ -83,6 +83,35 @@ function isSleeping(state: number): boolean {
 }
 
 /**
+ * A new interval of `tid` (numbered once it is switched back in): asleep since `block`,
+ * or since before the trace when null. `comm` is the event's name for the thread, used
+ * when the model has none; `cpu` is where the event saw its syscall.
+ */
+function openInterval(view: ContextView, tid: number, comm: unknown, cpu: number | null, block: { ts: bigint; cpu: number | null; state: number; event: EventRef } | null): BlockedInterval {
+  const t = view.threadOf(tid);
+  const sc = view.syscallOf(t, cpu);
+  return {
+    id: -1,
+    tid,
+    pid: view.pidOf(tid),
+    comm: t?.name || (typeof comm === 'string' ? comm : null),
+    syscall: sc ? { name: sc.name, entryTs: sc.entryTs, args: sc.args } : null,
+    blockTs: block?.ts ?? null,
+    blockCpu: block?.cpu ?? null,
+    blockState: block?.state ?? null,
+    blockEvent: block?.event ?? null,
+    waker: null,
+    runTs: null,
+    runCpu: null,
+    runEvent: null,
+    endsSyscall: false,
+    exitTs: null,
+    ret: null,
+    exitEvent: null,
+  };
+}
+
+/**
  * Collects blocked intervals during the kernel pass; `intervals` holds those of syscalls
  * `keep` accepts (default: WAIT_SYSCALLS) that returned.
  */
@@ -138,27 +167,8 @@ export class BlockedIntervalCollector implements KernelCollector {
         const next = fieldNumber(p.next_tid);
         const state = fieldNumber(p.prev_state);
         if (prev > 0 && isSleeping(state)) {
-          const t = view.threadOf(prev);
-          const sc = view.syscallOf(t, ev.cpu);
-          this.wait(prev).blocked = {
-            id: -1,
-            tid: prev,
-            pid: view.pidOf(prev),
-            comm: t?.name || (typeof p.prev_comm === 'string' ? p.prev_comm : null),
-            syscall: sc ? { name: sc.name, entryTs: sc.entryTs, args: sc.args } : null,
-            blockTs: ev.ts,
-            blockCpu: ev.cpu,
-            blockState: state,
-            blockEvent: eventRefOf(ev.ts, ev.name, ev.cpu, prev),
-            waker: null,
-            runTs: null,
-            runCpu: null,
-            runEvent: null,
-            endsSyscall: false,
-            exitTs: null,
-            ret: null,
-            exitEvent: null,
-          };
+          const block = { ts: ev.ts, cpu: ev.cpu, state, event: eventRefOf(ev.ts, ev.name, ev.cpu, prev) };
+          this.wait(prev).blocked = openInterval(view, prev, p.prev_comm, ev.cpu, block);
         }
         if (next > 0) {
           const w = this.threads.get(next);
@@ -183,27 +193,7 @@ export class BlockedIntervalCollector implements KernelCollector {
         if (!w.blocked) {
           // ttwu only reports sleeping tasks: it was asleep since before the trace began.
           if (kind === EventKind.SCHED_WAKEUP_NEW) return;
-          const t = view.threadOf(target);
-          const sc = view.syscallOf(t);
-          w.blocked = {
-            id: -1,
-            tid: target,
-            pid: view.pidOf(target),
-            comm: t?.name || (typeof ev.payload.comm === 'string' ? ev.payload.comm : null),
-            syscall: sc ? { name: sc.name, entryTs: sc.entryTs, args: sc.args } : null,
-            blockTs: null,
-            blockCpu: null,
-            blockState: null,
-            blockEvent: null,
-            waker: null,
-            runTs: null,
-            runCpu: null,
-            runEvent: null,
-            endsSyscall: false,
-            exitTs: null,
-            ret: null,
-            exitEvent: null,
-          };
+          w.blocked = openInterval(view, target, ev.payload.comm, null, null);
         }
         // The first waking is the one that made it runnable; sched_wakeup follows it.
         if (!w.blocked.waker) {
