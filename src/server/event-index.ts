@@ -13,6 +13,7 @@ import { fieldNumber, type FieldMap, type FieldValue } from '../model/trace-even
 import type { ContextThread, EventRow, LostRange } from './api-types.js';
 import { fieldMapText } from './field-text.js';
 import { yieldToEventLoop, type ProgressTracker } from './progress.js';
+import { lowerBound, timeHistogram } from './time-column.js';
 
 const TWO32 = 4294967296;
 
@@ -205,36 +206,12 @@ export class EventIndex {
 
   /** Index of the first event at or after `t` (count when none). */
   lowerBound(t: number): number {
-    let lo = 0;
-    let hi = this.count;
-    const a = this.time;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.time, this.count, t);
   }
 
   /** Event counts in `buckets` equal slices of [t0, t1). */
   histogram(t0: number, t1: number, buckets: number): number[] {
-    const out = new Array<number>(buckets).fill(0);
-    if (t1 <= t0 || buckets <= 0) return out;
-    const w = (t1 - t0) / buckets;
-    if (this.sorted) {
-      let prev = this.lowerBound(t0);
-      for (let b = 0; b < buckets; b++) {
-        const next = this.lowerBound(t0 + (b + 1) * w);
-        out[b] = next - prev;
-        prev = next;
-      }
-    } else {
-      for (let i = 0; i < this.count; i++) {
-        const t = this.time[i]!;
-        if (t >= t0 && t < t1) out[Math.min(buckets - 1, Math.floor((t - t0) / w))]!++;
-      }
-    }
-    return out;
+    return timeHistogram(this.time, this.count, this.sorted, t0, t1, buckets);
   }
 
   /** Ids of the event names `patterns` selects (exact names or `prefix*`). */

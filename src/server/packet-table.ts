@@ -20,6 +20,7 @@ import { openCapture } from '../pcap/index.js';
 import type { ConversationRow, DetailNode, PacketRow } from './api-types.js';
 import type { CaptureInput } from './inputs.js';
 import { yieldToEventLoop, type ProgressTracker } from './progress.js';
+import { timeHistogram } from './time-column.js';
 
 interface CaptureState {
   readonly input: CaptureInput;
@@ -226,36 +227,9 @@ export class PacketTable {
     };
   }
 
-  /** Index of the first row at or after `t` (rows in time order), else the nearest by scan. */
-  rowAtTime(t: number): number {
-    if (this.count === 0) return -1;
-    if (this.sorted) {
-      let lo = 0;
-      let hi = this.count;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.time[mid]! < t) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo >= this.count) return this.count - 1;
-      if (lo > 0 && t - this.time[lo - 1]! < this.time[lo]! - t) return lo - 1;
-      return lo;
-    }
-    let best = 0;
-    for (let i = 1; i < this.count; i++) if (Math.abs(this.time[i]! - t) < Math.abs(this.time[best]! - t)) best = i;
-    return best;
-  }
-
   /** Packet counts in `buckets` equal slices of [t0, t1). */
   histogram(t0: number, t1: number, buckets: number): number[] {
-    const out = new Array<number>(buckets).fill(0);
-    if (t1 <= t0) return out;
-    const w = (t1 - t0) / buckets;
-    for (let i = 0; i < this.count; i++) {
-      const t = this.time[i]!;
-      if (t >= t0 && t < t1) out[Math.min(buckets - 1, Math.floor((t - t0) / w))]!++;
-    }
-    return out;
+    return timeHistogram(this.time, this.count, this.sorted, t0, t1, buckets);
   }
 
   /**
