@@ -54,12 +54,13 @@ export interface TimelineOptions {
 
 const ROW_H = 20;
 
-function lowerBoundEnd(e: number[], t: number): number {
+/** Index of the first of the sorted values `a` at or after `t` (`a.length` when none). */
+function lowerBound(a: readonly number[], t: number): number {
   let lo = 0;
-  let hi = e.length;
+  let hi = a.length;
   while (lo < hi) {
     const m = (lo + hi) >>> 1;
-    if (e[m]! < t) lo = m + 1;
+    if (a[m]! < t) lo = m + 1;
     else hi = m;
   }
   return lo;
@@ -314,7 +315,7 @@ export class Timeline {
 
   private drawIntervals(ctx: CanvasRenderingContext2D, p: Palette, d: RowIntervals, y: number, rh: number, x: (t: number) => number, t0: number, t1: number, w: number): void {
     const n = d.s.length;
-    let i = lowerBoundEnd(d.e, t0);
+    let i = lowerBound(d.e, t0);
     let lastColour = '';
     for (; i < n; i++) {
       const st = d.s[i]!;
@@ -350,13 +351,7 @@ export class Timeline {
     const m = packetMarks();
     if (!m) return;
     const n = m.t.length;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (m.t[mid]! < s.t0) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(m.t, s.t0);
     const selected = s.selection?.kind === 'packet' ? s.selection.id : -1;
     const linked = new Set(s.linkedPackets);
     let lastX = -1;
@@ -533,7 +528,7 @@ export class Timeline {
     const d = this.tile?.rows.get(row.id);
     if (!d) return null;
     const slack = this.nsPerPx() * 2;
-    let i = lowerBoundEnd(d.e, t - slack);
+    let i = lowerBound(d.e, t - slack);
     let best: { s: number; e: number; k: number; l: string | null } | null = null;
     for (; i < d.s.length && d.s[i]! <= t + slack; i++) {
       const cand = { s: d.s[i]!, e: d.e[i]!, k: d.k[i]!, l: d.l?.[i] ?? null };
@@ -546,13 +541,7 @@ export class Timeline {
   private nearestPacket(t: number): number {
     const m = packetMarks();
     if (!m || m.t.length === 0) return -1;
-    let lo = 0;
-    let hi = m.t.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (m.t[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(m.t, t);
     let best = -1;
     for (const c of [lo - 1, lo]) if (c >= 0 && c < m.t.length && (best < 0 || Math.abs(m.t[c]! - t) < Math.abs(m.t[best]! - t))) best = c;
     return best >= 0 && Math.abs(m.t[best]! - t) <= this.nsPerPx() * 5 ? best : -1;
