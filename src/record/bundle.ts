@@ -29,6 +29,9 @@
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError } from '../base/errors.js';
+import { formatSeconds } from '../base/time.js';
+import type { CaptureResult } from './capture.js';
+import type { HostInfo } from './convert.js';
 
 /** A nanosecond count as a decimal string (may be negative). */
 export type NsString = string;
@@ -174,6 +177,52 @@ export interface BundleJson {
     /** Events whose timestamp went backwards on a CPU and were clamped to the previous one. */
     readonly clamped_timestamps: number;
   };
+}
+
+/** CLOCK_REALTIME − CLOCK_MONOTONIC as measured (clock.ts). */
+export interface MeasuredOffset {
+  readonly offsetNs: bigint;
+  readonly uncertaintyNs: number;
+}
+
+/** The `host` block: this machine's facts and CPU count. */
+export function bundleHost(host: HostInfo, cpus: number): BundleJson['host'] {
+  return { hostname: host.hostname, sysname: host.sysname, kernel_release: host.kernelRelease, kernel_version: host.kernelVersion, machine: host.machine, cpus, boot_id: host.bootId };
+}
+
+/**
+ * The `clocks` and `time` blocks of a recording window `[startMono, endMono]` (trace
+ * clock), with the realtime offsets measured at its start and end. The CTF clock's
+ * offset is the start one.
+ */
+export function bundleClocksAndTime(startMono: bigint, endMono: bigint, atStart: MeasuredOffset, atEnd: MeasuredOffset): Pick<BundleJson, 'clocks' | 'time'> {
+  const startReal = startMono + atStart.offsetNs;
+  const endReal = endMono + atEnd.offsetNs;
+  return {
+    clocks: {
+      trace_clock: 'monotonic',
+      ctf_clock_offset_ns: atStart.offsetNs.toString(),
+      realtime_offset_ns: { start: atStart.offsetNs.toString(), end: atEnd.offsetNs.toString() },
+      offset_uncertainty_ns: Math.max(atStart.uncertaintyNs, atEnd.uncertaintyNs),
+      capture_clock: 'realtime',
+      pcap_to_trace_offset_ns: '0',
+      pcap_to_trace_offset_end_ns: (atEnd.offsetNs - atStart.offsetNs).toString(),
+    },
+    time: {
+      start_monotonic_ns: startMono.toString(),
+      end_monotonic_ns: endMono.toString(),
+      start_realtime_ns: startReal.toString(),
+      end_realtime_ns: endReal.toString(),
+      start_iso: new Date(Number(startReal / 1_000_000n)).toISOString(),
+      end_iso: new Date(Number(endReal / 1_000_000n)).toISOString(),
+      duration_s: Number(formatSeconds(endMono - startMono)),
+    },
+  };
+}
+
+/** The `capture` block from a capture's result (tcpdump wrote the file, if there is one). */
+export function bundleCapture(c: CaptureResult): BundleJson['capture'] {
+  return { file: c.file, tool: c.file ? 'tcpdump' : null, interfaces: c.interfaces, packets: c.packets, dropped: c.dropped, ...(c.error ? { error: c.error } : {}) };
 }
 
 /** Writes `bundle.json` atomically (temp file + rename), so a reader never sees half of it. */

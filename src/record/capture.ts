@@ -19,6 +19,16 @@ export interface CaptureTarget {
   readonly device: string;
 }
 
+/**
+ * What a recording captures: the devices of the recorder's namespace (default `any`)
+ * unless `captureHost` is false, and `any` in each of `netns`; nothing when `capture` is false.
+ */
+export function captureTargetsFor(opts: { readonly capture?: boolean; readonly captureHost?: boolean; readonly interfaces?: readonly string[] }, netns: readonly string[]): CaptureTarget[] {
+  if (opts.capture === false) return [];
+  const host = opts.captureHost === false ? [] : (opts.interfaces?.length ? opts.interfaces : ['any']).map((device) => ({ netns: 'host', device }));
+  return [...host, ...netns.map((n) => ({ netns: n, device: 'any' }))];
+}
+
 interface RunningCapture {
   readonly target: CaptureTarget;
   readonly file: string;

@@ -5,8 +5,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatSeconds } from '../base/time.js';
-import { KERNEL_DIR, writeBundle, type BundleJson, type BundleNetns, type StopReason } from './bundle.js';
+import { bundleCapture, bundleClocksAndTime, bundleHost, KERNEL_DIR, writeBundle, type BundleJson, type BundleNetns, type StopReason } from './bundle.js';
 import type { CaptureResult, CaptureTarget } from './capture.js';
 import { convertSpool, type ConvertResult, type HostInfo } from './convert.js';
 import { parseStateDump, serializeStateDump, type StateDump } from './statedump.js';
@@ -124,10 +123,6 @@ export function finishBundle(f: FinishInput): FinishOutput {
   rmSync(reserve, { force: true });
   if (!f.keepSpool) rmSync(spoolDir, { recursive: true, force: true });
   const capture = typeof f.capture === 'function' ? f.capture() : f.capture;
-  const start = BigInt(s.startMonotonicNs);
-  const end = f.endMonotonicNs;
-  const startReal = start + clockOffset;
-  const endReal = end + f.clockEnd.offsetNs;
   const stopReason: StopReason = conversion.diskFull ? 'disk-full' : f.stopReason;
   const errors = [f.error, conversion.corruptRecords ? `${conversion.corruptRecords} corrupt ftrace records skipped (first: ${conversion.firstCorruption})` : undefined].filter(Boolean);
   const bundle: BundleJson = {
@@ -137,15 +132,7 @@ export function finishBundle(f: FinishInput): FinishOutput {
     complete: f.complete,
     stop_reason: stopReason,
     ...(errors.length ? { error: errors.join('; ') } : {}),
-    host: {
-      hostname: s.host.hostname,
-      sysname: s.host.sysname,
-      kernel_release: s.host.kernelRelease,
-      kernel_version: s.host.kernelVersion,
-      machine: s.host.machine,
-      cpus: s.cpus.length,
-      boot_id: s.host.bootId,
-    },
+    host: bundleHost(s.host, s.cpus.length),
     tracer: {
       name: 'ftrace',
       instance: s.instance,
@@ -153,24 +140,7 @@ export function finishBundle(f: FinishInput): FinishOutput {
       ctf_layout: 'lttng-modules 2.13',
       ...(s.recorder.excludedTids ? { recorder: { pid: s.recorder.pid, excluded_tids: s.recorder.excludedTids, own_context_events: s.recorder.ownContextEvents ?? [] } } : {}),
     },
-    clocks: {
-      trace_clock: 'monotonic',
-      ctf_clock_offset_ns: clockOffset.toString(),
-      realtime_offset_ns: { start: clockOffset.toString(), end: f.clockEnd.offsetNs.toString() },
-      offset_uncertainty_ns: Math.max(s.clockStart.uncertaintyNs, f.clockEnd.uncertaintyNs),
-      capture_clock: 'realtime',
-      pcap_to_trace_offset_ns: '0',
-      pcap_to_trace_offset_end_ns: (f.clockEnd.offsetNs - clockOffset).toString(),
-    },
-    time: {
-      start_monotonic_ns: start.toString(),
-      end_monotonic_ns: end.toString(),
-      start_realtime_ns: startReal.toString(),
-      end_realtime_ns: endReal.toString(),
-      start_iso: new Date(Number(startReal / 1_000_000n)).toISOString(),
-      end_iso: new Date(Number(endReal / 1_000_000n)).toISOString(),
-      duration_s: Number(formatSeconds(end - start)),
-    },
+    ...bundleClocksAndTime(BigInt(s.startMonotonicNs), f.endMonotonicNs, { offsetNs: clockOffset, uncertaintyNs: s.clockStart.uncertaintyNs }, f.clockEnd),
     events: {
       enabled: s.enabled,
       unavailable: s.unavailable,
@@ -181,14 +151,7 @@ export function finishBundle(f: FinishInput): FinishOutput {
     lost_events: conversion.lostEvents,
     command: f.command,
     netns: netnsOf(f.statedump),
-    capture: {
-      file: capture.file,
-      tool: capture.file ? 'tcpdump' : null,
-      interfaces: capture.interfaces,
-      packets: capture.packets,
-      dropped: capture.dropped,
-      ...(capture.error ? { error: capture.error } : {}),
-    },
+    capture: bundleCapture(capture),
     kernel: { path: KERNEL_DIR, streams: s.cpus.length, clamped_timestamps: conversion.clampedTimestamps },
   };
   writeBundle(dir, bundle);

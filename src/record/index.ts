@@ -32,7 +32,7 @@ import { availableEvents, requireTracefs } from '../ftrace/tracefs.js';
 import { selectEvents } from '../ftrace/event-set.js';
 import { DiskFullError } from '../ctf/writer/stream-writer.js';
 import { CAPTURE_FILE, KERNEL_DIR, type BundleJson, type StopReason } from './bundle.js';
-import { CaptureSet, type CaptureResult, type CaptureTarget } from './capture.js';
+import { CaptureSet, captureTargetsFor, type CaptureResult } from './capture.js';
 import { measureRealtimeOffset, monotonicNow } from './clock.js';
 import { finishBundle, RESERVE_FILE, SPOOL_DIR, TOOL_VERSION, writeSpoolSession, writeSpoolStateDump, type SpoolSessionJson } from './finish.js';
 import { defaultBufferSizeKb, hostInfo, selfComm } from './host.js';
@@ -156,7 +156,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   if (options.command && options.workload) throw new UsageError('record: give a command or a workload, not both');
   const bundleDir = resolve(options.outDir);
   const netns = [...new Set(options.netns ?? [])];
-  if (options.tracer === 'lttng') return recordWithLttng(options, bundleDir, summarize);
+  if (options.tracer === 'lttng') return recordWithLttng(options, bundleDir, netns, summarize);
   const root = requireTracefs();
   checkNetns(netns);
   const selection = selectEvents(availableEvents(root), options.events);
@@ -187,11 +187,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     throw new PrivilegeError(`cannot set up kernel tracing: ${(err as Error).message}`);
   }
 
-  const captureTargets: CaptureTarget[] = [];
-  if (options.capture !== false) {
-    if (options.captureHost !== false) for (const d of options.interfaces?.length ? options.interfaces : ['any']) captureTargets.push({ netns: 'host', device: d });
-    for (const n of netns) captureTargets.push({ netns: n, device: 'any' });
-  }
+  const captureTargets = captureTargetsFor(options, netns);
 
   const clockStart = measureRealtimeOffset();
   const startMono = monotonicNow();

@@ -13,8 +13,8 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:
 import { join } from 'node:path';
 import os from 'node:os';
 import { PrivilegeError, UsageError } from '../base/errors.js';
-import { writeBundle, type BundleJson, type StopReason } from './bundle.js';
-import { CaptureSet, type CaptureResult, type CaptureTarget } from './capture.js';
+import { bundleCapture, bundleClocksAndTime, bundleHost, writeBundle, type BundleJson, type StopReason } from './bundle.js';
+import { CaptureSet, captureTargetsFor, type CaptureResult } from './capture.js';
 import { measureRealtimeOffset, monotonicNow } from './clock.js';
 import { hostInfo } from './host.js';
 import { TOOL_VERSION } from './finish.js';
@@ -83,7 +83,7 @@ function lostFromIndex(kernelDir: string): number {
  * Records with LTTng into `bundleDir`. Throws PrivilegeError with the reason when LTTng's
  * kernel tracer is unusable, before creating anything.
  */
-export async function recordWithLttng(options: RecordOptions, bundleDir: string, summarize: (b: BundleJson) => string): Promise<RecordResult> {
+export async function recordWithLttng(options: RecordOptions, bundleDir: string, netns: readonly string[], summarize: (b: BundleJson) => string): Promise<RecordResult> {
   const avail = lttngAvailability();
   if (!avail.ok) throw new PrivilegeError(`--tracer lttng: ${avail.reason}`);
   if (options.events) throw new UsageError('record: --events applies to --tracer ftrace only');
@@ -107,10 +107,7 @@ export async function recordWithLttng(options: RecordOptions, bundleDir: string,
     lttng('enable-event', '-k', '-s', session, '-c', 'chan', LTTNG_EVENTS.join(','));
     lttng('add-context', '-k', '-s', session, '-c', 'chan', '-t', 'pid', '-t', 'tid', '-t', 'procname');
     lttng('start', session);
-    const targets: CaptureTarget[] = options.capture === false ? [] : [
-      ...(options.captureHost === false ? [] : (options.interfaces?.length ? options.interfaces : ['any']).map((d) => ({ netns: 'host', device: d }))),
-      ...(options.netns ?? []).map((n) => ({ netns: n, device: 'any' })),
-    ];
+    const targets = captureTargetsFor(options, netns);
     if (targets.length) {
       try {
         capture = await CaptureSet.start(targets, bundleDir);
@@ -161,8 +158,6 @@ export async function recordWithLttng(options: RecordOptions, bundleDir: string,
   renameSync(join(out, 'kernel'), join(bundleDir, 'kernel'));
   rmSync(out, { recursive: true, force: true });
   const captured: CaptureResult = capture ? capture.merge() : { file: null, interfaces: [], packets: 0, dropped: 0, error: captureError ?? 'capture disabled' };
-  const startReal = startMono + clockStart.offsetNs;
-  const endReal = endMono + clockEnd.offsetNs;
   const bundle: BundleJson = {
     format: 'tracewire-bundle',
     version: 1,
@@ -170,31 +165,14 @@ export async function recordWithLttng(options: RecordOptions, bundleDir: string,
     complete: true,
     stop_reason: stopReason,
     ...(error ? { error } : {}),
-    host: { hostname: host.hostname, sysname: host.sysname, kernel_release: host.kernelRelease, kernel_version: host.kernelVersion, machine: host.machine, cpus: os.cpus().length, boot_id: host.bootId },
+    host: bundleHost(host, os.cpus().length),
     tracer: { name: 'lttng', ctf_layout: 'lttng-modules 2.13' },
-    clocks: {
-      trace_clock: 'monotonic',
-      ctf_clock_offset_ns: clockStart.offsetNs.toString(),
-      realtime_offset_ns: { start: clockStart.offsetNs.toString(), end: clockEnd.offsetNs.toString() },
-      offset_uncertainty_ns: Math.max(clockStart.uncertaintyNs, clockEnd.uncertaintyNs),
-      capture_clock: 'realtime',
-      pcap_to_trace_offset_ns: '0',
-      pcap_to_trace_offset_end_ns: (clockEnd.offsetNs - clockStart.offsetNs).toString(),
-    },
-    time: {
-      start_monotonic_ns: startMono.toString(),
-      end_monotonic_ns: endMono.toString(),
-      start_realtime_ns: startReal.toString(),
-      end_realtime_ns: endReal.toString(),
-      start_iso: new Date(Number(startReal / 1_000_000n)).toISOString(),
-      end_iso: new Date(Number(endReal / 1_000_000n)).toISOString(),
-      duration_s: Number(endMono - startMono) / 1e9,
-    },
+    ...bundleClocksAndTime(startMono, endMono, clockStart, clockEnd),
     events: { enabled: ['syscalls:*', ...LTTNG_EVENTS], unavailable: [], written: 0, statedump: 0, per_cpu: {} },
     lost_events: lostFromIndex(join(bundleDir, 'kernel')),
     command: options.command ? { argv: [...options.command], pid: child?.pid ?? null, exit_code: exit.code, signal: exit.signal } : null,
     netns: [],
-    capture: { file: captured.file, tool: captured.file ? 'tcpdump' : null, interfaces: captured.interfaces, packets: captured.packets, dropped: captured.dropped, ...(captured.error ? { error: captured.error } : {}) },
+    capture: bundleCapture(captured),
     kernel: { path: 'kernel', streams: readdirSync(join(bundleDir, 'kernel')).filter((f) => f.startsWith('chan')).length, clamped_timestamps: 0 },
   };
   writeBundle(bundleDir, bundle);
