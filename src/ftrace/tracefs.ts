@@ -78,6 +78,11 @@ export function listInstances(root: string): string[] {
   }
 }
 
+/** Events lost according to one CPU's `stats`: overwritten, failed commits and dropped. */
+export function lostEvents(stats: Readonly<Record<string, number>>): number {
+  return (stats['overrun'] ?? 0) + (stats['commit overrun'] ?? 0) + (stats['dropped events'] ?? 0);
+}
+
 /** One tracefs instance. */
 export class TracefsInstance {
   readonly path: string;
@@ -165,6 +170,11 @@ export class TracefsInstance {
       if (m) out[m[1]!.trim()] = Number(m[2]);
     }
     return out;
+  }
+
+  /** Events the kernel lost on `cpu` so far: overrun + commit overrun + dropped (see cpuStats). */
+  cpuLost(cpu: number): number {
+    return lostEvents(this.cpuStats(cpu));
   }
 
   /**

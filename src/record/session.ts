@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TracewireError } from '../base/errors.js';
-import { readPageLayout, TracefsInstance } from '../ftrace/tracefs.js';
+import { lostEvents, readPageLayout, TracefsInstance } from '../ftrace/tracefs.js';
 import type { EventId } from '../ftrace/event-set.js';
 import type { PageLayout } from '../ftrace/ring-buffer.js';
 import { CpuReader, SPOOL_MAX_AGE_MS, SpoolWriter, type CpuCounters } from './spool.js';
@@ -94,7 +94,7 @@ export function readSavedTgids(root: string): Map<number, number> {
 }
 
 /** The per-CPU readers of one instance and the spool segments they fill. */
-class InstanceBuffers {
+export class InstanceBuffers {
   readonly readers: CpuReader[] = [];
   readonly spools: SpoolWriter[] = [];
 
@@ -133,7 +133,7 @@ class InstanceBuffers {
       // Events still in the buffer were not read when stopping without draining (full disk):
       // they are lost too, and counted as such.
       const unread = drained ? 0 : (s['entries'] ?? 0);
-      lost.set(r.cpu, (lost.get(r.cpu) ?? 0) + (s['overrun'] ?? 0) + (s['commit overrun'] ?? 0) + (s['dropped events'] ?? 0) + unread);
+      lost.set(r.cpu, (lost.get(r.cpu) ?? 0) + lostEvents(s) + unread);
     }
     return stats;
   }

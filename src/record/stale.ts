@@ -10,15 +10,14 @@
  * removed — and, with `recover`, the bundle finished from the spool, marked
  * `complete: false, stop_reason: "recovered"`.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { listInstances, TracefsInstance, readPageLayout } from '../ftrace/tracefs.js';
 import type { CaptureTarget } from './capture.js';
 import { CaptureSet } from './capture.js';
 import { measureRealtimeOffset, monotonicNow } from './clock.js';
 import { finishBundle, readSpoolSession, readSpoolStateDump, SPOOL_DIR } from './finish.js';
-import { CpuReader, SpoolWriter } from './spool.js';
-import { INSTANCE_PREFIX, processStartTime, readSavedTgids, STATE_DIR, stateFilePath, type SessionStateFile } from './session.js';
+import { INSTANCE_PREFIX, InstanceBuffers, processStartTime, readSavedTgids, STATE_DIR, stateFilePath, type SessionStateFile } from './session.js';
 import { OWN_INSTANCE_SUFFIX, OWN_SPOOL_DIR } from './own-context.js';
 
 export interface StaleCleanup {
@@ -76,18 +75,14 @@ async function stopHelper(pid: number): Promise<boolean> {
 
 /** Reads what is left in a stale instance's buffers into its bundle's spool. */
 function drainInto(inst: TracefsInstance, root: string, spoolDir: string): void {
-  const { layout } = readPageLayout(root);
-  mkdirSync(spoolDir, { recursive: true });
-  for (const cpu of inst.cpus()) {
-    const spool = new SpoolWriter(spoolDir, cpu);
-    const reader = new CpuReader(join(inst.path, 'per_cpu', `cpu${cpu}`, 'trace_pipe_raw'), cpu, layout, spool);
-    try {
-      while (reader.drain(1 << 20) > 0);
-    } finally {
-      reader.close();
-      spool.close();
-    }
+  const buffers = new InstanceBuffers(inst, inst.cpus(), readPageLayout(root).layout, spoolDir);
+  const problems: string[] = [];
+  try {
+    while (buffers.poll(1 << 20) > 0);
+  } finally {
+    buffers.close(problems);
   }
+  if (problems.length) throw new Error(problems.join('; '));
 }
 
 /**
@@ -168,10 +163,7 @@ async function cleanupOne(root: string, name: string, recover: boolean): Promise
     }
   }
   const addLosses = (from: TracefsInstance) => {
-    for (const cpu of from.cpus()) {
-      const s = from.cpuStats(cpu);
-      kernelLost.set(cpu, (kernelLost.get(cpu) ?? 0) + (s['overrun'] ?? 0) + (s['commit overrun'] ?? 0) + (s['dropped events'] ?? 0));
-    }
+    for (const cpu of from.cpus()) kernelLost.set(cpu, (kernelLost.get(cpu) ?? 0) + from.cpuLost(cpu));
   };
   addLosses(inst);
   // The own-context instance (own-context.ts): its pages join the same bundle.
