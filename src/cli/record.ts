@@ -2,6 +2,7 @@
  * `tracewire record` — record kernel events (ftrace → LTTng-compatible CTF), packets and
  * a state dump into a bundle while a command runs (or until Ctrl-C / --duration).
  */
+import { constants } from 'node:os';
 import { parseCommandArgs, choiceOption } from '../base/args.js';
 import { UsageError } from '../base/errors.js';
 import { record, type RecordProgress } from '../record/index.js';
@@ -58,8 +59,6 @@ Exit status: COMMAND's own (128+N if killed by signal N), 0 without a command,
 Needs root. A bundle is always left readable, also after Ctrl-C, SIGTERM or a full disk;
 a run killed with SIGKILL is finished by the next \`tracewire record\`.
 `;
-
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
 
 function defaultDir(): string {
   const d = new Date();
@@ -160,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (b.command) {
       if (b.command.exit_code !== null) return b.command.exit_code;
-      if (b.command.signal) return 128 + (SIGNALS[b.command.signal] ?? 0);
+      if (b.command.signal) return 128 + (constants.signals[b.command.signal as NodeJS.Signals] ?? 0);
       return b.command.error ? 127 : 1;
     }
     return b.stop_reason === 'error' ? 1 : 0;
