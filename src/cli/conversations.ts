@@ -9,11 +9,11 @@ import { UsageError } from '../base/errors.js';
 import { toJson } from '../base/json.js';
 import { LineWriter } from '../base/output.js';
 import type { TcpConversation } from '../analysis/tcp/analyzer.js';
+import type { Conversation } from '../analysis/tcp/conversation.js';
 import { conversationTableText } from '../analysis/tcp/conversation-table.js';
 import { EXPERT_FIELDS } from '../analysis/tcp/expert.js';
 import { epochText } from '../analysis/tcp/packet-record.js';
 import { PacketStream } from '../analysis/tcp/packet-stream.js';
-import type { UdpConversation } from '../analysis/tcp/udp-conversations.js';
 import { openCapture } from '../pcap/index.js';
 
 export const help = `Usage: tracewire conversations CAPTURE [--type tcp|udp|all] [--format text|jsonl]
@@ -36,19 +36,9 @@ with a new initial sequence number reuses the ports (as in Wireshark). Frames qu
 ICMP errors, and frames whose TCP header is cut short, are not counted (as in tshark).
 `;
 
-function tcpRecord(c: TcpConversation, refSec: number, refNsec: number): Record<string, unknown> {
-  const expert: Record<string, number> = {};
-  for (const [bit, name] of EXPERT_FIELDS) {
-    const n = c.expertCounts.get(bit);
-    if (n) expert[name] = n;
-  }
+/** The fields TCP and UDP records share, from `start` to `bytes_b_to_a`. */
+function spanAndTotals(c: Conversation, refSec: number, refNsec: number): Record<string, unknown> {
   return {
-    type: 'tcp',
-    stream: c.stream,
-    a: { address: c.addressA, port: c.portA },
-    b: { address: c.addressB, port: c.portB },
-    first_frame: c.firstFrame,
-    last_frame: c.lastFrame,
     start: epochText(c.startSec, c.startNsec),
     end: epochText(c.endSec, c.endNsec),
     relative_start_ns: (c.startSec - refSec) * 1e9 + (c.startNsec - refNsec),
@@ -57,6 +47,25 @@ function tcpRecord(c: TcpConversation, refSec: number, refNsec: number): Record<
     frames_b_to_a: c.framesBtoA,
     bytes_a_to_b: c.bytesAtoB,
     bytes_b_to_a: c.bytesBtoA,
+  };
+}
+
+function endpoints(c: Conversation): Record<string, unknown> {
+  return { stream: c.stream, a: { address: c.addressA, port: c.portA }, b: { address: c.addressB, port: c.portB } };
+}
+
+function tcpRecord(c: TcpConversation, refSec: number, refNsec: number): Record<string, unknown> {
+  const expert: Record<string, number> = {};
+  for (const [bit, name] of EXPERT_FIELDS) {
+    const n = c.expertCounts.get(bit);
+    if (n) expert[name] = n;
+  }
+  return {
+    type: 'tcp',
+    ...endpoints(c),
+    first_frame: c.firstFrame,
+    last_frame: c.lastFrame,
+    ...spanAndTotals(c, refSec, refNsec),
     payload_a_to_b: c.payloadAtoB,
     payload_b_to_a: c.payloadBtoA,
     retransmissions: c.retransmissions,
@@ -68,22 +77,8 @@ function tcpRecord(c: TcpConversation, refSec: number, refNsec: number): Record<
   };
 }
 
-function udpRecord(c: UdpConversation, refSec: number, refNsec: number): Record<string, unknown> {
-  return {
-    type: 'udp',
-    stream: c.stream,
-    a: { address: c.addressA, port: c.portA },
-    b: { address: c.addressB, port: c.portB },
-    first_frame: c.firstFrame,
-    start: epochText(c.startSec, c.startNsec),
-    end: epochText(c.endSec, c.endNsec),
-    relative_start_ns: (c.startSec - refSec) * 1e9 + (c.startNsec - refNsec),
-    duration_ns: c.durationNs,
-    frames_a_to_b: c.framesAtoB,
-    frames_b_to_a: c.framesBtoA,
-    bytes_a_to_b: c.bytesAtoB,
-    bytes_b_to_a: c.bytesBtoA,
-  };
+function udpRecord(c: Conversation, refSec: number, refNsec: number): Record<string, unknown> {
+  return { type: 'udp', ...endpoints(c), first_frame: c.firstFrame, ...spanAndTotals(c, refSec, refNsec) };
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -10,8 +10,9 @@
  * Feed frames in capture order: `analyze(frame, summary)` returns the frame's results.
  */
 import { createHash } from 'node:crypto';
-import { formatIpAt, u32 } from '../../dissect/bytes.js';
+import { u32 } from '../../dissect/bytes.js';
 import { Proto, TcpFlag, TcpStage, type PacketSummary } from '../../dissect/summary.js';
+import { Conversation } from './conversation.js';
 import { TcpExpert } from './expert.js';
 
 const FIN = TcpFlag.FIN,
@@ -74,8 +75,8 @@ class MptcpConnection {
   operations = 0;
 }
 
-/** Totals and identity of one TCP conversation (one `tcp.stream`). */
-export class TcpConversation {
+/** Totals, identity and analysis state of one TCP conversation (one `tcp.stream`). */
+export class TcpConversation extends Conversation {
   readonly flow1 = new TcpFlowState();
   readonly flow2 = new TcpFlowState();
   /** Most recent SYN time and the handshake RTT (ns; 0 = none yet). */
@@ -88,33 +89,18 @@ export class TcpConversation {
   hashNext: TcpConversation | null = null;
   hash = 0;
 
-  // Identity: A is the endpoint that sent the frame that created the conversation.
-  readonly family: 4 | 6;
-  readonly addrA: Uint8Array;
-  readonly addrB: Uint8Array;
-  readonly portA: number;
-  readonly portB: number;
   /** Whether A is the flow1 side (Wireshark orders flows by address comparison). */
   readonly aIsFlow1: boolean;
-  readonly firstFrame: number;
   lastFrame: number;
 
-  // Totals over frames tshark's conversation table counts (complete header, not in an ICMP error).
+  // Frames, bytes and time span (Conversation) count the frames tshark's conversation
+  // table counts: complete header, not in an ICMP error.
   /** Endpoint the table calls "source": true when A, false when B, null before the first counted frame. */
   tableSourceIsA: boolean | null = null;
   /** Frame that was counted first (the table lists conversations in that order on ties). */
   firstCountedFrame = 0;
-  framesAtoB = 0;
-  framesBtoA = 0;
-  bytesAtoB = 0;
-  bytesBtoA = 0;
   payloadAtoB = 0;
   payloadBtoA = 0;
-  /** Start/end of counted frames (seconds + ns). */
-  startSec = 0;
-  startNsec = 0;
-  endSec = 0;
-  endNsec = 0;
   /** Frames flagged as any kind of retransmission, and counts per expert bit. */
   retransmissions = 0;
   readonly expertCounts = new Map<number, number>();
@@ -122,39 +108,15 @@ export class TcpConversation {
   finSeen = false;
   rstSeen = false;
 
-  constructor(
-    readonly stream: number,
-    s: PacketSummary,
-    frame: number,
-  ) {
-    this.family = s.addrFamily as 4 | 6;
-    const n = this.family === 4 ? 4 : 16;
-    this.addrA = s.addrBuf!.slice(s.addrSrcOffset, s.addrSrcOffset + n);
-    this.addrB = s.addrBuf!.slice(s.addrDstOffset, s.addrDstOffset + n);
-    this.portA = s.srcPort;
-    this.portB = s.dstPort;
+  constructor(stream: number, s: PacketSummary, frame: number) {
+    super(stream, s, frame);
     this.aIsFlow1 = direction(s) >= 0;
-    this.firstFrame = frame;
     this.lastFrame = frame;
-  }
-
-  /** Text of endpoint A's / B's address. */
-  get addressA(): string {
-    return formatIpAt(this.family, this.addrA, 0);
-  }
-
-  get addressB(): string {
-    return formatIpAt(this.family, this.addrB, 0);
   }
 
   /** Handshake RTT in ns (SYN → first pure ACK, Wireshark's iRTT), or null. */
   get handshakeRttNs(): number | null {
     return this.firstRttNs > 0 ? this.firstRttNs : null;
-  }
-
-  /** Duration of the counted frames in ns. */
-  get durationNs(): number {
-    return (this.endSec - this.startSec) * 1e9 + (this.endNsec - this.startNsec);
   }
 }
 
@@ -459,26 +421,10 @@ export class TcpAnalyzer {
     if (conv.tableSourceIsA === null) {
       conv.tableSourceIsA = fromA;
       conv.firstCountedFrame = frame.number;
-      conv.startSec = conv.endSec = frame.tsSec;
-      conv.startNsec = conv.endNsec = frame.tsNsec;
-    } else {
-      if (frame.tsSec > conv.endSec || (frame.tsSec === conv.endSec && frame.tsNsec > conv.endNsec)) {
-        conv.endSec = frame.tsSec;
-        conv.endNsec = frame.tsNsec;
-      } else if (frame.tsSec < conv.startSec || (frame.tsSec === conv.startSec && frame.tsNsec < conv.startNsec)) {
-        conv.startSec = frame.tsSec;
-        conv.startNsec = frame.tsNsec;
-      }
     }
-    if (fromA) {
-      conv.framesAtoB++;
-      conv.bytesAtoB += frame.len;
-      conv.payloadAtoB += seglen;
-    } else {
-      conv.framesBtoA++;
-      conv.bytesBtoA += frame.len;
-      conv.payloadBtoA += seglen;
-    }
+    conv.countFrame(fromA, frame.tsSec, frame.tsNsec, frame.len);
+    if (fromA) conv.payloadAtoB += seglen;
+    else conv.payloadBtoA += seglen;
     const e = r.expert;
     if (e) {
       if (e & (TcpExpert.RETRANSMISSION | TcpExpert.FAST_RETRANSMISSION | TcpExpert.SPURIOUS_RETRANSMISSION)) conv.retransmissions++;

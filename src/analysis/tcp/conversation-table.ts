@@ -36,10 +36,6 @@ interface Row {
   order: number;
 }
 
-function endpoint(family: number, addr: string, port: number): string {
-  return family === 6 ? `${addr}:${port}` : `${addr}:${port}`;
-}
-
 function relSeconds(sec: number, nsec: number, refSec: number, refNsec: number): number {
   let s = sec - refSec;
   let n = nsec - refNsec;
@@ -66,8 +62,9 @@ export function conversationTableText(
     const tcp = 'tableSourceIsA' in c;
     if (tcp && c.tableSourceIsA === null) continue;
     const sourceIsA = tcp ? c.tableSourceIsA! : true;
-    const aStr = endpoint(c.family, c.addressA, c.portA);
-    const bStr = endpoint(c.family, c.addressB, c.portB);
+    // tshark writes IPv6 endpoints without brackets too: `::1:5000`.
+    const aStr = `${c.addressA}:${c.portA}`;
+    const bStr = `${c.addressB}:${c.portB}`;
     const start = relSeconds(c.startSec, c.startNsec, refSec, refNsec);
     const stop = relSeconds(c.endSec, c.endNsec, refSec, refNsec);
     rows.push({

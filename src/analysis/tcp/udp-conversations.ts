@@ -3,43 +3,12 @@
  * (either direction), in order of first appearance; the first frame's sender is the
  * "source". Datagrams quoted inside ICMP errors are not traffic and are not counted.
  */
-import { formatIpAt } from '../../dissect/bytes.js';
 import { Proto, type PacketSummary } from '../../dissect/summary.js';
 import type { AnalyzedFrameRef } from './analyzer.js';
+import { Conversation } from './conversation.js';
 
-export class UdpConversation {
-  framesAtoB = 0;
-  framesBtoA = 0;
-  bytesAtoB = 0;
-  bytesBtoA = 0;
-  startSec = 0;
-  startNsec = 0;
-  endSec = 0;
-  endNsec = 0;
-
-  constructor(
-    /** Index in order of first appearance (tshark's udp.stream). */
-    readonly stream: number,
-    readonly family: 4 | 6,
-    readonly addrA: Uint8Array,
-    readonly addrB: Uint8Array,
-    readonly portA: number,
-    readonly portB: number,
-    readonly firstFrame: number,
-  ) {}
-
-  get addressA(): string {
-    return formatIpAt(this.family, this.addrA, 0);
-  }
-
-  get addressB(): string {
-    return formatIpAt(this.family, this.addrB, 0);
-  }
-
-  get durationNs(): number {
-    return (this.endSec - this.startSec) * 1e9 + (this.endNsec - this.startNsec);
-  }
-}
+/** One UDP conversation (udp.stream): endpoints, frames and bytes each way, time span. */
+export class UdpConversation extends Conversation {}
 
 export class UdpConversationTable {
   readonly conversations: UdpConversation[] = [];
@@ -60,26 +29,12 @@ export class UdpConversationTable {
       fromA = false;
     }
     if (!c) {
-      c = new UdpConversation(this.conversations.length, s.addrFamily as 4 | 6, b.slice(s.addrSrcOffset, s.addrSrcOffset + n), b.slice(s.addrDstOffset, s.addrDstOffset + n), s.srcPort, s.dstPort, frame.number);
+      c = new UdpConversation(this.conversations.length, s, frame.number);
       this.conversations.push(c);
       this.byKey.set(fwdKey, c);
       fromA = true;
-      c.startSec = c.endSec = frame.tsSec;
-      c.startNsec = c.endNsec = frame.tsNsec;
-    } else if (frame.tsSec > c.endSec || (frame.tsSec === c.endSec && frame.tsNsec > c.endNsec)) {
-      c.endSec = frame.tsSec;
-      c.endNsec = frame.tsNsec;
-    } else if (frame.tsSec < c.startSec || (frame.tsSec === c.startSec && frame.tsNsec < c.startNsec)) {
-      c.startSec = frame.tsSec;
-      c.startNsec = frame.tsNsec;
     }
-    if (fromA) {
-      c.framesAtoB++;
-      c.bytesAtoB += frame.len;
-    } else {
-      c.framesBtoA++;
-      c.bytesBtoA += frame.len;
-    }
+    c.countFrame(fromA, frame.tsSec, frame.tsNsec, frame.len);
     return c;
   }
 }
