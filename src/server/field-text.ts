@@ -24,15 +24,3 @@ export function fieldMapText(m: FieldMap, maxItems = 32): string {
   for (const k in m) parts.push(`${k} = ${fieldValueText(m[k]!, maxItems)}`);
   return parts.join(', ');
 }
-
-/** A JSON-safe copy of a field value (bigints beyond 2^53 become decimal strings). */
-export function fieldValueJson(v: FieldValue): unknown {
-  if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v.toString();
-  if (Array.isArray(v)) return v.map(fieldValueJson);
-  if (v !== null && typeof v === 'object') {
-    const o: Record<string, unknown> = {};
-    for (const k in v) o[k] = fieldValueJson(v[k]!);
-    return o;
-  }
-  return v;
-}

@@ -37,11 +37,6 @@ export function formatClock(t: number): string {
   return `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${ns.toString().padStart(9, '0')}`;
 }
 
-/** Absolute ns from the clock origin, as a decimal string. */
-export function absoluteText(t: number): string {
-  return (baseNs + BigInt(Math.round(t))).toString();
-}
-
 /** Parses `1.25`, `1.25s`, `300ms`, `12us`, `5000ns` or `12:38:54.8775` into relative ns. */
 export function parseTimeInput(text: string, reference: number): number | null {
   const s = text.trim();
