@@ -338,33 +338,29 @@ export class EventIndex {
   /** The Events-table rows for `indices` (ascending), payloads decoded from the trace. */
   async rows(indices: ArrayLike<number>): Promise<EventRow[]> {
     const out: EventRow[] = [];
-    await this.visit(indices, (i, ev) => {
-      const tid = this.tid[i]!;
-      out.push({
-        i,
-        t: this.time[i]!,
-        name: this.names[this.nameId[i]!]!,
-        cpu: this.cpu[i]!,
-        tid,
-        procname: this.threads.get(tid)?.name ?? '',
-        fields: fieldMapText(ev.payload),
-      });
-    });
+    await this.visit(indices, (i, ev) => out.push(this.row(i, ev)));
     return out;
   }
 
-  /** Full detail of one event (context and payload as JSON-safe values). */
+  /** Full detail of one event: its row, context and payload (bigints as the API's JSON writes them). */
   async detail(i: number): Promise<{ row: EventRow; context: FieldMap; payload: FieldMap } | null> {
     if (i < 0 || i >= this.count) return null;
     let got: { row: EventRow; context: FieldMap; payload: FieldMap } | null = null;
-    await this.visit([i], (j, ev) => {
-      const tid = this.tid[j]!;
-      got = {
-        row: { i: j, t: this.time[j]!, name: ev.eventClass.name, cpu: this.cpu[j]!, tid, procname: this.threads.get(tid)?.name ?? '', fields: fieldMapText(ev.payload) },
-        context: ev.context,
-        payload: ev.payload,
-      };
-    });
+    await this.visit([i], (j, ev) => (got = { row: this.row(j, ev), context: ev.context, payload: ev.payload }));
     return got;
+  }
+
+  /** The Events-table row of event `i`, decoded as `ev`. */
+  private row(i: number, ev: CtfEvent): EventRow {
+    const tid = this.tid[i]!;
+    return {
+      i,
+      t: this.time[i]!,
+      name: this.names[this.nameId[i]!]!,
+      cpu: this.cpu[i]!,
+      tid,
+      procname: this.threads.get(tid)?.name ?? '',
+      fields: fieldMapText(ev.payload),
+    };
   }
 }
