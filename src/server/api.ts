@@ -19,6 +19,7 @@
  *   (kernel and story endpoints are added by kernel-api.ts)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PacketRow } from './api-types.js';
 import type { UiDataset } from './dataset.js';
 import { HttpError, Router } from './http-server.js';
 import type { ProgressTracker } from './progress.js';
@@ -78,6 +79,11 @@ function requireReady<T>(v: T | null, what: string): T {
 /** Builds every route over `d`. */
 export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
   const r = new Router();
+  /** A packet row with the process owning its socket, once the correlation knows it. */
+  const withProcess = (row: PacketRow): PacketRow => {
+    const process = d.analyses.correlation?.processOf(row.id);
+    return process ? { ...row, process } : row;
+  };
 
   r.get('/api/status', () => progress.snapshot());
 
@@ -156,12 +162,7 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
     const ids = await pk.filter(q.get('filter') ?? '');
     const total = ids ? ids.length : pk.count;
     const rows = [];
-    const corr = d.analyses.correlation;
-    for (let k = offset; k < Math.min(total, offset + limit); k++) {
-      const id = ids ? ids[k]! : k;
-      const row = pk.row(id);
-      rows.push(corr ? { ...row, process: corr.processOf(id) } : row);
-    }
+    for (let k = offset; k < Math.min(total, offset + limit); k++) rows.push(withProcess(pk.row(ids ? ids[k]! : k)));
     return { total, offset, rows };
   });
 
@@ -197,8 +198,7 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
     if (!Number.isInteger(i)) throw new HttpError(400, 'packet id must be an integer');
     const det = await pk.detail(i);
     if (!det) throw new HttpError(404, `no packet ${p.id}`);
-    const process = d.analyses.correlation?.processOf(i);
-    return process ? { ...det, row: { ...det.row, process } } : det;
+    return { ...det, row: withProcess(det.row) };
   });
 
   r.get('/api/conversations', () => ({ conversations: d.packets?.conversations ?? [] }));
@@ -209,8 +209,7 @@ export function buildApi(d: UiDataset, progress: ProgressTracker): Router {
     const conv = pk.conversations.find((c) => c.stream === stream);
     if (!conv) throw new HttpError(404, `no TCP stream ${p.stream}`);
     const packets = [];
-    const corr = d.analyses.correlation;
-    for (let i = 0; i < pk.count; i++) if (pk.stream[i] === stream && pk.cap[i] === conv.capture) packets.push({ ...pk.row(i), process: corr?.processOf(i) });
+    for (let i = 0; i < pk.count; i++) if (pk.stream[i] === stream && pk.cap[i] === conv.capture) packets.push(withProcess(pk.row(i)));
     const side = await flowSides(d, conv);
     return { conversation: conv, hostA: side.hostA, hostB: side.hostB, packets, steps: side.steps };
   });
