@@ -65,37 +65,27 @@ function safeName(s: string): string {
 }
 
 /**
- * Calls after which the per-stream-class decoders (packet header/context, event header
- * and common context) switch to generated code: none. They serve every packet or event
- * of their stream, so there are few of them and they are hot at once; measured, they are
- * best compiled from the start. Only with `never` (tests of the interpreter) are they
- * interpreted too.
+ * The per-stream-class decoders (packet header/context, event header and common context)
+ * serve every packet or event of their stream, so there are few of them and they are hot
+ * at once: measured, they are best generated from the start. Only with `never` (tests of
+ * the interpreter) are they interpreted too.
  */
-function scopeCompileAfter(): number {
-  return compileAfter() === Infinity ? Infinity : 0;
+function interpretScopes(): boolean {
+  return compileAfter() === Infinity;
 }
 
-/** A scope decoder (packet header/context) that starts interpreted, then compiles itself. */
-function tieredScope(name: string, fc: StructClass, what: string, install: (d: ScopeDecoder) => void): ScopeDecoder {
-  const limit = scopeCompileAfter();
-  if (limit === 0) return compileScope(name, fc, what, helpers);
+/** A scope decoder (packet header/context): generated, or interpreted under `never`. */
+function scopeDecoder(name: string, fc: StructClass, what: string): ScopeDecoder {
+  if (!interpretScopes()) return compileScope(name, fc, what, helpers);
   const node = prepareNode(fc, what);
-  let calls = 0;
-  return (st) => {
-    if (++calls > limit) {
-      const hot = compileScope(name, fc, what, helpers);
-      install(hot);
-      return hot(st);
-    }
-    return decode(st, node) as Record<string, unknown> | null;
-  };
+  return (st) => decode(st, node) as Record<string, unknown> | null;
 }
 
 export class StreamClassDecoders {
-  /** Packet context decoder (its tier may change while reading). */
-  packetContext: ScopeDecoder | null;
-  /** Header + common context, or null when the stream class has neither (its tier may change). */
-  head: HeadDecoder | null;
+  /** Packet context decoder, or null when the stream class has no packet context. */
+  readonly packetContext: ScopeDecoder | null;
+  /** Header + common context, or null when the stream class has neither. */
+  readonly head: HeadDecoder | null;
   /** Event class id to use when the header carries none (single event class), else -1. */
   readonly defaultEventId: number;
   /** Dense table of event decoders by id (filled lazily by event()), or null for huge ids. */
@@ -103,8 +93,8 @@ export class StreamClassDecoders {
   private readonly map: Map<number, EventDecoder> | null;
 
   constructor(readonly sc: StreamClass) {
-    this.packetContext = sc.packetContext ? tieredScope(`packet_context_${sc.id}`, sc.packetContext, 'packet context', (d) => (this.packetContext = d)) : null;
-    this.head = sc.eventHeader || sc.eventCommonContext ? this.tieredHead() : null;
+    this.packetContext = sc.packetContext ? scopeDecoder(`packet_context_${sc.id}`, sc.packetContext, 'packet context') : null;
+    this.head = sc.eventHeader || sc.eventCommonContext ? headDecoder(sc) : null;
     const ids = [...sc.eventClasses.keys()];
     this.defaultEventId = ids.length === 1 ? ids[0]! : -1;
     const maxId = ids.length ? Math.max(...ids) : 0;
@@ -115,26 +105,6 @@ export class StreamClassDecoders {
       this.table = null;
       this.map = new Map();
     }
-  }
-
-  private tieredHead(): HeadDecoder {
-    const limit = scopeCompileAfter();
-    if (limit === 0) return compileHead(this.sc);
-    const header = this.sc.eventHeader ? prepareNode(this.sc.eventHeader, 'event header') : null;
-    const common = this.sc.eventCommonContext ? prepareNode(this.sc.eventCommonContext, 'event context') : null;
-    let calls = 0;
-    return (st) => {
-      if (++calls > limit) {
-        const hot = compileHead(this.sc);
-        this.head = hot;
-        hot(st);
-        return;
-      }
-      if (header !== null) decode(st, header);
-      st.evCycHi = st.cycHi;
-      st.evCycLo = st.cycLo;
-      st.ctx = common !== null ? ((decode(st, common) as FieldMap | null) ?? EMPTY_FIELDS) : EMPTY_FIELDS;
-    };
   }
 
   /** The decoder of event class `id`, or undefined when the metadata has no such class. */
@@ -171,6 +141,19 @@ export class StreamClassDecoders {
       return interpretEvent(st, pkt, info, spec, payload, hasCommon);
     };
   }
+}
+
+/** The event head decoder (header + common context): generated, or interpreted under `never`. */
+function headDecoder(sc: StreamClass): HeadDecoder {
+  if (!interpretScopes()) return compileHead(sc);
+  const header = sc.eventHeader ? prepareNode(sc.eventHeader, 'event header') : null;
+  const common = sc.eventCommonContext ? prepareNode(sc.eventCommonContext, 'event context') : null;
+  return (st) => {
+    if (header !== null) decode(st, header);
+    st.evCycHi = st.cycHi;
+    st.evCycLo = st.cycLo;
+    st.ctx = common !== null ? ((decode(st, common) as FieldMap | null) ?? EMPTY_FIELDS) : EMPTY_FIELDS;
+  };
 }
 
 /** The interpreted event decoder (the same steps as compileEvent's generated code). */
@@ -212,12 +195,12 @@ function compileEvent(sc: StreamClass, ec: EventClass, info: EventClassInfo): Ev
 }
 
 export class TraceDecoders {
-  /** Packet header decoder (its tier may change while reading). */
-  packetHeader: ScopeDecoder | null;
+  /** Packet header decoder, or null when the trace class has no packet header. */
+  readonly packetHeader: ScopeDecoder | null;
   private readonly streams = new Map<number, StreamClassDecoders>();
 
   constructor(readonly tc: TraceClass) {
-    this.packetHeader = tc.packetHeader ? tieredScope('packet_header', tc.packetHeader, 'packet header', (d) => (this.packetHeader = d)) : null;
+    this.packetHeader = tc.packetHeader ? scopeDecoder('packet_header', tc.packetHeader, 'packet header') : null;
   }
 
   streamClass(id: number): StreamClassDecoders | undefined {
