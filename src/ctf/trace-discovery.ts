@@ -43,10 +43,6 @@ export interface CtfTrace {
  * Every directory under `paths` that holds a `metadata` file, sorted, with its path
  * relative to the input path it was found under (babeltrace2 uses it in trace names).
  */
-export function findTraceDirs(paths: readonly string[]): string[] {
-  return findTraceDirsWithRoots(paths).map((d) => d.dir);
-}
-
 function findTraceDirsWithRoots(paths: readonly string[]): Array<{ dir: string; rel: string }> {
   const out = new Map<string, string>();
   for (const p0 of paths) {

@@ -1,9 +1,10 @@
 /**
- * Operations on field classes shared by both metadata front ends: deep copies (aliases
- * are copied on use so that resolution can annotate each use separately), walking, and
- * the passes babeltrace2 runs after parsing (alignments, text arrays, in-IR flags).
+ * Operations on field classes: deep copies (aliases are copied on use so that resolution
+ * can annotate each use separately), walking, and babeltrace2's in-IR pass (the other
+ * passes after parsing, alignments and text arrays, are one walk in tsdl-resolver.ts's
+ * prepare()).
  */
-import type { FieldClass, StructClass, TraceClass } from './model.js';
+import type { FieldClass, TraceClass } from './model.js';
 
 /** Deep copy of a field class; clocks and enumeration mappings are shared (immutable). */
 export function cloneFieldClass<T extends FieldClass>(fc: T): T {
@@ -43,59 +44,6 @@ export function walkFieldClass(fc: FieldClass | null, visit: (fc: FieldClass) =>
     default:
       break;
   }
-}
-
-/** Every root field class of a trace class, in decoding order. */
-export function allScopes(tc: TraceClass): Array<StructClass | null> {
-  const out: Array<StructClass | null> = [tc.packetHeader];
-  for (const sc of tc.streamClasses.values()) {
-    out.push(sc.packetContext, sc.eventHeader, sc.eventCommonContext);
-    for (const ec of sc.eventClasses.values()) out.push(ec.specificContext, ec.payload);
-  }
-  return out;
-}
-
-/**
- * Compound alignments as babeltrace2 computes them: a structure is aligned on its most
- * aligned member (and its own minimum), an array/sequence on its element; a variant
- * aligns when its option is chosen.
- */
-export function updateAlignments(fc: FieldClass | null): void {
-  if (!fc) return;
-  switch (fc.kind) {
-    case 'struct':
-      for (const m of fc.members) {
-        updateAlignments(m.fc);
-        if (m.fc.align > fc.align) fc.align = m.fc.align;
-      }
-      break;
-    case 'variant':
-      for (const o of fc.options) updateAlignments(o.fc);
-      break;
-    case 'array':
-    case 'sequence':
-      updateAlignments(fc.elem);
-      fc.align = Math.max(fc.align, fc.elem.align);
-      break;
-    case 'optional':
-      updateAlignments(fc.fc);
-      break;
-    default:
-      break;
-  }
-}
-
-/** Marks arrays/sequences of byte-aligned 8-bit UTF-8 integers as text (decoded as strings). */
-export function markTextArrays(fc: FieldClass | null): void {
-  walkFieldClass(fc, (f) => {
-    if ((f.kind === 'array' || f.kind === 'sequence') && f.elem.kind === 'int') {
-      const e = f.elem;
-      if (e.align === 8 && e.size === 8 && e.encoding === 'utf8') {
-        f.isText = true;
-        e.signed = false;
-      }
-    }
-  });
 }
 
 /**

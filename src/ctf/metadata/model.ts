@@ -300,9 +300,6 @@ export function classCount(tc: TraceClass): number {
   return n;
 }
 
-/** `-?\d+` bounds for JS numbers: integers beyond ±2^53 are bigints in the model. */
-export const SAFE_LIMIT = 2 ** 53;
-
 /** A JS number when |v| ≤ 2^53, else the bigint (the FieldValue rule of the shared model). */
 export function normaliseInteger(v: bigint): number | bigint {
   return v >= -9007199254740992n && v <= 9007199254740992n ? Number(v) : v;
