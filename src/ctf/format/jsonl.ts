@@ -9,6 +9,7 @@ import type { FieldValue } from '../../model/trace-event.js';
 import type { FieldClass, StructClass, StructMember } from '../metadata/model.js';
 import type { CtfDiscarded, CtfEvent, CtfMessage } from '../stream/messages.js';
 import { pythonFloat } from './python-float.js';
+import { valueFitsClass } from './value-shape.js';
 
 type Serializer = (v: FieldValue) => string;
 
@@ -91,7 +92,7 @@ function build(fc: FieldClass): Serializer {
       if (!hasFloat) return anyJsonInts;
       // pick the option whose shape matches the value (the value does not say which was chosen)
       return (v) => {
-        for (const o of options) if (matches(o.fc, v)) return o.s(v);
+        for (const o of options) if (valueFitsClass(o.fc, v)) return o.s(v);
         return anyJson(v);
       };
     }
@@ -125,30 +126,6 @@ function containsFloat(fc: FieldClass): boolean {
       return containsFloat(fc.fc);
     default:
       return false;
-  }
-}
-
-function matches(fc: FieldClass, v: FieldValue): boolean {
-  switch (fc.kind) {
-    case 'struct':
-      return v !== null && typeof v === 'object' && !Array.isArray(v) && fc.members.filter((m) => m.fc.inIr).every((m) => m.name in v);
-    case 'array':
-    case 'sequence':
-      return fc.isText ? typeof v === 'string' : Array.isArray(v);
-    case 'string':
-    case 'static-string':
-    case 'dynamic-string':
-      return typeof v === 'string';
-    case 'float':
-      return typeof v === 'number';
-    case 'int':
-    case 'varint':
-    case 'bits':
-      return typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
-    case 'bool':
-      return typeof v === 'boolean';
-    default:
-      return true;
   }
 }
 

@@ -11,6 +11,7 @@
 import type { FieldValue } from '../../model/trace-event.js';
 import type { EnumMapping, FieldClass, StructClass } from '../metadata/model.js';
 import type { CtfDiscarded, CtfEvent } from '../stream/messages.js';
+import { valueFitsClass } from './value-shape.js';
 
 type Printer = (v: FieldValue) => string;
 
@@ -142,8 +143,7 @@ function build(fc: FieldClass): Printer {
       const options = fc.options.map((o) => printerOf(o.fc));
       const classes = fc.options.map((o) => o.fc);
       return (v) => {
-        // the value alone does not say which option it is: take the first whose shape fits
-        const k = classes.findIndex((c) => fits(c, v));
+        const k = classes.findIndex((c) => valueFitsClass(c, v));
         return `{ ${(options[k >= 0 ? k : 0] ?? String)(v)} }`;
       };
     }
@@ -151,29 +151,6 @@ function build(fc: FieldClass): Printer {
       const inner = printerOf(fc.fc);
       return (v) => (v === null ? '<none>' : `{ ${inner(v)} }`);
     }
-  }
-}
-
-function fits(fc: FieldClass, v: FieldValue): boolean {
-  switch (fc.kind) {
-    case 'struct':
-      return v !== null && typeof v === 'object' && !Array.isArray(v);
-    case 'array':
-    case 'sequence':
-      return fc.isText ? typeof v === 'string' : Array.isArray(v);
-    case 'string':
-    case 'static-string':
-    case 'dynamic-string':
-      return typeof v === 'string';
-    case 'bool':
-      return typeof v === 'boolean';
-    case 'float':
-    case 'int':
-    case 'varint':
-    case 'bits':
-      return typeof v === 'number' || typeof v === 'bigint';
-    default:
-      return true;
   }
 }
 
