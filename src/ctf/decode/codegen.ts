@@ -14,6 +14,7 @@
  * past the content end on damaged data; the caller checks `st.p <= st.end` after each
  * event and turns DataView RangeErrors into FormatErrors.
  */
+import { someFieldClass } from '../metadata/field-class-util.js';
 import type { FieldClass, FieldRole, IntegerClass, StructClass, VarIntClass } from '../metadata/model.js';
 import * as bits from './bits.js';
 import type { DecodeState } from './decode-state.js';
@@ -579,21 +580,17 @@ class FunctionBuilder {
 
 /** True when decoding `fc` writes state (roles, clock, stored values, UUID check). */
 export function hasSideEffects(fc: FieldClass): boolean {
+  return someFieldClass(fc, writesState);
+}
+
+/** The field class itself (not its members) writes state when decoded. */
+function writesState(fc: FieldClass): boolean {
   switch (fc.kind) {
     case 'int':
     case 'varint':
       return fc.role !== null || fc.mappedClock !== null || fc.storeSlot >= 0;
     case 'bool':
       return fc.storeSlot >= 0;
-    case 'struct':
-      return fc.members.some((m) => hasSideEffects(m.fc));
-    case 'array':
-    case 'sequence':
-      return hasSideEffects(fc.elem);
-    case 'variant':
-      return fc.options.some((o) => hasSideEffects(o.fc));
-    case 'optional':
-      return hasSideEffects(fc.fc);
     case 'blob':
       return fc.role !== null;
     default:

@@ -6,6 +6,7 @@
  * a JSON number alone cannot say whether it was a float (`2.0`) or an integer (`2`).
  */
 import type { FieldValue } from '../../model/trace-event.js';
+import { someFieldClass } from '../metadata/field-class-util.js';
 import type { FieldClass, StructClass, StructMember } from '../metadata/model.js';
 import type { CtfDiscarded, CtfEvent, CtfMessage } from '../stream/messages.js';
 import { pythonFloat } from './python-float.js';
@@ -88,7 +89,7 @@ function build(fc: FieldClass): Serializer {
     }
     case 'variant': {
       const options = fc.options.map((o) => ({ fc: o.fc, s: serializerOf(o.fc) }));
-      const hasFloat = fc.options.some((o) => containsFloat(o.fc));
+      const hasFloat = fc.options.some((o) => someFieldClass(o.fc, (f) => f.kind === 'float'));
       if (!hasFloat) return anyJsonInts;
       // pick the option whose shape matches the value (the value does not say which was chosen)
       return (v) => {
@@ -109,24 +110,6 @@ function anyJsonInts(v: FieldValue): string {
       .join(',')}}`;
   }
   return anyJson(v);
-}
-
-function containsFloat(fc: FieldClass): boolean {
-  switch (fc.kind) {
-    case 'float':
-      return true;
-    case 'struct':
-      return fc.members.some((m) => containsFloat(m.fc));
-    case 'array':
-    case 'sequence':
-      return containsFloat(fc.elem);
-    case 'variant':
-      return fc.options.some((o) => containsFloat(o.fc));
-    case 'optional':
-      return containsFloat(fc.fc);
-    default:
-      return false;
-  }
 }
 
 function structSerializer(members: StructMember[]): Serializer {

@@ -1,6 +1,6 @@
 /**
  * Operations on field classes: deep copies (aliases are copied on use so that resolution
- * can annotate each use separately), walking, and babeltrace2's in-IR pass (the other
+ * can annotate each use separately), walking and searching, and babeltrace2's in-IR pass (the other
  * passes after parsing, alignments and text arrays, are one walk in tsdl-resolver.ts's
  * prepare()).
  */
@@ -43,6 +43,24 @@ export function walkFieldClass(fc: FieldClass | null, visit: (fc: FieldClass) =>
       break;
     default:
       break;
+  }
+}
+
+/** True when `test` holds for `fc` or for a field class nested in it (parents first; stops at the first). */
+export function someFieldClass(fc: FieldClass, test: (fc: FieldClass) => boolean): boolean {
+  if (test(fc)) return true;
+  switch (fc.kind) {
+    case 'struct':
+      return fc.members.some((m) => someFieldClass(m.fc, test));
+    case 'array':
+    case 'sequence':
+      return someFieldClass(fc.elem, test);
+    case 'variant':
+      return fc.options.some((o) => someFieldClass(o.fc, test));
+    case 'optional':
+      return someFieldClass(fc.fc, test);
+    default:
+      return false;
   }
 }
 

@@ -10,7 +10,7 @@
  *    contexts without `map` are mapped to the only clock (or an implicit 1 GHz `default`);
  *  - an LTTng `monotonic` clock is absolute even when old tracers forgot to say so.
  */
-import { cloneFieldClass, updateInIr, walkFieldClass } from './field-class-util.js';
+import { cloneFieldClass, someFieldClass, updateInIr } from './field-class-util.js';
 import { resolveFieldRefs } from './field-refs.js';
 import { MetadataError } from './metadata-error.js';
 import type { ByteOrder, Callsite, ClockClass, EnumMapping, EventClass, FieldClass, FieldRef, FieldRole, IntegerClass, ScopeName, StreamClass, StructClass, TraceClass, VariantClass } from './model.js';
@@ -958,15 +958,7 @@ function validate(tc: TraceClass): void {
   }
   for (const sc of tc.streamClasses.values()) {
     for (const n of ['timestamp_begin', 'timestamp_end', 'events_discarded', 'packet_seq_num', 'packet_size', 'content_size']) unsignedInt(sc.packetContext, n, 'packet context');
-    const hasId = sc.eventHeader ? hasEventClassId(sc.eventHeader) : false;
+    const hasId = sc.eventHeader ? someFieldClass(sc.eventHeader, (f) => (f.kind === 'int' || f.kind === 'varint') && f.role === 'event-class-id') : false;
     if (!hasId && sc.eventClasses.size > 1) throw new MetadataError(`stream class ${sc.id} has several event classes but its event header has no id field`, undefined);
   }
-}
-
-function hasEventClassId(fc: FieldClass): boolean {
-  let found = false;
-  walkFieldClass(fc, (f) => {
-    if ((f.kind === 'int' || f.kind === 'varint') && f.role === 'event-class-id') found = true;
-  });
-  return found;
 }
