@@ -8,6 +8,7 @@
  * `{ name = value, ... }`. Integers follow their preferred base (`0x804A291`),
  * enumerations print `( "LABEL" : container = N )`, floats use C's `%g`.
  */
+import { formatSeconds } from '../../base/time.js';
 import type { FieldValue } from '../../model/trace-event.js';
 import type { EnumMapping, FieldClass, StructClass } from '../metadata/model.js';
 import type { CtfDiscarded, CtfEvent } from '../stream/messages.js';
@@ -176,12 +177,10 @@ export class TextFormatter {
   constructor(private readonly opts: TextOptions) {}
 
   private timeOfDay(ns: bigint): string {
-    const neg = ns < 0n;
-    const a = neg ? -ns : ns;
-    const sec = a / NS;
-    const frac = (a % NS).toString().padStart(9, '0');
-    if (neg) return `-${sec}.${frac}`;
-    const d = new Date(Number(sec) * 1000);
+    // before the origin: babeltrace2 prints the signed seconds
+    if (ns < 0n) return formatSeconds(ns);
+    const frac = (ns % NS).toString().padStart(9, '0');
+    const d = new Date(Number(ns / NS) * 1000);
     const h = this.opts.utc ? d.getUTCHours() : d.getHours();
     const m = this.opts.utc ? d.getUTCMinutes() : d.getMinutes();
     const s = this.opts.utc ? d.getUTCSeconds() : d.getSeconds();
@@ -198,8 +197,7 @@ export class TextFormatter {
       if (this.lastNs === null) out += '(+?.?????????) ';
       else {
         const d = ts - this.lastNs;
-        const a = d < 0n ? -d : d;
-        out += `(${d < 0n ? '-' : '+'}${a / NS}.${(a % NS).toString().padStart(9, '0')}) `;
+        out += d < 0n ? `(${formatSeconds(d)}) ` : `(+${formatSeconds(d)}) `;
       }
       this.lastNs = ts;
     }
