@@ -8,6 +8,7 @@ import { UsageError } from '../base/errors.js';
 import { LineWriter } from '../base/output.js';
 import { parseTime } from '../base/time.js';
 import { openTraceCollection, type MessageOptions } from '../ctf/index.js';
+import { messageNs } from '../ctf/stream/messages.js';
 import { messageJson } from '../ctf/format/jsonl.js';
 import { TextFormatter } from '../ctf/format/text.js';
 import { countMessages } from '../ctf/format/count.js';
@@ -122,7 +123,7 @@ function firstTimestamp(it: Iterator<{ kind: string; nsHi: number; nsLo: number 
   const r = it.next();
   it.return?.();
   if (r.done) return undefined;
-  return BigInt(r.value.nsHi) * 4294967296n + BigInt(r.value.nsLo);
+  return messageNs(r.value);
 }
 
 function timeRange(begin: string | undefined, end: string | undefined, reference: () => bigint | undefined): MessageOptions {

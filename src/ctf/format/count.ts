@@ -2,7 +2,7 @@
  * `tracewire events --count`: decode every field of every event (the same decoding as
  * printing them) and report totals instead of the events.
  */
-import type { MessageOptions, TraceCollection } from '../index.js';
+import type { CtfEvent, MessageOptions, TraceCollection } from '../index.js';
 
 export interface EventCounts {
   events: number;
@@ -22,11 +22,8 @@ export function countMessages(tc: TraceCollection, opts: MessageOptions = {}, li
   const counts: EventCounts = { events: 0, lost_events: 0, lost_packets: 0, discarded_records: 0, traces: tc.traces.length, streams: 0, first_ts: null, last_ts: null };
   for (const t of tc.ctfTraces) counts.streams += t.streams.length;
   const it = tc.messages(opts);
-  let firstHi = 0;
-  let firstLo = 0;
-  let lastHi = 0;
-  let lastLo = 0;
-  let timed = false;
+  let first: CtfEvent | null = null;
+  let last: CtfEvent | null = null;
   let n = 0;
   for (;;) {
     if (limit !== undefined && n >= limit) break;
@@ -35,14 +32,9 @@ export function countMessages(tc: TraceCollection, opts: MessageOptions = {}, li
     n++;
     if (m.kind === 'event') {
       counts.events++;
-      if (m.packet.stream.clock !== null) {
-        if (!timed) {
-          timed = true;
-          firstHi = m.nsHi;
-          firstLo = m.nsLo;
-        }
-        lastHi = m.nsHi;
-        lastLo = m.nsLo;
+      if (m.hasTimestamp) {
+        first ??= m;
+        last = m;
       }
     } else {
       counts.discarded_records++;
@@ -53,9 +45,9 @@ export function countMessages(tc: TraceCollection, opts: MessageOptions = {}, li
     }
   }
   it.return();
-  if (timed) {
-    counts.first_ts = (BigInt(firstHi) * 4294967296n + BigInt(firstLo)).toString();
-    counts.last_ts = (BigInt(lastHi) * 4294967296n + BigInt(lastLo)).toString();
+  if (first !== null && last !== null) {
+    counts.first_ts = first.ts.toString();
+    counts.last_ts = last.ts.toString();
   }
   return counts;
 }

@@ -95,6 +95,14 @@ function toBig(hi: number, lo: number): bigint {
 }
 
 /**
+ * A message's merge time as a bigint (ns from origin): an event's `ts`, a loss's `begin`
+ * (or, when unknown, the time of its stream's last event).
+ */
+export function messageNs(m: { readonly nsHi: number; readonly nsLo: number }): bigint {
+  return toBig(m.nsHi, m.nsLo);
+}
+
+/**
  * A decoded event. Implements the shared TraceEvent record; `nsHi`/`nsLo` (ns from
  * origin = nsHi·2^32 + nsLo) and `cycHi`/`cycLo` are the cheap forms of `ts`/`cycles`.
  */
