@@ -11,7 +11,7 @@
  * content larger than the packet) is ignored, as babeltrace2 does, and the packets
  * themselves decide; a data file's damage is then reported by the reader.
  */
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DecodeState } from '../decode/decode-state.js';
 import type { TraceDecoders } from '../decode/trace-decoders.js';
@@ -51,7 +51,8 @@ export function lttngIndexPath(streamFile: string): string {
   return join(dirname(streamFile), 'index', `${basename(streamFile)}.idx`);
 }
 
-function readWhole(path: string): Buffer | null {
+/** The content of the index file at `path`, or null when there is none (or it is huge). */
+function readIndexFile(path: string): Buffer | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -59,17 +60,9 @@ function readWhole(path: string): Buffer | null {
     return null;
   }
   try {
-    const size = fstatSync(fd).size;
     // an index holds ~72 bytes per packet: anything huge is not an index
-    if (size > 256 * 1024 * 1024) return null;
-    const buf = Buffer.allocUnsafe(size);
-    let got = 0;
-    while (got < size) {
-      const r = readSync(fd, buf, got, size - got, got);
-      if (r === 0) break;
-      got += r;
-    }
-    return buf.subarray(0, got);
+    if (fstatSync(fd).size > 256 * 1024 * 1024) return null;
+    return readFileSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -80,7 +73,7 @@ function readWhole(path: string): Buffer | null {
  * when there is none or when it is not consistent with the file (then the caller scans).
  */
 export function readLttngIndex(streamFile: string, fileSize: number): PacketIndex | null {
-  const buf = readWhole(lttngIndexPath(streamFile));
+  const buf = readIndexFile(lttngIndexPath(streamFile));
   if (!buf || buf.length < HEADER_BYTES) return null;
   if (buf.readUInt32BE(0) !== INDEX_MAGIC || buf.readUInt32BE(4) !== 1) return null;
   const minor = buf.readUInt32BE(8);
@@ -153,13 +146,11 @@ export function scanPacketIndex(file: string, decoders: TraceDecoders, uuidBytes
 
 /** The index of `file`: LTTng's when present and consistent, else a scan of the packets. */
 export function packetIndex(file: string, decoders: TraceDecoders, uuidBytes: Uint8Array | null, defaultStreamClass: number): PacketIndex {
-  let size: number;
+  let size = -1;
   try {
-    const fd = openSync(file, 'r');
-    size = fstatSync(fd).size;
-    closeSync(fd);
+    size = statSync(file).size;
   } catch {
-    size = -1;
+    // the scan opens the file and reports why it cannot
   }
   return (size >= 0 ? readLttngIndex(file, size) : null) ?? scanPacketIndex(file, decoders, uuidBytes, defaultStreamClass);
 }

@@ -44,39 +44,32 @@ function positionInFile(st: DecodeState, off: number): number {
 export function readPacketPrelude(win: FileWindow, off: number, st: DecodeState, trace: TraceDecoders, defaultStreamClass: number, wholePacket = true): PacketPrelude {
   const file = win.path;
   const remaining = win.size - off;
-  let winLen = Math.min(remaining, PRELUDE_BYTES);
-  let idx = win.ensure(off, winLen);
-  setView(st, win, idx, winLen, off);
-  st.resetPacketRoles();
   st.file = file;
+  let winLen = Math.min(remaining, PRELUDE_BYTES);
+  let streamClassId: number;
   let context: FieldMap | null;
   let decoders: StreamClassDecoders | undefined;
   // Retry with the whole rest of the file in the (rare) case the prelude is larger than 64 KiB.
   for (;;) {
+    setView(st, win, win.ensure(off, winLen), winLen, off);
+    st.p = 0;
+    st.resetPacketRoles();
     try {
-      st.p = 0;
-      st.resetPacketRoles();
       if (trace.packetHeader) trace.packetHeader(st);
       if (st.p > st.end) throw new RangeError('header');
       checkMagicAndUuid(st, file, off);
-      const scId = st.streamClassId === -1 ? defaultStreamClass : Number(st.streamClassId);
-      decoders = trace.streamClass(scId);
+      streamClassId = st.streamClassId === -1 ? defaultStreamClass : Number(st.streamClassId);
+      decoders = trace.streamClass(streamClassId);
       if (!decoders) throw new FormatError(file, off, `packet header names stream class ${String(st.streamClassId)}, which the metadata does not declare`);
       context = decoders.packetContext ? (decoders.packetContext(st) as FieldMap | null) : null;
       if (st.p > st.end) throw new RangeError('context');
       break;
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
-      if (winLen < remaining) {
-        winLen = remaining;
-        idx = win.ensure(off, winLen);
-        setView(st, win, idx, winLen, off);
-        continue;
-      }
-      throw new FormatError(file, off, `truncated packet: its header and context need more than the ${remaining} bytes left in the file`);
+      if (winLen >= remaining) throw new FormatError(file, off, `truncated packet: its header and context need more than the ${remaining} bytes left in the file`);
+      winLen = remaining;
     }
   }
-  const streamClassId = st.streamClassId === -1 ? defaultStreamClass : Number(st.streamClassId);
 
   let packetBits = st.packetSize;
   let contentBits = st.contentSize;
@@ -88,14 +81,13 @@ export function readPacketPrelude(win: FileWindow, off: number, st: DecodeState,
   if (st.p > contentBits) throw new FormatError(file, positionInFile(st, off), `packet header and context (${st.p} bits) exceed the packet content size (${contentBits} bits)`);
   const packetBytes = packetBits / 8;
   const eventsStart = st.p;
-  const truncatedTo = packetBytes > remaining ? remaining : null;
-  if (!wholePacket) return { streamClassId, decoders: decoders!, context, packetBytes, contentBits, eventsStart, truncatedTo };
-  const available = Math.min(packetBytes, remaining);
-  idx = win.ensure(off, available);
-  setView(st, win, idx, available, off);
-  st.p = eventsStart;
-  st.end = Math.min(contentBits, available * 8);
-  return { streamClassId, decoders: decoders!, context, packetBytes, contentBits, eventsStart, truncatedTo };
+  if (wholePacket) {
+    const available = Math.min(packetBytes, remaining);
+    setView(st, win, win.ensure(off, available), available, off);
+    st.p = eventsStart;
+    st.end = Math.min(contentBits, available * 8);
+  }
+  return { streamClassId, decoders, context, packetBytes, contentBits, eventsStart, truncatedTo: packetBytes > remaining ? remaining : null };
 }
 
 function checkMagicAndUuid(st: DecodeState, file: string, off: number): void {
