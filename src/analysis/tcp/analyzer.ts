@@ -14,6 +14,7 @@ import { u32 } from '../../dissect/bytes.js';
 import { Proto, TcpFlag, TcpStage, type PacketSummary } from '../../dissect/summary.js';
 import { Conversation } from './conversation.js';
 import { TcpExpert } from './expert.js';
+import { gtSeq, leSeq, ltSeq } from './seq-space.js';
 
 const FIN = TcpFlag.FIN,
   SYN = TcpFlag.SYN,
@@ -29,11 +30,6 @@ const NEUTRALISED = 0xffffffff;
 
 /** Wireshark's TCP_MAX_UNACKED_SEGMENTS: beyond this, new segments are not remembered. */
 const MAX_UNACKED_SEGMENTS = 1000;
-
-/** a > b in 32-bit sequence space. */
-const gtSeq = (a: number, b: number): boolean => ((b - a) | 0) < 0;
-const ltSeq = (a: number, b: number): boolean => ((a - b) | 0) < 0;
-const leSeq = (a: number, b: number): boolean => ((a - b) | 0) <= 0;
 
 /**
  * Segments not yet acknowledged (Wireshark's tcp_unacked_t list), stored flat — seq,
@@ -197,6 +193,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array, off: number, n: number): boolea
   return true;
 }
 
+/** Whether `c` is the conversation of frame `s`'s 4-tuple (either direction); `n` = address bytes. */
+function isTupleOf(c: TcpConversation, s: PacketSummary, n: number): boolean {
+  if (c.family !== s.addrFamily) return false;
+  const b = s.addrBuf!;
+  if (c.portA === s.srcPort && c.portB === s.dstPort && sameBytes(c.addrA, b, s.addrSrcOffset, n) && sameBytes(c.addrB, b, s.addrDstOffset, n)) return true;
+  return c.portA === s.dstPort && c.portB === s.srcPort && sameBytes(c.addrA, b, s.addrDstOffset, n) && sameBytes(c.addrB, b, s.addrSrcOffset, n);
+}
+
 /**
  * The analyzer. One per capture; frames must come in file order. Non-TCP frames may be
  * passed too (they get stream -1).
@@ -219,18 +223,10 @@ export class TcpAnalyzer {
 
   private lookup(s: PacketSummary, hash: number): TcpConversation | null {
     const n = s.addrFamily === 4 ? 4 : 16;
-    const b = s.addrBuf!;
     // Consecutive frames usually belong to the same conversation.
     const last = this.last;
-    if (last !== null && last.hash === hash && last.family === s.addrFamily) {
-      if (last.portA === s.srcPort && last.portB === s.dstPort && sameBytes(last.addrA, b, s.addrSrcOffset, n) && sameBytes(last.addrB, b, s.addrDstOffset, n)) return last;
-      if (last.portA === s.dstPort && last.portB === s.srcPort && sameBytes(last.addrA, b, s.addrDstOffset, n) && sameBytes(last.addrB, b, s.addrSrcOffset, n)) return last;
-    }
-    for (let c = this.table.get(hash) ?? null; c; c = c.hashNext) {
-      if (c.family !== s.addrFamily) continue;
-      if (c.portA === s.srcPort && c.portB === s.dstPort && sameBytes(c.addrA, b, s.addrSrcOffset, n) && sameBytes(c.addrB, b, s.addrDstOffset, n)) return c;
-      if (c.portA === s.dstPort && c.portB === s.srcPort && sameBytes(c.addrA, b, s.addrDstOffset, n) && sameBytes(c.addrB, b, s.addrSrcOffset, n)) return c;
-    }
+    if (last !== null && last.hash === hash && isTupleOf(last, s, n)) return last;
+    for (let c = this.table.get(hash) ?? null; c; c = c.hashNext) if (isTupleOf(c, s, n)) return c;
     return null;
   }
 
@@ -243,7 +239,7 @@ export class TcpAnalyzer {
     let prev: TcpConversation | null = null;
     const n = c.family === 4 ? 4 : 16;
     for (let o = this.table.get(hash) ?? null; o; prev = o, o = o.hashNext) {
-      if (o.family === c.family && ((o.portA === c.portA && o.portB === c.portB && sameBytes(o.addrA, c.addrA, 0, n) && sameBytes(o.addrB, c.addrB, 0, n)) || (o.portA === c.portB && o.portB === c.portA && sameBytes(o.addrA, c.addrB, 0, n) && sameBytes(o.addrB, c.addrA, 0, n)))) {
+      if (isTupleOf(o, s, n)) {
         c.hashNext = o.hashNext;
         if (prev) prev.hashNext = c;
         else this.table.set(hash, c);

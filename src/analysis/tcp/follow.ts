@@ -8,9 +8,7 @@
  */
 import { TcpFlag } from '../../dissect/summary.js';
 import type { AnalyzedPacket } from './packet-stream.js';
-
-const gtSeq = (a: number, b: number): boolean => ((b - a) | 0) < 0;
-const ltSeq = (a: number, b: number): boolean => ((a - b) | 0) < 0;
+import { gtSeq, ltSeq } from './seq-space.js';
 
 export interface FollowChunk {
   /** False: from node 0 (the stream's first sender); true: from node 1. */

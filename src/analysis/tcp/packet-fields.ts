@@ -6,7 +6,7 @@
  */
 import { dissectFields } from '../../dissect/field-registry.js';
 import type { FieldType, FieldValue } from '../../dissect/fields.js';
-import { PROTOCOL_NAMES, Proto, TcpFlag, TcpStage } from '../../dissect/summary.js';
+import { PROTOCOL_NAMES, TcpFlag } from '../../dissect/summary.js';
 import { EXPERT_FIELDS, effectiveExpertFlags } from './expert.js';
 import type { AnalyzedPacket } from './packet-stream.js';
 
@@ -108,9 +108,4 @@ export function packetFields(): ReadonlyMap<string, PacketField> {
   for (const f of [...FRAME_FIELDS, ...ANALYSIS_FIELDS]) m.set(f.name, f);
   registry = m;
   return m;
-}
-
-/** True when the frame's first TCP header was read through the window field. */
-export function hasTcpHeader(p: AnalyzedPacket): boolean {
-  return p.summary.transport === Proto.TCP && p.summary.tcpStage >= TcpStage.HEADER;
 }
