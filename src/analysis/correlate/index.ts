@@ -31,10 +31,9 @@ import { eventKey, type Correlation, type DropRecord, type EventRef, type SkbHop
 
 export * from './types.js';
 export type { ExecContext, IrqInstance, SoftirqInstance, SoftirqRaiser, SyscallInProgress, ThreadInfo } from './context.js';
-export { softirqName, tcpStateName, SOFTIRQ_NET_RX, TCP_STATES } from './event-names.js';
+export { softirqName, tcpStateName, SOFTIRQ_NET_RX } from './event-names.js';
 export { originOf, ownerAt } from './frame-side.js';
 export { endpointText } from './endpoints.js';
-export { contextKey } from './util.js';
 export type { SubjectActivity, SyscallLog, SyscallRecord } from './syscall-log.js';
 
 /** Everything the one kernel pass and the matching produce. */
@@ -189,6 +188,7 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
       },
     },
     notes,
+    socketOfFdAt: (pid, fd, ts) => sockets.socketOfFdAt(pid, fd, ts),
   };
   let wakeups: WakeupChain[] | null = null;
   return {

@@ -239,4 +239,6 @@ export interface Correlation {
   readonly stats: CorrelationStats;
   /** Why correlation is partial or impossible (no trace, no capture, events not enabled). */
   readonly notes: readonly string[];
+  /** The socket fd `fd` of process `pid` named at `ts` (an fd number is reused: the binding open then). */
+  socketOfFdAt(pid: number, fd: number, ts: bigint): SocketRecord | null;
 }

@@ -95,7 +95,6 @@ class StoryContext {
   /** Handshake progress while frames are told in order. */
   synAckSeen = false;
   handshakeTold = false;
-  readonly bindings: Array<{ fd: number; from: bigint; to: bigint | null; socket: SocketRecord }>;
 
   constructor(
     readonly a: DatasetAnalysis,
@@ -107,43 +106,26 @@ class StoryContext {
   ) {
     this.subjectTids = new Set(activity?.tids ?? []);
     if (pid !== null) this.subjectTids.add(pid);
-    this.bindings = [];
-    if (pid !== null) {
-      for (const s of a.correlation.sockets) for (const b of s.owners) if (b.pid === pid) this.bindings.push({ fd: b.fd, from: b.from, to: b.to, socket: s });
-    }
   }
+
+  private commText: string | null = null;
 
   get comm(): string {
-    return this.activity?.exec?.filename.split('/').pop() ?? this.bindings[0]?.socket.owners.find((o) => o.pid === this.pid)?.comm ?? (this.pid !== null ? (this.a.threads.get(this.pid)?.comm ?? 'the process') : 'the application');
+    return (this.commText ??= this.activity?.exec?.filename.split('/').pop() ?? this.ownerComm() ?? (this.pid !== null ? (this.a.threads.get(this.pid)?.comm ?? 'the process') : 'the application'));
   }
 
-  private bindingsByFd: Map<number, Array<{ fd: number; from: bigint; to: bigint | null; socket: SocketRecord }>> | null = null;
+  /** The name the subject had on the first of its sockets (by id) that names it. */
+  private ownerComm(): string | null | undefined {
+    for (const s of this.a.correlation.sockets) {
+      const o = s.owners.find((b) => b.pid === this.pid);
+      if (o) return o.comm;
+    }
+    return undefined;
+  }
 
+  /** The socket `fd` of the subject process named at `ts` (the correlation's fd index). */
   socketOfFd(fd: number, ts: bigint): SocketRecord | null {
-    if (!this.bindingsByFd) {
-      // A busy server reuses a few fd numbers for thousands of connections: index them.
-      this.bindingsByFd = new Map();
-      for (const b of this.bindings) {
-        const l = this.bindingsByFd.get(b.fd) ?? [];
-        l.push(b);
-        this.bindingsByFd.set(b.fd, l);
-      }
-      for (const l of this.bindingsByFd.values()) l.sort((x, y) => (x.from < y.from ? -1 : x.from > y.from ? 1 : 0));
-    }
-    const list = this.bindingsByFd.get(fd);
-    if (!list) return null;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid]!.from <= ts) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo - 1; i >= 0 && i >= lo - 4; i--) {
-      const b = list[i]!;
-      if (b.to === null || b.to >= ts) return b.socket;
-    }
-    return null;
+    return this.pid === null ? null : this.a.correlation.socketOfFdAt(this.pid, fd, ts);
   }
 
   isConnSocket(s: SocketRecord | null): boolean {
