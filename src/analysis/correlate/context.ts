@@ -86,7 +86,7 @@ export interface ExecContext {
   /**
    * Names this context instance: a softirq run (`s<id>`), an IRQ handler run (`i<id>`), or
    * a thread inside one syscall (`t<tid>:<syscall id>`, 0 outside syscalls). Events of one
-   * instance share it (see contextKey).
+   * instance share it.
    */
   readonly key: string;
 }

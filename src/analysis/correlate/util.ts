@@ -1,18 +1,8 @@
 /**
- * Small helpers shared by the correlation modules: context keys and the kernel's skb
- * drop reasons.
+ * The kernel's skb drop reasons, by name.
  */
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import type { ExecContext } from './context.js';
-
-/**
- * A key naming one execution context: a softirq run (`s<id>`), an IRQ handler run
- * (`i<id>`), or a thread inside one syscall (`t<tid>:<syscall id>`, 0 outside syscalls).
- */
-export function contextKey(ctx: ExecContext): string {
-  return ctx.key;
-}
 
 /** SKB_CONSUMED and SKB_DROP_REASON_NOT_SPECIFIED: frees that are not a diagnosed drop. */
 const NOT_A_DROP = new Set(['1', '2', 'SKB_CONSUMED', 'NOT_SPECIFIED', 'CONSUMED']);
