@@ -10,12 +10,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { outputDir, sharedTraces } from '../support/env.js';
 import { openTraceCollection } from '../../src/ctf/index.js';
 import { messageJson } from '../../src/ctf/format/jsonl.js';
 import { setCompileAfter } from '../../src/ctf/decode/trace-decoders.js';
 import { writeBigEndianMinimal, writeKitchenSink } from './support/ctf1-synthetic.js';
+import { metadataFilesUnder } from './support/trace-dirs.js';
 import { writeLttngUstCtf2, writeRelativeBeCtf2 } from './support/ctf2-fixtures.js';
 
 // the metadata cache is tested on its own (metadata-cache.test.ts)
@@ -23,19 +24,6 @@ process.env.TRACEWIRE_NO_CACHE = '1';
 
 const work = join(outputDir, `ctf-decode-tiers-${process.pid}`);
 rmSync(work, { recursive: true, force: true });
-
-/** Every directory holding a `metadata` file under `root`. */
-function traceDirs(root: string): string[] {
-  if (!existsSync(root)) return [];
-  const out: string[] = [];
-  const walk = (d: string) => {
-    const entries = readdirSync(d, { withFileTypes: true });
-    if (entries.some((e) => e.name === 'metadata')) out.push(d);
-    else for (const e of entries) if (e.isDirectory()) walk(join(d, e.name));
-  };
-  walk(root);
-  return out.sort();
-}
 
 /** All messages of `dir` as JSON lines, then the error that ended the reading (if any). */
 function decodeAll(dir: string, compileAfter: number): string[] {
@@ -63,7 +51,7 @@ function assertSameDecoding(dir: string): number {
 }
 
 test('interpreter and generated decoders agree on every shared trace', { timeout: 600_000 }, () => {
-  const dirs = traceDirs(sharedTraces);
+  const dirs = metadataFilesUnder(sharedTraces).map((f) => dirname(f));
   assert.ok(dirs.length > 15, `shared traces under ${sharedTraces}`);
   let records = 0;
   for (const dir of dirs) records += assertSameDecoding(dir);

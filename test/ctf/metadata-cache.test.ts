@@ -16,6 +16,7 @@ import { readMetadata, type TraceClass } from '../../src/ctf/index.js';
 import { LazyEventClasses } from '../../src/ctf/metadata/metadata-cache.js';
 import { writeBigEndianMinimal, writeKitchenSink } from './support/ctf1-synthetic.js';
 import { writeLttngUstCtf2, writeRelativeBeCtf2 } from './support/ctf2-fixtures.js';
+import { metadataFilesUnder } from './support/trace-dirs.js';
 
 const work = join(outputDir, `ctf-metadata-cache-${process.pid}`);
 rmSync(work, { recursive: true, force: true });
@@ -60,22 +61,13 @@ function entries(dir: string, sub = 'ctf-metadata'): string[] {
 }
 
 function metadataFiles(): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else if (e.name === 'metadata') out.push(join(d, e.name));
-    }
-  };
-  if (existsSync(sharedTraces)) walk(sharedTraces);
   const synth = join(work, 'synthetic');
   writeKitchenSink(join(synth, 'kitchen-sink'));
   writeKitchenSink(join(synth, 'absolute-tags'), true);
   writeBigEndianMinimal(join(synth, 'big-endian'));
   writeLttngUstCtf2(join(synth, 'ctf2-lttng'));
   writeRelativeBeCtf2(join(synth, 'ctf2-relative-be'));
-  walk(synth);
-  return out.sort();
+  return [...metadataFilesUnder(sharedTraces), ...metadataFilesUnder(synth)].sort();
 }
 
 test('a cached model equals a freshly decoded one, for every metadata that decodes', () => {
