@@ -10,7 +10,6 @@ import type { PacketColumn } from '../tcp/packet-columns.js';
 import { analyzeDataset, type DatasetAnalysis } from './index.js';
 import { softirqName } from './event-names.js';
 import type { FrameCorrelation } from './types.js';
-import { setTraceKernelRelease } from './util.js';
 
 /** `ncat[4242] fd 4`, or '' when the frame is not attributed. */
 export function ownerText(fc: FrameCorrelation | undefined): string {
@@ -49,7 +48,6 @@ export function analyzeBundleAt(path: string): DatasetAnalysis | null {
   if (!existsSync(join(path, 'bundle.json'))) return null;
   const ds = openDataset([path]);
   if (!ds.kernel || !ds.capturePath) return null;
-  setTraceKernelRelease(ds.bundle?.host.kernel_release ?? null);
   return analyzeDataset(ds);
 }
 

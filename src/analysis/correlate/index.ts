@@ -173,7 +173,7 @@ export function analyzeDataset(ds: Dataset): DatasetAnalysis {
     sockets: socketList,
     retransmissions,
     get drops() {
-      return (drops ??= collectDrops(journeys.journeys));
+      return (drops ??= collectDrops(journeys.journeys, ds.bundle?.host.kernel_release ?? null));
     },
     softirqs: scan?.view.softirqs ?? [],
     irqs: scan?.view.irqs ?? [],

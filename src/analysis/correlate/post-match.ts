@@ -155,13 +155,13 @@ export function linkRetransmissions(tcpEvents: readonly TcpKernelEvent[], frameO
   return out;
 }
 
-/** Frees with a drop reason (kfree_skb), with the frames of the dropped buffer. */
-export function collectDrops(journeys: readonly SkbJourney[]): DropRecord[] {
+/** Frees with a drop reason (kfree_skb), with the frames of the dropped buffer; `kernelRelease` as for dropReasonName. */
+export function collectDrops(journeys: readonly SkbJourney[], kernelRelease: string | null): DropRecord[] {
   const out: DropRecord[] = [];
   for (const j of journeys) {
     for (const h of j.hops) {
       if (h.kind !== 'free') continue;
-      const name = dropReasonName(h.reason);
+      const name = dropReasonName(h.reason, kernelRelease);
       if (name === null) continue;
       out.push({ event: h.event, reason: name, frames: journeys[h.journey]?.frames ?? [] });
     }

@@ -30,18 +30,20 @@ function runningKernelReasons(): Map<string, string> | null {
   return reasonNames;
 }
 
-let traceRelease: string | null = null;
-
-/** Tells dropReasonName which kernel the trace comes from (bundle host.kernel_release). */
-export function setTraceKernelRelease(r: string | null): void {
-  traceRelease = r;
-}
+/**
+ * Kept for src/cli/export.ts, which still calls it: the trace's kernel release now travels
+ * with the dataset (analyzeDataset passes it to dropReasonName).
+ * @deprecated does nothing.
+ */
+export function setTraceKernelRelease(_release: string | null): void {}
 
 /**
  * A kfree_skb reason as a name (`NETFILTER_DROP`, or `reason 12` when the numbering is
  * unknown), or null when the free is no drop (consumed, not specified, absent).
+ * `traceRelease` is the kernel the trace comes from (bundle host.kernel_release): numbers
+ * are named only for traces of the running kernel.
  */
-export function dropReasonName(reason: string | undefined): string | null {
+export function dropReasonName(reason: string | undefined, traceRelease: string | null): string | null {
   if (reason === undefined || NOT_A_DROP.has(reason)) return null;
   if (!/^\d+$/.test(reason)) return reason;
   const names = traceRelease !== null && traceRelease === release() ? runningKernelReasons() : null;

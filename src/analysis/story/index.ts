@@ -10,7 +10,6 @@
  */
 import type { Dataset } from '../../bundle/types.js';
 import { analyzeDataset, type DatasetAnalysis } from '../correlate/index.js';
-import { setTraceKernelRelease } from '../correlate/util.js';
 import { buildStoryFromAnalysis } from './builder.js';
 import { renderJson, renderMarkdown, renderText } from './render.js';
 import type { Story, StoryFilter } from './types.js';
@@ -32,7 +31,6 @@ export function buildStory(dataset: Dataset, filter: StoryFilter = {}): Story {
 
 /** The analysis a story is built from (exposed so a caller can build several stories from one). */
 export function analyze(dataset: Dataset): DatasetAnalysis {
-  setTraceKernelRelease(dataset.bundle?.host.kernel_release ?? null);
   return analyzeDataset(dataset);
 }
 
