@@ -1,8 +1,13 @@
 /**
- * The pcap-oracle record written straight into a byte buffer — the same bytes
- * `packetRecordJson` returns as a string, without building a string per frame. This is
- * what makes `packets --format jsonl` faster than `tcpdump -r`: no per-frame garbage,
- * no UTF-8 re-encoding, digits written in place.
+ * The per-frame JSON record of `tracewire packets --format jsonl`, byte for byte the
+ * record pcap-oracle derives from tshark: which fields exist follows from how far tshark
+ * could read each header (see TcpStage), and addresses are the first IPv4 layer's, else
+ * the first IPv6 layer's.
+ *
+ * Written straight into a byte buffer, without building a string per frame: this is
+ * what makes `packets --format jsonl` faster than `tcpdump -r` — no per-frame garbage,
+ * no UTF-8 re-encoding, digits written in place. `packetRecordJson` returns the same
+ * bytes as a string.
  */
 import { writeFully } from '../../base/output.js';
 import { formatIpv6At, u32 } from '../../dissect/bytes.js';
@@ -10,7 +15,6 @@ import { Proto, TcpFlag, TcpStage, type PacketSummary } from '../../dissect/summ
 import type { CapturedFrame } from '../../pcap/index.js';
 import type { TcpConversation, TcpFrameInfo } from './analyzer.js';
 import { EXPERT_FIELDS, effectiveExpertFlags } from './expert.js';
-import { oracleProto } from './packet-record.js';
 
 const enc = new TextEncoder();
 const B = (s: string): Uint8Array => enc.encode(s);
@@ -133,6 +137,37 @@ function putAddress(buf: Uint8Array, p: number, s: PacketSummary, src: boolean):
   return putBytes(buf, p, NULL);
 }
 
+/** tshark's protocol name for pcap-oracle's "proto" field, or null. */
+export function oracleProto(s: PacketSummary): string | null {
+  if (s.transport === Proto.TCP && s.tcpStage >= TcpStage.PORTS) return 'tcp';
+  if (s.transport === Proto.UDP && s.srcPort >= 0) return 'udp';
+  let icmp = false,
+    icmpv6 = false,
+    sctp = false,
+    gre = false,
+    esp = false;
+  for (let i = 0; i < s.layerCount; i++) {
+    switch (s.layerProto[i]) {
+      case Proto.ICMP:
+        icmp = true;
+        break;
+      case Proto.ICMPV6:
+        icmpv6 = true;
+        break;
+      case Proto.SCTP:
+        sctp = true;
+        break;
+      case Proto.GRE:
+        gre = true;
+        break;
+      case Proto.ESP:
+        esp = true;
+        break;
+    }
+  }
+  return icmp ? 'icmp' : icmpv6 ? 'icmpv6' : sctp ? 'sctp' : gre ? 'gre' : esp ? 'esp' : null;
+}
+
 export class PacketRecordEncoder {
   private readonly buf = new Uint8Array(SIZE);
   private pos = 0;
@@ -160,8 +195,20 @@ export class PacketRecordEncoder {
   /** Appends one record and its newline. */
   write(frame: CapturedFrame, s: PacketSummary, t: TcpFrameInfo): void {
     if (this.pos > SIZE - 4096) this.flush();
+    this.pos = this.encode(this.pos, frame, s, t);
+  }
+
+  /** One record as a string, without its newline; nothing is queued for the file. */
+  recordText(frame: CapturedFrame, s: PacketSummary, t: TcpFrameInfo): string {
+    if (this.pos > SIZE - 4096) this.flush();
+    const end = this.encode(this.pos, frame, s, t) - 1;
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, end - this.pos).toString('latin1');
+  }
+
+  /** Writes one record and its newline at `p` in the buffer; returns its end. */
+  private encode(p: number, frame: CapturedFrame, s: PacketSummary, t: TcpFrameInfo): number {
     const buf = this.buf;
-    let p = putBytes(buf, this.pos, K_FRAME);
+    p = putBytes(buf, p, K_FRAME);
     p = putUint(buf, p, frame.number);
     p = putBytes(buf, p, K_TS);
     if (frame.hasTimestamp) {
@@ -195,16 +242,11 @@ export class PacketRecordEncoder {
         p = this.middle(p, s, t);
         entry[dir] = buf.slice(start, p);
       } else p = putBytes(buf, p, prefix);
-      this.pos = this.tcpRest(p, s, t);
-      return;
+      return this.tcpRest(p, s, t);
     }
     p = this.middle(p, s, t);
-    if (oracleProto(s) !== 'tcp') {
-      p = putBytes(buf, p, NULL);
-      this.pos = putBytes(buf, p, K_END);
-      return;
-    }
-    this.pos = this.tcpRest(p, s, t);
+    if (oracleProto(s) !== 'tcp') return putBytes(buf, putBytes(buf, p, NULL), K_END);
+    return this.tcpRest(p, s, t);
   }
 
   /** From `,"src":` to the stream number (or to `"tcp":` for frames without TCP). */
@@ -261,4 +303,11 @@ export class PacketRecordEncoder {
     writeFully(this.fd, this.buf.subarray(0, this.pos));
     this.pos = 0;
   }
+}
+
+let textEncoder: PacketRecordEncoder | undefined;
+
+/** The pcap-oracle record of one frame as a string (without the newline). */
+export function packetRecordJson(frame: CapturedFrame, s: PacketSummary, t: TcpFrameInfo): string {
+  return (textEncoder ??= new PacketRecordEncoder(-1)).recordText(frame, s, t);
 }
