@@ -8,7 +8,6 @@ import { UsageError } from '../base/errors.js';
 import { openDataset } from '../bundle/dataset.js';
 import { analyzeDataset } from '../analysis/correlate/index.js';
 import { frameComments } from '../analysis/correlate/annotations.js';
-import { setTraceKernelRelease } from '../analysis/correlate/util.js';
 import { openCapture, PcapngWriter } from '../pcap/index.js';
 
 export const help = `Usage: tracewire export BUNDLE -o OUT.pcapng [--no-kernel-comment]
@@ -38,7 +37,6 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.output) throw new UsageError('export: -o OUT.pcapng is required');
   const ds = openDataset(positionals);
   if (!ds.capturePath) throw new UsageError(`export: ${positionals.join(' ')} has no capture to export`);
-  setTraceKernelRelease(ds.bundle?.host.kernel_release ?? null);
   const corr = analyzeDataset(ds).correlation;
   const capture = openCapture(ds.capturePath);
   const out = new PcapngWriter(values.output, {

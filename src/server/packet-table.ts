@@ -21,6 +21,7 @@ import type { ConversationRow, DetailNode, PacketRow } from './api-types.js';
 import type { CaptureInput } from './inputs.js';
 import { yieldToEventLoop, type ProgressTracker } from './progress.js';
 import { timeHistogram } from './time-column.js';
+import { grownColumn } from '../analysis/kernel/typed-columns.js';
 
 interface CaptureState {
   readonly input: CaptureInput;
@@ -183,22 +184,17 @@ export class PacketTable {
 
   private grow(): void {
     const n = this.time.length * 2;
-    const re = <T extends Float64Array | Uint32Array | Uint16Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.time = re(this.time, (k) => new Float64Array(k));
-    this.no = re(this.no, (k) => new Uint32Array(k));
-    this.cap = re(this.cap, (k) => new Uint16Array(k));
-    this.len = re(this.len, (k) => new Uint32Array(k));
-    this.stream = re(this.stream, (k) => new Int32Array(k));
-    this.tcpFlags = re(this.tcpFlags, (k) => new Uint16Array(k));
-    this.expert = re(this.expert, (k) => new Uint32Array(k));
-    this.protoId = re(this.protoId, (k) => new Uint8Array(k));
-    this.srcId = re(this.srcId, (k) => new Uint32Array(k));
-    this.dstId = re(this.dstId, (k) => new Uint32Array(k));
-    this.ifaceId = re(this.ifaceId, (k) => new Uint16Array(k));
+    this.time = grownColumn(this.time, n);
+    this.no = grownColumn(this.no, n);
+    this.cap = grownColumn(this.cap, n);
+    this.len = grownColumn(this.len, n);
+    this.stream = grownColumn(this.stream, n);
+    this.tcpFlags = grownColumn(this.tcpFlags, n);
+    this.expert = grownColumn(this.expert, n);
+    this.protoId = grownColumn(this.protoId, n);
+    this.srcId = grownColumn(this.srcId, n);
+    this.dstId = grownColumn(this.dstId, n);
+    this.ifaceId = grownColumn(this.ifaceId, n);
   }
 
   /** Row index of frame `no` of capture `ci`, or -1. */

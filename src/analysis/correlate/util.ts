@@ -31,13 +31,6 @@ function runningKernelReasons(): Map<string, string> | null {
 }
 
 /**
- * Kept for src/cli/export.ts, which still calls it: the trace's kernel release now travels
- * with the dataset (analyzeDataset passes it to dropReasonName).
- * @deprecated does nothing.
- */
-export function setTraceKernelRelease(_release: string | null): void {}
-
-/**
  * A kfree_skb reason as a name (`NETFILTER_DROP`, or `reason 12` when the numbering is
  * unknown), or null when the free is no drop (consumed, not specified, absent).
  * `traceRelease` is the kernel the trace comes from (bundle host.kernel_release): numbers
