@@ -27,3 +27,12 @@ test('-h/--help after `--` belong to the command being run, not to tracewire (re
   assert.match(r.stderr, /-h/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
+
+test('--port above 65535 is one line and exit 2 (ui, story, demo)', async () => {
+  for (const args of [['ui', 'no-such-input', '--port', '70000'], ['story', 'no-such-input', '--port', '70000'], ['demo', '--no-ui', '--port', '70000']]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /--port must be a port number \(0–65535\), got 70000/);
+  }
+});

@@ -36,3 +36,10 @@ export function choiceOption<T extends string>(command: string, flag: string, va
   if (!(choices as readonly string[]).includes(value)) throw new UsageError(`${command}: --${flag} must be one of ${choices.join(', ')}; got '${value}'`);
   return value as T;
 }
+
+/** Parses a TCP/UDP port flag (0–65535) or throws a UsageError naming the flag. */
+export function portOption(command: string, flag: string, value: string | undefined): number | undefined {
+  const port = intOption(command, flag, value);
+  if (port !== undefined && port > 65535) throw new UsageError(`${command}: --${flag} must be a port number (0–65535), got ${port}`);
+  return port;
+}

@@ -5,7 +5,7 @@
  * committed sample bundle instead, after one line saying why.
  */
 import { relative } from 'node:path';
-import { intOption, parseCommandArgs } from '../base/args.js';
+import { parseCommandArgs, portOption } from '../base/args.js';
 import { PrivilegeError, UsageError } from '../base/errors.js';
 import { LineWriter } from '../base/output.js';
 import { cannotRecordReason, readDemoJson, runDemo, sampleBundleDir, storyOfBundle, storyText } from '../demo/index.js';
@@ -106,8 +106,7 @@ export async function run(argv: string[]): Promise<number> {
     port: { type: 'string' },
   });
   if (positionals.length) throw new UsageError(`demo: unexpected argument '${positionals[0]}' (see \`tracewire demo --help\`)`);
-  const port = intOption('demo', 'port', values.port);
-  if (port !== undefined && port > 65535) throw new UsageError(`demo: --port must be at most 65535, got ${port}`);
+  const port = portOption('demo', 'port', values.port);
   const ui = values['no-ui'] !== true;
   if (values.sample) return showSample(ui, port);
 

@@ -3,7 +3,7 @@
  * [--format text|markdown|json]` — a connection's life, step by step.
  */
 import { SYNC_FILE_OPTION, syncClockTransform } from './sync-option.js';
-import { choiceOption, intOption, parseCommandArgs } from '../base/args.js';
+import { choiceOption, intOption, parseCommandArgs, portOption } from '../base/args.js';
 import { UsageError } from '../base/errors.js';
 import { LineWriter } from '../base/output.js';
 import { parseTime } from '../base/time.js';
@@ -61,8 +61,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (positionals.length < 1 || positionals.length > 2) throw new UsageError('story: expected BUNDLE, or TRACE [CAPTURE]; see `tracewire story --help`');
   const format = choiceOption('story', 'format', values.format, ['text', 'markdown', 'json'] as const, 'text');
-  const port = intOption('story', 'port', values.port);
-  if (port !== undefined && port > 65535) throw new UsageError(`story: --port must be 0–65535, got ${port}`);
+  const port = portOption('story', 'port', values.port);
   let clockOffsetNs: bigint | undefined;
   if (values['clock-offset'] !== undefined) {
     const v = parseTime(values['clock-offset']);

@@ -3,7 +3,7 @@
  * 127.0.0.1 (a free port unless --port), prints the URL, shows the analyses' progress on
  * stderr and runs until Ctrl-C.
  */
-import { intOption, parseCommandArgs } from '../base/args.js';
+import { parseCommandArgs, portOption } from '../base/args.js';
 import { UsageError } from '../base/errors.js';
 import { startUiServer, type ProgressSnapshot } from '../server/index.js';
 
@@ -44,8 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     quiet: { type: 'boolean', short: 'q' },
   });
   if (positionals.length === 0) throw new UsageError('ui: expected at least one PATH (a bundle, a CTF trace or a capture); see `tracewire ui --help`');
-  const port = intOption('ui', 'port', values.port);
-  if (port !== undefined && port > 65535) throw new UsageError(`ui: --port must be at most 65535, got ${port}`);
+  const port = portOption('ui', 'port', values.port);
   const quiet = values.quiet === true;
   const tty = process.stderr.isTTY === true;
   let lastLine = '';
