@@ -354,3 +354,61 @@ export function writeBigEndianMinimal(dir: string): void {
   }
   writeFileSync(join(dir, 'stream'), w.buffer());
 }
+
+/**
+ * Variants whose options a decoded value alone could be mistaken for (the reader does not
+ * record which option was chosen, so the formatters pick the first option the value fits):
+ * a hexadecimal integer before a float, a float before a 64-bit integer, and two structures
+ * with different members. All fields are byte-aligned.
+ */
+export const VARIANT_SHAPES_TSDL = `/* CTF 1.8 */
+typealias integer { size = 8; align = 8; signed = false; } := uint8_t;
+typealias integer { size = 64; align = 8; signed = false; } := uint64_t;
+typealias floating_point { exp_dig = 11; mant_dig = 53; align = 8; } := double;
+
+trace {
+	major = 1;
+	minor = 8;
+	byte_order = le;
+};
+
+event {
+	name = "shapes";
+	fields := struct {
+		enum : uint8_t { HEX, FLT } num_tag;
+		variant <num_tag> {
+			integer { size = 32; align = 8; signed = false; base = hex; } HEX;
+			double FLT;
+		} num;
+		enum : uint8_t { DBL, BIG } wide_tag;
+		variant <wide_tag> {
+			double DBL;
+			uint64_t BIG;
+		} wide;
+		enum : uint8_t { ONE, TWO } pair_tag;
+		variant <pair_tag> {
+			struct { uint8_t a; } ONE;
+			struct { uint8_t b; uint8_t c; } TWO;
+		} pair;
+	};
+};
+`;
+
+/** One event for each option of each variant of VARIANT_SHAPES_TSDL (no packet header or clock). */
+export function writeVariantShapes(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'metadata'), VARIANT_SHAPES_TSDL);
+  const w = new BitWriter();
+  for (const second of [false, true]) {
+    w.uint(second ? 1 : 0, 8);
+    if (second) w.f64(2.5);
+    else w.uint(0xdeadbeef, 32);
+    w.uint(second ? 1 : 0, 8);
+    if (second) w.uint(2n ** 64n - 3n, 64);
+    else w.f64(-0.125);
+    w.uint(second ? 1 : 0, 8);
+    if (second) w.uint(7, 8).uint(9, 8);
+    else w.uint(42, 8);
+  }
+  writeFileSync(join(dir, 'stream'), w.buffer());
+}
