@@ -11,6 +11,7 @@
  * the frame (`damage`) and reading goes on.
  */
 import { FormatError } from '../base/errors.js';
+import { formatIpv4At, formatIpv6At } from '../base/ip-text.js';
 import { CaptureReader, NO_COMMENTS, readU16 as u16, readU32 as u32 } from './capture-reader.js';
 import type { ChunkedFile } from './chunked-file.js';
 import {
@@ -368,7 +369,7 @@ export class PcapngCapture extends CaptureReader implements Capture {
       const v = b.subarray(p + 4, p + 4 + len);
       const addrLen = type === 1 ? 4 : type === 2 ? 16 : 0;
       if (addrLen && v.length > addrLen) {
-        const address = addrLen === 4 ? Array.from(v.subarray(0, 4)).join('.') : formatV6(v.subarray(0, 16));
+        const address = addrLen === 4 ? formatIpv4At(v, 0) : formatIpv6At(v, 0);
         const names = optionText(v.subarray(addrLen)).split('\0').filter((s) => s.length > 0);
         this.nameRecords.push({ family: addrLen === 4 ? 4 : 6, address, names });
       }
@@ -428,10 +429,4 @@ export class PcapngCapture extends CaptureReader implements Capture {
     const len = Math.min(u32(b, p + 4, le), end - p - 8);
     this.secrets.push({ type, data: b.slice(p + 8, p + 8 + len) });
   }
-}
-
-function formatV6(a: Uint8Array): string {
-  const words: string[] = [];
-  for (let i = 0; i < 16; i += 2) words.push(((a[i]! << 8) | a[i + 1]!).toString(16));
-  return words.join(':');
 }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCapture, LinkType } from '../../src/pcap/index.js';
-import { needsCommands, outputDir } from '../support/env.js';
+import { needsCommands, outputDir, runCommand } from '../support/env.js';
 import { compareWithOracle } from './support/oracle.js';
 import { ethernet, ipv4, ipv6, nullLink, opt, pcapFile, PcapngBuilder, sll, sll2, tcp, udp, writeBytes, type RawFrame } from './support/craft.js';
 
@@ -186,5 +186,29 @@ describe('pcapng', { skip: needsCommands('tshark') }, () => {
     assert.equal(r.frames, 7);
     assert.equal(r.fieldMismatchCount, 0, JSON.stringify(r.fieldMismatches, null, 1));
     assert.equal(r.analysisAgreement, 1);
+  });
+
+  test('name-resolution records give RFC 5952 IPv6 text, as tshark -z hosts does', async () => {
+    const records: [string, string][] = [
+      ['10.77.200.1', 'client.example'],
+      ['fd77:0:0:0:0:0:0:1', 'v6.example'],
+      ['2001:db8:0:0:1:0:0:1', 'tie.example'],
+      ['0:0:0:0:0:ffff:a01:203', 'mapped.example'],
+    ];
+    const file = writeBytes(
+      join(dir, 'names.pcapng'),
+      new PcapngBuilder(true)
+        .section([])
+        .iface(LinkType.ETHERNET, [])
+        .nameResolution(records)
+        .packet(0, 1_700_000_000_000_000_000n, ethernet(0x86dd, ipv6('fd77::1', 'fd77::2', 17, udp(40001, 40002, 4))))
+        .bytes(),
+    );
+    const ours = openCapture(file).nameRecords.map((r) => `${r.address}\t${r.names.join(' ')}`);
+    assert.deepEqual(ours, ['10.77.200.1\tclient.example', 'fd77::1\tv6.example', '2001:db8::1:0:0:1\ttie.example', '::ffff:10.1.2.3\tmapped.example']);
+    const t = await runCommand('tshark', ['-r', file, '-q', '-z', 'hosts']);
+    assert.equal(t.code, 0, t.stderr);
+    const theirs = t.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    assert.deepEqual([...ours].sort(), theirs.sort());
   });
 });

@@ -10,7 +10,7 @@
  * - LTTng's connect/accept system call fields: `family`, `dport`/`sport`, `v4addr` as 4
  *   bytes and `v6addr` as 8 16-bit words, all already in numeric order.
  */
-import { formatIpv6At } from '../../dissect/bytes.js';
+import { formatIpv6At } from '../../base/ip-text.js';
 
 export const AF_UNIX = 1;
 export const AF_INET = 2;

@@ -292,11 +292,13 @@ export class PcapngBuilder {
     });
   }
 
-  nameResolution(v4: [string, string][]): this {
+  /** One record per `[address, name]`: IPv4 (type 1) or, for text with a `:`, IPv6 (type 2). */
+  nameResolution(records: [string, string][]): this {
     return this.block(4, (b) => {
-      for (const [addr, name] of v4) {
-        const v = [...ip4(addr), ...new TextEncoder().encode(name), 0];
-        b.u16(1).u16(v.length).bytes(v).pad4();
+      for (const [addr, name] of records) {
+        const v6 = addr.includes(':');
+        const v = [...(v6 ? ip6(addr) : ip4(addr)), ...new TextEncoder().encode(name), 0];
+        b.u16(v6 ? 2 : 1).u16(v.length).bytes(v).pad4();
       }
       b.u16(0).u16(0);
     });
