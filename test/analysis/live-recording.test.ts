@@ -102,7 +102,8 @@ describe('a live loopback recording', { skip }, () => {
     };
     const listener = socketOf(run.pid, run.listener_fd)!;
     assert.ok(listener, 'listener fd resolved');
-    assert.equal(listener.protocol, 'tcp');
+    const lives = fds.lifetimes(run.pid, run.listener_fd).map((f) => ({ ...f, socket: f.socketId === null ? null : fds.socket(f.socketId) }));
+    assert.equal(listener.protocol, 'tcp', JSON.stringify(lives, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
     assert.equal(listener.local, `${lo}:${run.port}`);
     assert.equal(listener.remote, null);
     assert.deepEqual(

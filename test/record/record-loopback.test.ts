@@ -9,9 +9,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { needsCommands, needsRootTracefs, runCli, runCommand, tracefsDir } from '../support/env.js';
+import { needsCommands, needsRootTracefs, runCli, runCommand, tracefsDir, waitForListening } from '../support/env.js';
 import { babeltrace1, babeltrace2, bundleOf, eventsNamed, oracleRecords, removeDir, scratchDir } from './helpers.js';
 
 const skip = needsRootTracefs() ?? needsCommands('ncat', 'tcpdump', 'babeltrace2', 'babeltrace', 'lttng-syscallstats', 'tshark');
@@ -22,13 +22,20 @@ test('record on loopback: bundle, passthrough, readers without warnings, state d
   // The listener exists before the recording: its socket is known only from the state dump.
   const listener = spawn('ncat', ['-l', '127.0.0.1', String(port)], { stdio: ['ignore', 'pipe', 'ignore'] });
   let received = '';
-  listener.stdout.on('data', (d: Buffer) => (received += d.toString()));
+  listener.stdout.on('data', (d: Buffer) => {
+    received += d.toString();
+    if (received.includes('\n')) writeFileSync(join(dir, 'listener-got-it'), '');
+  });
   t.after(() => {
     listener.kill('SIGKILL');
     removeDir(dir);
   });
-  await new Promise((r) => setTimeout(r, 300));
-  const script = `read line; echo "stdin:$line"; sleep 0.2; printf 'hello tracewire\\n' | ncat 127.0.0.1 ${port}; echo done-out; echo done-err >&2; exit 7`;
+  await waitForListening(port);
+  // The command waits (bounded, 10 s) until the listener has printed the line, so the
+  // listener's accept and read finish inside the recording even on a loaded machine
+  // (lttng-analyses lists a thread only when it sees a whole system call).
+  const got = join(dir, 'listener-got-it');
+  const script = `read line; echo "stdin:$line"; sleep 0.2; printf 'hello tracewire\\n' | ncat 127.0.0.1 ${port}; i=0; while [ ! -e ${got} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo done-out; echo done-err >&2; exit 7`;
   const r = await runCli(['record', '-o', join(dir, 'b'), '--', 'sh', '-c', script], { timeoutMs: 120_000, input: 'from-stdin\n' });
   const bundleDir = join(dir, 'b');
   assert.equal(r.code, 7, `exit status passes through (stderr: ${r.stderr})`);
@@ -101,7 +108,8 @@ test('record on loopback: bundle, passthrough, readers without warnings, state d
   // lttng-analyses run on the bundle (they find kernel/ below it).
   // (lttng-analyses may keep a thread's name from before its exec — `sh` — so the listener
   // is found by its pid when not by its name)
-  const listenerRow = new RegExp(`Per-TID syscalls statistics[\\s\\S]*(ncat|\\(${listener.pid}, TID: ${listener.pid}\\))`);
+  // (and prints the pid as `?` when the thread was first seen in a sched_switch, before the state dump)
+  const listenerRow = new RegExp(`Per-TID syscalls statistics[\\s\\S]*(ncat|\\((${listener.pid}|\\?), TID: ${listener.pid}\\))`);
   for (const [tool, expect] of [['lttng-syscallstats', listenerRow], ['lttng-irqstats', /Timerange/], ['lttng-schedtop', /Scheduling top/]] as const) {
     const a = await runCommand(tool, ['--no-progress', bundleDir], { timeoutMs: 120_000 });
     assert.equal(a.code, 0, `${tool}: ${a.stderr}`);

@@ -5,7 +5,7 @@
  * unprivileged user; under CI=true the test runner turns any skip into a failure.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,4 +71,28 @@ export function runCommand(cmd: string, args: string[], opts: { input?: string |
     child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/**
+ * Waits (bounded) until something listens on TCP `port` — read from /proc/net/tcp and
+ * tcp6, not by connecting, so no connection is made. A fixed sleep after starting a
+ * listener is too short on a loaded machine.
+ */
+export async function waitForListening(port: number, timeoutMs = 10_000): Promise<void> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const listening = (file: string): boolean => {
+    try {
+      return readFileSync(file, 'utf8').split('\n').some((line) => {
+        const cols = line.trim().split(/\s+/);
+        return cols[1]?.endsWith(`:${hex}`) === true && cols[3] === '0A';
+      });
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (!listening('/proc/net/tcp') && !listening('/proc/net/tcp6')) {
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
