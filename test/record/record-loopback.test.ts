@@ -113,12 +113,12 @@ test('record on loopback: bundle, passthrough, readers without warnings, state d
   // above), so the row of either ncat is accepted; the message says what our trace holds.
   const clientTid = (connect.context as Record<string, unknown>).tid as number;
   const rowOf = (tid: number) => `\\((${tid}|\\?), TID: ${tid}\\)`;
-  const ncatRow = new RegExp(`Per-TID syscalls statistics[\\s\\S]*(ncat|${rowOf(listener.pid)}|${rowOf(clientTid)})`);
+  const ncatRow = new RegExp(`Per-TID syscalls statistics[\\s\\S]*(ncat|${rowOf(listener.pid!)}|${rowOf(clientTid)})`);
   const inTrace = (tid: number) => ({
     syscalls: oracle.records.filter((e) => /^syscall_exit_/.test(e.event as string) && (e.context as Record<string, unknown>).tid === tid).length,
     switchesIn: eventsNamed(oracle.records, 'sched_switch').filter((e) => (e.payload as Record<string, unknown>).next_tid === tid).length,
   });
-  const traceHolds = JSON.stringify({ listener: { tid: listener.pid, ...inTrace(listener.pid) }, client: { tid: clientTid, ...inTrace(clientTid) } });
+  const traceHolds = JSON.stringify({ listener: { tid: listener.pid, ...inTrace(listener.pid!) }, client: { tid: clientTid, ...inTrace(clientTid) } });
   for (const [tool, expect] of [['lttng-syscallstats', ncatRow], ['lttng-irqstats', /Timerange/], ['lttng-schedtop', /Scheduling top/]] as const) {
     const a = await runCommand(tool, ['--no-progress', bundleDir], { timeoutMs: 120_000 });
     assert.equal(a.code, 0, `${tool}: ${a.stderr}`);
