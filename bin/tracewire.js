@@ -1,13 +1,21 @@
 #!/usr/bin/env node
-// The CLI runs from compiled JavaScript (dist/) for a fast start; `npm ci` builds it
-// through the `prepare` script, `npm run build` rebuilds it.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// CommonJS (bin/package.json): `tracewire events` starts from its bundle through
+// dist/cli/fast-start.cjs without Node's ES module loader; every other command goes
+// through the dispatcher, dist/cli/main.js. The CLI runs from compiled JavaScript
+// (dist/): `npm ci` builds it through the `prepare` script, `npm run build` rebuilds it.
+'use strict';
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const cli = join(__dirname, '..', 'dist', 'cli');
+const main = join(cli, 'main.js');
 if (!existsSync(main)) {
   process.stderr.write('tracewire: not built yet; run `npm run build` (or `npm ci`) first\n');
   process.exit(2);
 }
-const { main: run } = await import(main);
-process.exitCode = await run(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const fast = existsSync(join(cli, 'fast-start.cjs')) ? require(join(cli, 'fast-start.cjs')).bundledMain(argv) : null;
+(fast ?? import(pathToFileURL(main).href).then((m) => m.main(argv))).then((code) => {
+  process.exitCode = code;
+});

@@ -43,10 +43,10 @@ await bundleEventsCommand();
 /**
  * `tracewire events` starts faster from one file than from the ~35 ESM modules tsc emits
  * for it, and faster still when V8 can reuse its compiled code: dist/cli/events.bundle.cjs
- * is an esbuild bundle of it, which the dispatcher (src/cli/main.ts) loads through a V8
- * code cache. base/errors.js stays shared with the dispatcher (it recognises its error
- * classes with instanceof). esbuild comes with tsx; without it, or if bundling fails, the
- * dispatcher imports tsc's dist/cli/events.js as for any command (same code, slower start).
+ * is an esbuild bundle of src/cli/events-standalone.ts, which bin/tracewire.js starts
+ * through dist/cli/fast-start.cjs with a V8 code cache. esbuild comes with tsx; without
+ * it, or if bundling fails, bin/tracewire.js runs the dispatcher, which imports tsc's
+ * dist/cli/events.js as for any command (same code, slower start).
  */
 async function bundleEventsCommand() {
   const esm = join(root, 'dist', 'cli', 'events.js');
@@ -58,26 +58,18 @@ async function bundleEventsCommand() {
   } catch {
     return;
   }
-  const errors = join(root, 'src', 'base', 'errors.ts');
   try {
     await esbuild.build({
-      entryPoints: [join(root, 'src', 'cli', 'events.ts')],
+      entryPoints: [join(root, 'src', 'cli', 'events-standalone.ts')],
       outfile: out,
       bundle: true,
       platform: 'node',
       format: 'cjs',
       target: 'node20',
+      // modules resolve files next to themselves (the count workers): in the bundle, next to it
       banner: { js: '"use strict";\nconst __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
       define: { 'import.meta.url': '__bundleUrl' },
       logLevel: 'warning',
-      plugins: [
-        {
-          name: 'shared-errors',
-          setup(build) {
-            build.onResolve({ filter: /errors\.js$/ }, (args) => (join(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === errors ? { path: 'tracewire:base/errors', external: true } : undefined));
-          },
-        },
-      ],
     });
   } catch (err) {
     process.stderr.write(`build: bundling ${out} failed (tracewire events will load dist/cli/events.js): ${err.message}\n`);

@@ -12,6 +12,7 @@ import { messageNs } from '../ctf/stream/messages.js';
 import { messageJson } from '../ctf/format/jsonl.js';
 import { TextFormatter } from '../ctf/format/text.js';
 import { countMessages } from '../ctf/format/count.js';
+import { countInParallel, defaultThreads } from './parallel-count.js';
 import { SYNC_HELP, SYNC_OPTIONS, syncClockTransform } from './sync-option.js';
 
 export const help = `Usage: tracewire events TRACE... [--format text|jsonl] [--begin T] [--end T] [--limit N] [--count] [--sync]
@@ -38,6 +39,8 @@ Options:
   --count         decode every field of every event, print one JSON object:
                   {"events": N, "lost_events": N, "lost_packets": N, "discarded_records": N,
                    "traces": N, "streams": N, "first_ts": "NS", "last_ts": "NS"}
+  --threads N     --count on up to N threads (default: the cores, at most 8); streams
+                  are shared out by size, a few MB per thread at least
   --clock-gmt     text format: print times in UTC (the default when TZ is unset)
 ${SYNC_HELP}
   -h, --help      this help
@@ -73,18 +76,22 @@ export async function run(argv: string[]): Promise<number> {
     end: { type: 'string' },
     limit: { type: 'string' },
     count: { type: 'boolean' },
+    threads: { type: 'string' },
     'clock-gmt': { type: 'boolean' },
     ...SYNC_OPTIONS,
   });
   if (positionals.length === 0) throw new UsageError('events: give at least one trace directory (see `tracewire events --help`)');
   const format = choiceOption('events', 'format', values.format, ['text', 'jsonl'] as const, 'text');
   const limit = intOption('events', 'limit', values.limit);
+  const threads = intOption('events', 'threads', values.threads, defaultThreads())!;
+  if (threads < 1) throw new UsageError('events: --threads needs at least 1');
   const tc = openTraceCollection(positionals, { clockTransform: syncClockTransform('events', values, positionals) });
   const opts = timeRange(values.begin, values.end, () => firstTimestamp(tc.messages()));
   phase('open');
 
   if (values.count) {
-    const counts = countMessages(tc, opts, limit);
+    const parallel = limit === undefined && opts.begin === undefined && opts.end === undefined && !values.sync && values['sync-file'] === undefined;
+    const counts = (parallel ? await countInParallel(tc, positionals, threads) : null) ?? countMessages(tc, opts, limit);
     phase('decode');
     const out = new LineWriter();
     out.write(`${JSON.stringify(counts)}\n`);

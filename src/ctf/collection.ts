@@ -178,8 +178,13 @@ function windowBytes(streamCount: number): number {
 export function createReaders(traces: readonly CtfTrace[], opts: MessageOptions = {}): StreamReader[] {
   const all: Array<{ t: CtfTrace; s: StreamDescriptor }> = [];
   for (const t of traces) for (const s of t.streams) all.push({ t, s });
-  const win = windowBytes(all.length);
-  return all.map(({ t, s }) => new StreamReader(s.info, s.files, s.streamClass, t.decoders, t.uuidBytes, { windowBytes: win, quirks: t.quirks, skipBeforeNs: opts.begin }));
+  return createStreamReaders(all, opts);
+}
+
+/** Creates a reader for each of `streams` (a stream with the trace it belongs to). */
+export function createStreamReaders(streams: ReadonlyArray<{ t: CtfTrace; s: StreamDescriptor }>, opts: MessageOptions = {}): StreamReader[] {
+  const win = windowBytes(streams.length);
+  return streams.map(({ t, s }) => new StreamReader(s.info, s.files, s.streamClass, t.decoders, t.uuidBytes, { windowBytes: win, quirks: t.quirks, skipBeforeNs: opts.begin }));
 }
 
 export type { TraceInfo, TraceMessage };

@@ -159,3 +159,32 @@ test('session rotation: same-UUID chunks continue their streams (equal to the un
   assert.ok(differing.length <= 1, `${differing.length} lines differ, first: ${differing[0]}`);
   for (const l of differing) assert.match(l, /= "",/);
 });
+
+test('--count on several threads: the same totals as on one, and the same error on a damaged trace', { skip }, async () => {
+  // every stream-bearing shared trace: the threaded count (workers forced on small traces),
+  // the one-thread count (streams one after the other) and the merged count (--limit) agree
+  const env = { ...process.env, TRACEWIRE_COUNT_THREAD_BYTES: '1' };
+  const traces = [manyThreads, multiDomains, join(sharedTraces, 'lttng/synctraces'), join(sharedTraces, 'lttng/hello-lost'), join(sharedTraces, 'babeltrace/succeed/wk-heartbeat-u'), join(sharedTraces, 'babeltrace/succeed/2packets')];
+  for (const trace of traces.filter((t) => existsSync(t))) {
+    const threaded = await runCli(['events', '--count', '--threads', '4', trace], { env });
+    const single = await runCli(['events', '--count', '--threads', '1', trace], { env });
+    const merged = await runCli(['events', '--count', '--limit', '1000000000', trace]);
+    assert.equal(threaded.code, 0, `${trace}: ${threaded.stderr}`);
+    assert.equal(threaded.stdout, single.stdout, trace);
+    assert.equal(threaded.stdout, merged.stdout, trace);
+  }
+  // a stream cut inside a packet: with workers, the error (file, offset) is the one-thread one
+  const damaged = join(work, 'damaged-many-threads');
+  mkdirSync(join(damaged, 'index'), { recursive: true });
+  for (const f of readdirSync(manyThreads)) if (statSync(join(manyThreads, f)).isFile()) copyFileSync(join(manyThreads, f), join(damaged, f));
+  const victim = join(damaged, 'channel0_5');
+  writeFileSync(victim, (await import('node:fs')).readFileSync(victim).subarray(0, 300_000));
+  const bad = await runCli(['events', '--count', '--threads', '4', damaged], { env });
+  const badSingle = await runCli(['events', '--count', '--threads', '1', damaged]);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.equal(bad.stderr, badSingle.stderr);
+  assert.match(bad.stderr, /^tracewire: .*channel0_5 at byte \d+: .*truncated/);
+  const zero = await runCli(['events', '--count', '--threads', '0', manyThreads]);
+  assert.equal(zero.code, 2);
+  assert.match(zero.stderr, /--threads needs at least 1/);
+});

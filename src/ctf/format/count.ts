@@ -1,8 +1,15 @@
 /**
  * `tracewire events --count`: decode every field of every event (the same decoding as
  * printing them) and report totals instead of the events.
+ *
+ * Totals do not depend on the order of the events, so without `--limit`, `--begin` or
+ * `--end` the streams are read one after the other instead of merged by time (no merge
+ * heap), and a caller may count disjoint sets of streams in parallel (worker threads, see
+ * src/cli/parallel-count.ts) and add the parts up with `addCounts`.
  */
-import type { CtfEvent, MessageOptions, TraceCollection } from '../index.js';
+import type { MessageOptions, TraceCollection } from '../index.js';
+import { createStreamReaders } from '../collection.js';
+import { messageNs, type CtfMessage } from '../stream/messages.js';
 
 export interface EventCounts {
   events: number;
@@ -12,42 +19,131 @@ export interface EventCounts {
   discarded_records: number;
   traces: number;
   streams: number;
-  /** First and last event time, ns from origin (null without events or clocks). */
+  /** Earliest and latest event time, ns from origin (null without events or clocks). */
   first_ts: string | null;
   last_ts: string | null;
 }
 
-/** Counts the messages of `tc` (all of them, or the first `limit`). */
-export function countMessages(tc: TraceCollection, opts: MessageOptions = {}, limit?: number): EventCounts {
-  const counts: EventCounts = { events: 0, lost_events: 0, lost_packets: 0, discarded_records: 0, traces: tc.traces.length, streams: 0, first_ts: null, last_ts: null };
-  for (const t of tc.ctfTraces) counts.streams += t.streams.length;
-  const it = tc.messages(opts);
-  let first: CtfEvent | null = null;
-  let last: CtfEvent | null = null;
-  let n = 0;
-  for (;;) {
-    if (limit !== undefined && n >= limit) break;
-    const m = it.nextMessage();
-    if (m === null) break;
-    n++;
+/** A stream of the collection: index of its trace, index of the stream in that trace. */
+export type StreamRef = readonly [trace: number, stream: number];
+
+/** The counts of some streams: what `countStreams` returns and `addCounts` adds up. */
+export interface PartialCounts {
+  events: number;
+  lost_events: number;
+  lost_packets: number;
+  discarded_records: number;
+  /** Earliest/latest event time as [hi, lo] words of ns from origin, or null. */
+  first: [number, number] | null;
+  last: [number, number] | null;
+}
+
+class Tally implements PartialCounts {
+  events = 0;
+  lost_events = 0;
+  lost_packets = 0;
+  discarded_records = 0;
+  first: [number, number] | null = null;
+  last: [number, number] | null = null;
+  private firstHi = Infinity;
+  private firstLo = 0;
+  private lastHi = -Infinity;
+  private lastLo = 0;
+
+  add(m: CtfMessage): void {
     if (m.kind === 'event') {
-      counts.events++;
-      if (m.hasTimestamp) {
-        first ??= m;
-        last = m;
+      this.events++;
+      if (!m.hasTimestamp) return;
+      const hi = m.nsHi;
+      const lo = m.nsLo;
+      if (hi < this.firstHi || (hi === this.firstHi && lo < this.firstLo)) {
+        this.firstHi = hi;
+        this.firstLo = lo;
       }
-    } else {
-      counts.discarded_records++;
-      if (m.count !== null) {
-        if (m.kind === 'discarded_events') counts.lost_events += m.count;
-        else counts.lost_packets += m.count;
+      if (hi > this.lastHi || (hi === this.lastHi && lo > this.lastLo)) {
+        this.lastHi = hi;
+        this.lastLo = lo;
       }
+      return;
+    }
+    this.discarded_records++;
+    if (m.count !== null) {
+      if (m.kind === 'discarded_events') this.lost_events += m.count;
+      else this.lost_packets += m.count;
     }
   }
-  it.return();
-  if (first !== null && last !== null) {
-    counts.first_ts = first.ts.toString();
-    counts.last_ts = last.ts.toString();
+
+  done(): PartialCounts {
+    if (this.firstHi !== Infinity) {
+      this.first = [this.firstHi, this.firstLo];
+      this.last = [this.lastHi, this.lastLo];
+    }
+    return { events: this.events, lost_events: this.lost_events, lost_packets: this.lost_packets, discarded_records: this.discarded_records, first: this.first, last: this.last };
   }
+}
+
+/** Every stream of `tc`, as references for `countStreams`. */
+export function allStreams(tc: TraceCollection): StreamRef[] {
+  const refs: StreamRef[] = [];
+  tc.ctfTraces.forEach((t, i) => t.streams.forEach((_s, j) => refs.push([i, j])));
+  return refs;
+}
+
+/** Counts the messages of the given streams of `tc`, each stream read to its end. */
+export function countStreams(tc: TraceCollection, refs: readonly StreamRef[]): PartialCounts {
+  const tally = new Tally();
+  const readers = createStreamReaders(refs.map(([i, j]) => ({ t: tc.ctfTraces[i]!, s: tc.ctfTraces[i]!.streams[j]! })));
+  for (const r of readers) {
+    try {
+      for (let m = r.next(); m !== null; m = r.next()) tally.add(m);
+    } finally {
+      r.close();
+    }
+  }
+  return tally.done();
+}
+
+/** Adds partial counts up into the totals `tracewire events --count` prints. */
+export function addCounts(tc: TraceCollection, parts: readonly PartialCounts[]): EventCounts {
+  const counts: EventCounts = { events: 0, lost_events: 0, lost_packets: 0, discarded_records: 0, traces: tc.traces.length, streams: 0, first_ts: null, last_ts: null };
+  for (const t of tc.ctfTraces) counts.streams += t.streams.length;
+  let first: bigint | null = null;
+  let last: bigint | null = null;
+  for (const p of parts) {
+    counts.events += p.events;
+    counts.lost_events += p.lost_events;
+    counts.lost_packets += p.lost_packets;
+    counts.discarded_records += p.discarded_records;
+    if (p.first) {
+      const f = messageNs({ nsHi: p.first[0], nsLo: p.first[1] });
+      if (first === null || f < first) first = f;
+    }
+    if (p.last) {
+      const l = messageNs({ nsHi: p.last[0], nsLo: p.last[1] });
+      if (last === null || l > last) last = l;
+    }
+  }
+  counts.first_ts = first === null ? null : first.toString();
+  counts.last_ts = last === null ? null : last.toString();
   return counts;
+}
+
+/**
+ * Counts the messages of `tc` (all of them, or the first `limit` in time order), between
+ * `opts.begin` and `opts.end` when given.
+ */
+export function countMessages(tc: TraceCollection, opts: MessageOptions = {}, limit?: number): EventCounts {
+  if (limit === undefined && opts.begin === undefined && opts.end === undefined) return addCounts(tc, [countStreams(tc, allStreams(tc))]);
+  const tally = new Tally();
+  const it = tc.messages(opts);
+  try {
+    for (let n = 0; limit === undefined || n < limit; n++) {
+      const m = it.nextMessage();
+      if (m === null) break;
+      tally.add(m);
+    }
+  } finally {
+    it.return();
+  }
+  return addCounts(tc, [tally.done()]);
 }
