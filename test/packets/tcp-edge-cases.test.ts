@@ -113,6 +113,21 @@ describe('TCP analysis edge cases against pcap-oracle', { skip: needsCommands('t
     await check('retransmissions', s, ['duplicate_ack', 'fast_retransmission', 'retransmission', 'spurious_retransmission', 'out_of_order', 'lost_segment', 'ack_lost_segment']);
   });
 
+  test('a segment stamped a microsecond before the previous one: a retransmission, not out-of-order (unsigned time, as Wireshark)', async () => {
+    // seen in a lossy capture: tcpdump stamped frame N+1 1 µs before frame N; Wireshark's
+    // guint64 delay is then huge, so the late segment is no out-of-order one
+    const s = handshake(new Script());
+    s.at(1000, true, { sport: 40000, dport: 40080, seq: 1001, ack: 5001, flags: ACK, win: 8000, payload: 100 })
+      .at(1100, false, { sport: 40080, dport: 40000, seq: 5001, ack: 1101, flags: ACK, win: 8000 })
+      .at(1201, true, { sport: 40000, dport: 40080, seq: 1201, ack: 5001, flags: ACK, win: 8000, payload: 100 }) // 1101 not captured
+      .at(1200, true, { sport: 40000, dport: 40080, seq: 1101, ack: 5001, flags: ACK, win: 8000, payload: 100 }) // earlier stamp
+      .at(1300, true, { sport: 40000, dport: 40080, seq: 1301, ack: 5001, flags: ACK, win: 8000, payload: 100 })
+      .at(1301, true, { sport: 40000, dport: 40080, seq: 1401, ack: 5001, flags: ACK, win: 8000, payload: 100 })
+      .at(1302, true, { sport: 40000, dport: 40080, seq: 1601, ack: 5001, flags: ACK, win: 8000, payload: 100 }) // 1501 not captured
+      .at(1303, true, { sport: 40000, dport: 40080, seq: 1501, ack: 5001, flags: ACK, win: 8000, payload: 100 }); // late, within the threshold
+    await check('time-backwards', s, ['retransmission', 'out_of_order', 'lost_segment']);
+  });
+
   test('reused ports, a retransmitted SYN, a RST and a SYN/ACK with a new sequence number', async () => {
     const s = handshake(new Script());
     s.at(1000, true, { sport: 40000, dport: 40080, seq: 1001, ack: 5001, flags: FIN | ACK, win: 8000 })

@@ -39,6 +39,17 @@ const MAX_UNACKED_SEGMENTS = 1000;
 const UNACKED_STRIDE = 5;
 
 /** One direction of a conversation (Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t). */
+
+/**
+ * A time difference as Wireshark's retransmission checks compute it: in unsigned 64-bit
+ * nanoseconds (guint64), so a frame stamped before the one it is compared with (capture
+ * timestamps do go backwards by a microsecond now and then) is a huge delay, not a
+ * negative one — never "within the out-of-order threshold".
+ */
+function unsignedNs(ns: number): number {
+  return ns < 0 ? ns + 2 ** 64 : ns;
+}
+
 export class TcpFlowState {
   baseSeq = 0;
   baseSeqSet = false;
@@ -543,13 +554,13 @@ export class TcpAnalyzer {
           ta |= TcpExpert.SPURIOUS_RETRANSMISSION;
           break retrans;
         }
-        const sinceDupAck = (sec - rev.lastAckSec) * 1e9 + (nsec - rev.lastAckNsec);
+        const sinceDupAck = unsignedNs((sec - rev.lastAckSec) * 1e9 + (nsec - rev.lastAckNsec));
         if (seqNotAdvanced && rev.dupAckNum >= 2 && rev.lastAck === seq && sinceDupAck < 20_000_000) {
           ta |= TcpExpert.FAST_RETRANSMISSION;
           break retrans;
         }
-        const sinceNext = (sec - fwd.nextseqSec) * 1e9 + (nsec - fwd.nextseqNsec);
-        const oooThreshold = conv.firstRttNs === 0 ? 3_000_000 : conv.firstRttNs;
+        const sinceNext = unsignedNs((sec - fwd.nextseqSec) * 1e9 + (nsec - fwd.nextseqNsec));
+        const oooThreshold = conv.firstRttNs === 0 ? 3_000_000 : unsignedNs(conv.firstRttNs);
         if (seqNotAdvanced && sinceNext < oooThreshold && fwd.nextseq !== ((seq + seglen + (flags & (SYN | FIN) ? 1 : 0)) >>> 0)) {
           ta |= TcpExpert.OUT_OF_ORDER;
           break retrans;
