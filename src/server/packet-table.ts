@@ -7,6 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import { formatIpv4, formatIpv6At, formatMac } from '../dissect/bytes.js';
+import { macName } from '../dissect/mac-names.js';
 import { PROTOCOL_FIELD_TABLES } from '../dissect/field-registry.js';
 import type { FieldType, FieldValue } from '../dissect/fields.js';
 import { PROTOCOL_NAMES, Proto, TcpFlag, type PacketSummary } from '../dissect/summary.js';
@@ -34,7 +35,7 @@ function addressText(s: PacketSummary, which: 'src' | 'dst'): string {
   if (s.hasIpv4 && s.ipVersion === 4) return formatIpv4(which === 'src' ? s.ipv4Src : s.ipv4Dst);
   if (s.hasIpv6 && s.ipv6Buf) return formatIpv6At(s.ipv6Buf, which === 'src' ? s.ipv6SrcOffset : s.ipv6DstOffset);
   const eth = s.findLayer(Proto.ETH);
-  if (eth >= 0 && s.layerEnd[eth]! - s.layerOffset[eth]! >= 14) return formatMac(s.layerBuf[eth]!, s.layerOffset[eth]! + (which === 'src' ? 6 : 0));
+  if (eth >= 0 && s.layerEnd[eth]! - s.layerOffset[eth]! >= 14) return macName(s.layerBuf[eth]!, s.layerOffset[eth]! + (which === 'src' ? 6 : 0));
   return '';
 }
 

@@ -3,7 +3,9 @@
  * (No. Time Source → Destination Protocol Length Info). Columns are data: a later
  * consumer adds one (e.g. the process that sent the packet) by inserting a PacketColumn.
  */
-import { formatIpv4, formatIpv4At, formatIpv6At, formatMac, u16, u32 } from '../../dissect/bytes.js';
+import { formatIpv4, formatIpv6At, formatMac, u16, u32 } from '../../dissect/bytes.js';
+import { macName } from '../../dissect/mac-names.js';
+import { arpInfo, arpProtocol, duplicateNote } from './arp.js';
 import { icmpDescription } from '../../dissect/icmp.js';
 import { Proto, TcpFlag, TcpStage, type PacketSummary } from '../../dissect/summary.js';
 import { tcpFlagNames } from '../../dissect/tcp.js';
@@ -52,12 +54,8 @@ export function relativeTime(p: AnalyzedPacket, digits: number): string {
   return `${sign}${sec}.${frac}`;
 }
 
-/** A MAC address as tshark shows it (only the broadcast address has a name). */
-function macText(b: Uint8Array, p: number): string {
-  let all = true;
-  for (let i = 0; i < 6; i++) if (b[p + i] !== 0xff) all = false;
-  return all ? 'Broadcast' : formatMac(b, p);
-}
+/** A MAC address as tshark shows it in its address columns (named from Wireshark's files). */
+const macText = macName;
 
 function outerAddress(s: PacketSummary, which: 'src' | 'dst'): string {
   const l = s.ipLayer;
@@ -130,6 +128,7 @@ export function protocolName(s: PacketSummary): string {
   if (top >= 0) {
     // tshark names the protocol after the MPTCP option when one is present.
     if (s.layerProto[top] === Proto.TCP && top === s.transportLayer && s.tcpMptcp) return 'MPTCP';
+    if (s.layerProto[top] === Proto.ARP) return arpProtocol(s);
     return TOP_NAMES[s.layerProto[top]!]!;
   }
   if (s.ipVersion === 4) return 'IPv4';
@@ -238,19 +237,6 @@ function ndLinkOptions(b: Uint8Array, p: number, end: number): string {
   return out;
 }
 
-function arpInfo(s: PacketSummary): string {
-  const l = s.findLayer(Proto.ARP);
-  const b = s.layerBuf[l]!;
-  const o = s.layerOffset[l]!;
-  if (s.layerEnd[l]! - o < 28 || b[o + 4] !== 6 || b[o + 5] !== 4) return 'ARP';
-  const op = u16(b, o + 6);
-  const senderIp = formatIpv4At(b, o + 14);
-  const targetIp = formatIpv4At(b, o + 24);
-  if (op === 1) return `Who has ${targetIp}? Tell ${senderIp}`;
-  if (op === 2) return `${senderIp} is at ${formatMac(b, o + 8)}`;
-  return `ARP opcode ${op}`;
-}
-
 /** The Info column. */
 export function infoText(p: AnalyzedPacket): string {
   const s = p.summary;
@@ -260,7 +246,7 @@ export function infoText(p: AnalyzedPacket): string {
   if (proto === Proto.TCP && top === s.transportLayer && !s.inError) info = tcpInfo(p);
   else if (proto === Proto.UDP && top === s.transportLayer && !s.inError) info = `${s.srcPort} → ${s.dstPort} Len=${s.udpLength >= 8 ? s.udpLength - 8 : 0}`;
   else if (proto === Proto.ICMP || proto === Proto.ICMPV6) info = icmpInfo(s);
-  else if (proto === Proto.ARP) info = arpInfo(s);
+  else if (proto === Proto.ARP) info = arpInfo(s) + (p.arpDuplicate >= 0 ? duplicateNote(p.arpDuplicate) : '');
   else if (proto) info = TOP_NAMES[proto]!;
   else if (s.ipFragment && s.ipVersion === 4) {
     info = `Fragmented IP protocol (proto=${IP_PROTO_NAMES[s.ipFragNext] ?? s.ipFragNext} ${s.ipFragNext}, off=${s.ipFragOffset}, ID=${s.ipId.toString(16).padStart(4, '0')})`;
@@ -291,7 +277,11 @@ export function renderLine(columns: readonly PacketColumn[], p: AnalyzedPacket):
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i]!;
     let text = c.render(p);
-    if (text.length < c.minWidth) text = c.align === 'right' ? text.padStart(c.minWidth) : text.padEnd(c.minWidth);
+    // tshark pads to a width in bytes of UTF-8 (a name like `Xi‘anHan_00` is wider than it looks)
+    if (text.length < c.minWidth) {
+      const width = c.minWidth - (Buffer.byteLength(text) - text.length);
+      if (text.length < width) text = c.align === 'right' ? text.padStart(width) : text.padEnd(width);
+    }
     line += text;
     if (i < columns.length - 1) line += c.separator ?? ' ';
   }

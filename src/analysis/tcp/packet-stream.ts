@@ -5,7 +5,8 @@
  */
 import type { Capture, CaptureInterface, CapturedFrame } from '../../pcap/index.js';
 import { Dissector } from '../../dissect/dissector.js';
-import type { PacketSummary } from '../../dissect/summary.js';
+import { Proto, type PacketSummary } from '../../dissect/summary.js';
+import { ArpDuplicates } from './arp.js';
 import { TcpAnalyzer, type TcpFrameInfo } from './analyzer.js';
 import { UdpConversationTable, type UdpConversation } from './udp-conversations.js';
 
@@ -17,6 +18,8 @@ export interface AnalyzedPacket {
   tcp: TcpFrameInfo;
   /** The UDP conversation of the frame, when it carries UDP. */
   udp: UdpConversation | undefined;
+  /** For ARP frames: the IPv4 address (32-bit value) Wireshark reports as used by two MACs, else -1. */
+  arpDuplicate: number;
   /** Time of the capture's first frame (the reference of relative times). */
   refSec: number;
   refNsec: number;
@@ -35,6 +38,7 @@ export class PacketStream {
   readonly dissector = new Dissector();
   readonly tcp = new TcpAnalyzer();
   readonly udp = new UdpConversationTable();
+  readonly arp = new ArpDuplicates();
   /** Time of the first frame (seconds, ns), the reference of relative times. */
   firstSec = 0;
   firstNsec = 0;
@@ -72,13 +76,15 @@ export class PacketStream {
     if (frame.damage) s.markMalformed(frame.damage);
     const info = this.tcp.analyze(frame, s);
     const u = this.options.udp === false ? undefined : this.udp.add(frame, s);
+    const arpDuplicate = s.findLayer(Proto.ARP) >= 0 ? this.arp.check(s) : -1;
     let e = this.event;
     if (e) {
       e.frame = frame;
       e.iface = iface;
       e.tcp = info;
       e.udp = u;
-    } else this.event = e = { frame, iface, summary: s, tcp: info, udp: u, refSec: this.firstSec, refNsec: this.firstNsec };
+      e.arpDuplicate = arpDuplicate;
+    } else this.event = e = { frame, iface, summary: s, tcp: info, udp: u, arpDuplicate, refSec: this.firstSec, refNsec: this.firstNsec };
     return e;
   }
 }
