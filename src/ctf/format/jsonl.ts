@@ -10,9 +10,10 @@ import { someFieldClass } from '../metadata/field-class-util.js';
 import type { FieldClass, StructClass, StructMember } from '../metadata/model.js';
 import type { CtfDiscarded, CtfEvent, CtfMessage } from '../stream/messages.js';
 import { pythonFloat } from './python-float.js';
-import { valueFitsClass } from './value-shape.js';
+import { siblingTag, valueFitsClass, variantOption } from './value-shape.js';
 
-type Serializer = (v: FieldValue) => string;
+/** Serialises a value; a variant also takes its tag's value when its structure holds the tag. */
+type Serializer = (v: FieldValue, tag?: FieldValue) => string;
 
 const SAFE = 9007199254740992;
 
@@ -90,9 +91,11 @@ function build(fc: FieldClass): Serializer {
     case 'variant': {
       const options = fc.options.map((o) => ({ fc: o.fc, s: serializerOf(o.fc) }));
       const hasFloat = fc.options.some((o) => someFieldClass(o.fc, (f) => f.kind === 'float'));
-      if (!hasFloat) return anyJsonInts;
-      // pick the option whose shape matches the value (the value does not say which was chosen)
-      return (v) => {
+      return (v, tag) => {
+        const k = variantOption(fc, tag);
+        if (k >= 0) return options[k]!.s(v);
+        if (!hasFloat) return anyJsonInts(v);
+        // no tag value at hand: the option whose shape matches the value
         for (const o of options) if (valueFitsClass(o.fc, v)) return o.s(v);
         return anyJson(v);
       };
@@ -113,13 +116,13 @@ function anyJsonInts(v: FieldValue): string {
 }
 
 function structSerializer(members: StructMember[]): Serializer {
-  const keys = members.map((m) => ({ name: m.name, key: `${JSON.stringify(m.name)}:`, s: serializerOf(m.fc) }));
+  const keys = members.map((m, i) => ({ name: m.name, key: `${JSON.stringify(m.name)}:`, s: serializerOf(m.fc), tag: siblingTag(members, i) }));
   return (v) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return anyJson(v);
     let out = '{';
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      out += (i ? ',' : '') + k.key + k.s(v[k.name]!);
+      out += (i ? ',' : '') + k.key + k.s(v[k.name]!, k.tag === null ? undefined : v[k.tag]);
     }
     return `${out}}`;
   };

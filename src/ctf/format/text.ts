@@ -10,11 +10,12 @@
  */
 import { formatSeconds } from '../../base/time.js';
 import type { FieldValue } from '../../model/trace-event.js';
-import type { EnumMapping, FieldClass, StructClass } from '../metadata/model.js';
+import type { EnumMapping, FieldClass, StructClass, StructMember } from '../metadata/model.js';
 import type { CtfDiscarded, CtfEvent } from '../stream/messages.js';
-import { valueFitsClass } from './value-shape.js';
+import { siblingTag, valueFitsClass, variantOption } from './value-shape.js';
 
-type Printer = (v: FieldValue) => string;
+/** Prints a value; a variant also takes its tag's value when its structure holds the tag. */
+type Printer = (v: FieldValue, tag?: FieldValue) => string;
 
 export interface TextOptions {
   /** Print times of day in UTC instead of the local time zone. */
@@ -143,8 +144,9 @@ function build(fc: FieldClass): Printer {
     case 'variant': {
       const options = fc.options.map((o) => printerOf(o.fc));
       const classes = fc.options.map((o) => o.fc);
-      return (v) => {
-        const k = classes.findIndex((c) => valueFitsClass(c, v));
+      return (v, tag) => {
+        let k = variantOption(fc, tag);
+        if (k < 0) k = classes.findIndex((c) => valueFitsClass(c, v));
         return `{ ${(options[k >= 0 ? k : 0] ?? String)(v)} }`;
       };
     }
@@ -155,13 +157,16 @@ function build(fc: FieldClass): Printer {
   }
 }
 
-function structPrinter(members: Array<{ name: string; fc: FieldClass }>): Printer {
-  const parts = members.map((m) => ({ name: m.name, p: printerOf(m.fc) }));
+function structPrinter(members: StructMember[]): Printer {
+  const parts = members.map((m, i) => ({ name: m.name, p: printerOf(m.fc), tag: siblingTag(members, i) }));
   return (v) => {
     if (parts.length === 0) return '{ }';
     const o = v as Record<string, FieldValue>;
     let out = '{';
-    for (let i = 0; i < parts.length; i++) out += `${i ? ', ' : ' '}${parts[i]!.name} = ${parts[i]!.p(o[parts[i]!.name]!)}`;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      out += `${i ? ', ' : ' '}${part.name} = ${part.p(o[part.name]!, part.tag === null ? undefined : o[part.tag])}`;
+    }
     return `${out} }`;
   };
 }

@@ -385,16 +385,22 @@ event {
 			double DBL;
 			uint64_t BIG;
 		} wide;
-		enum : uint8_t { ONE, TWO } pair_tag;
+		enum : uint8_t { ONE, TWO, THREE } pair_tag;
 		variant <pair_tag> {
 			struct { uint8_t a; } ONE;
 			struct { uint8_t b; uint8_t c; } TWO;
+			struct { uint8_t a; uint8_t d; } THREE;
 		} pair;
 	};
 };
 `;
 
-/** One event for each option of each variant of VARIANT_SHAPES_TSDL (no packet header or clock). */
+/**
+ * Events reaching each option of each variant of VARIANT_SHAPES_TSDL (no packet header or
+ * clock), and a third whose values fit an earlier option by shape alone: a whole-valued
+ * double after the integer option, a small 64-bit integer after the double option, and
+ * { a, d } after the structure { a }.
+ */
 export function writeVariantShapes(dir: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'metadata'), VARIANT_SHAPES_TSDL);
@@ -410,5 +416,8 @@ export function writeVariantShapes(dir: string): void {
     if (second) w.uint(7, 8).uint(9, 8);
     else w.uint(42, 8);
   }
+  w.uint(1, 8).f64(2);
+  w.uint(1, 8).uint(5, 64);
+  w.uint(2, 8).uint(5, 8).uint(6, 8);
   writeFileSync(join(dir, 'stream'), w.buffer());
 }
