@@ -36,8 +36,8 @@ Options:
 
 Damage: a file whose structure is broken (bad magic, a block running past the end,
 an absurd length) ends with one error line naming the byte offset and exit status 2,
-after every good frame before it was printed; a damaged frame is printed as
-[Malformed Packet: …] and reading goes on.
+after every good frame before it was printed; a damaged frame is printed as tshark
+prints it ([Malformed Packet], or its wording of a bogus length) and reading goes on.
 
 ${FILTER_HELP}
 `;

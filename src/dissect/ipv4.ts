@@ -66,7 +66,7 @@ export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number
   const layer = s.pushLayer(Proto.IPV4, b, off, hlen, end, inError);
   if (layer < 0) return;
   if (hlen < 20) {
-    s.markMalformed(`bogus IPv4 header length ${hlen}`);
+    s.markMalformed(`bogus IPv4 header length ${hlen}`, `Bogus IP header length (${hlen}, must be at least 20)`);
     return;
   }
   if (cap < 20) {
@@ -77,7 +77,7 @@ export function decodeIpv4(d: Dissector, b: Uint8Array, off: number, end: number
   let ipLen = u16(b, off + 2);
   if (ipLen < hlen) {
     if (ipLen !== 0) {
-      s.markMalformed(`bogus IPv4 total length ${ipLen}`);
+      s.markMalformed(`bogus IPv4 total length ${ipLen}`, `Bogus IP length (${ipLen}, less than header length ${hlen})`);
       return;
     }
     // Zero: TCP segmentation offload left the field empty; use the frame's length (as Wireshark does).

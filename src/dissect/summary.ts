@@ -99,6 +99,11 @@ export class PacketSummary {
   linkType = 0;
   /** First problem found in the packet itself (bogus length, a header the packet is too short for), or null. */
   malformed: string | null = null;
+  /**
+   * What tshark appends to the Info column for this malformation instead of
+   * `[Malformed Packet]` (its own wording of a bogus length), or null.
+   */
+  malformedNote: string | null = null;
   /** The snap length cut the frame inside a header or payload tracewire dissects (tshark: "Packet size limited during capture"). */
   truncated = false;
 
@@ -226,6 +231,7 @@ export class PacketSummary {
   reset(linkType: number): void {
     this.linkType = linkType;
     this.malformed = null;
+    this.malformedNote = null;
     this.truncated = false;
     this.layerCount = 0;
     this.etherType = -1;
@@ -306,8 +312,10 @@ export class PacketSummary {
     return i;
   }
 
-  markMalformed(reason: string): void {
-    if (this.malformed === null) this.malformed = reason;
+  markMalformed(reason: string, tsharkNote: string | null = null): void {
+    if (this.malformed !== null) return;
+    this.malformed = reason;
+    this.malformedNote = tsharkNote;
   }
 
   /**

@@ -62,7 +62,7 @@ export function decodeTcp(d: Dissector, b: Uint8Array, off: number, end: number,
   if (!fragmented && !inError && reported >= hlen) s.tcpPayloadLength = reported - hlen;
   s.tcpPayloadOffset = off + hlen;
   if (hlen < 20) {
-    s.markMalformed(`bogus TCP header length ${hlen}`);
+    s.markMalformed(`bogus TCP header length ${hlen}`, `, bogus TCP header length (${hlen}, must be at least 20)`);
     return;
   }
   if (cap < 20) {

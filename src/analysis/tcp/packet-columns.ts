@@ -133,6 +133,9 @@ export function protocolName(s: PacketSummary): string {
   }
   if (s.ipVersion === 4) return 'IPv4';
   if (s.ipVersion === 6) return 'IPv6';
+  // an IP header too bogus to read still names the protocol
+  if (s.findLayer(Proto.IPV4) >= 0) return 'IPv4';
+  if (s.findLayer(Proto.IPV6) >= 0) return 'IPv6';
   if (s.findLayer(Proto.ETH) >= 0) return s.etherType >= 0 ? `0x${s.etherType.toString(16).padStart(4, '0')}` : 'Ethernet';
   return 'Frame';
 }
@@ -190,6 +193,8 @@ function tcpInfo(p: AnalyzedPacket): string {
   if (s.tcpFlags & TcpFlag.ACK) info += ` Ack=${t.ack}`;
   info += ` Win=${t.window}`;
   if (s.tcpFlags & TcpFlag.URG) info += ` Urg=${s.tcpUrgent}`;
+  // a bogus header length stops tshark here (its note follows, see infoText)
+  if (s.tcpHeaderLength < 20) return prefix + info;
   if (t.payloadLength >= 0) info += ` Len=${t.payloadLength}`;
   if (s.tcpHeaderLength > 20) info += tcpOptionsText(s, t.reverseBaseSeq);
   return prefix + info;
@@ -254,7 +259,9 @@ export function infoText(p: AnalyzedPacket): string {
     info = `IPv6 fragment (off=${s.ipFragOffset} more=${s.ipFragMore ? 'y' : 'n'} ident=0x${(s.ipId >>> 0).toString(16).padStart(8, '0')} nxt=${s.ipFragNext})`;
   } else info = '';
   if (s.truncated) info += '[Packet size limited during capture]';
-  if (s.malformed !== null) info += `${info ? ' ' : ''}[Malformed Packet: ${s.malformed}]`;
+  // as tshark: its wording of a bogus length, else the marker, appended as is (the reason
+  // itself is in the UI's packet details)
+  if (s.malformed !== null) info += s.malformedNote ?? '[Malformed Packet]';
   return info;
 }
 
