@@ -40,7 +40,7 @@ Options:
                   {"events": N, "lost_events": N, "lost_packets": N, "discarded_records": N,
                    "traces": N, "streams": N, "first_ts": "NS", "last_ts": "NS"}
   --threads N     --count on up to N threads (default: the cores, at most 8); streams
-                  are shared out by size, a few MB per thread at least
+                  are shared out by size, 32 MB of streams per thread at least
   --clock-gmt     text format: print times in UTC (the default when TZ is unset)
 ${SYNC_HELP}
   -h, --help      this help

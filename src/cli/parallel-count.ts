@@ -6,9 +6,9 @@
  * compares them on every shared trace).
  *
  * A worker costs ~20–30 ms before it decodes anything (a V8 isolate, the reader's modules,
- * opening the traces again — the metadata comes from the cache), so it is only worth
- * starting for a few megabytes of streams, and this thread, which starts at once, takes
- * that much more. If anything fails anywhere, the caller counts again on one thread, so
+ * opening the traces again — the metadata comes from the cache) and then warms up its own
+ * JIT, so it is only worth starting for tens of megabytes of streams (BYTES_PER_THREAD),
+ * and this thread, which starts at once, takes a head start's worth more. If anything fails anywhere, the caller counts again on one thread, so
  * a damaged trace reports exactly the error and position it does without workers.
  */
 import { availableParallelism } from 'node:os';
