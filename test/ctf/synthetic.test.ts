@@ -39,24 +39,33 @@ function warnings(stderr: string): string {
     .join('\n');
 }
 
+/**
+ * tracewire on `dir` against the references: its text must equal babeltrace2's and its
+ * jsonl ctf-oracle's. Returns both runs of the text and the jsonl comparison.
+ */
+async function checkAgainstReferences(dir: string) {
+  const bt = await runCommand('babeltrace2', [dir]);
+  assert.equal(bt.code, 0, bt.stderr);
+  const ours = await runCli(['events', dir]);
+  assert.equal(ours.code, 0, ours.stderr);
+  assert.equal(ours.stdout, bt.stdout);
+
+  const oracle = await runCommand(ctfOracle, [dir]);
+  assert.equal(oracle.code, 0, oracle.stderr);
+  const jsonl = await runCli(['events', '--format', 'jsonl', dir]);
+  assert.equal(jsonl.code, 0, jsonl.stderr);
+  const cmp = compareJsonl(jsonl.stdout, oracle.stdout);
+  assert.ok(cmp.equal, cmp.firstDifference);
+  return { bt, ours, cmp };
+}
+
 for (const [name, dir] of [
   ['kitchen sink', kitchenSink],
   ['big-endian minimal', bigEndian],
 ] as const) {
   test(`${name}: text output equals babeltrace2, jsonl equals ctf-oracle`, { skip }, async () => {
-    const bt = await runCommand('babeltrace2', [dir]);
-    assert.equal(bt.code, 0, bt.stderr);
-    const ours = await runCli(['events', dir]);
-    assert.equal(ours.code, 0, ours.stderr);
-    assert.equal(ours.stdout, bt.stdout);
+    const { bt, ours, cmp } = await checkAgainstReferences(dir);
     assert.equal(warnings(ours.stderr), warnings(bt.stderr));
-
-    const oracle = await runCommand(ctfOracle, [dir]);
-    assert.equal(oracle.code, 0, oracle.stderr);
-    const jsonl = await runCli(['events', '--format', 'jsonl', dir]);
-    assert.equal(jsonl.code, 0, jsonl.stderr);
-    const cmp = compareJsonl(jsonl.stdout, oracle.stdout);
-    assert.ok(cmp.equal, cmp.firstDifference);
     assert.equal(cmp.babeltraceStringReuse, 0);
   });
 }
@@ -66,22 +75,11 @@ for (const [name, dir] of [
 // option, 5 through the double option and { a = 5, d = 6 } as { a = 5 } (and a looser
 // rule once threw on BigInt(2.5)).
 test('variant options told apart by their tag: text output equals babeltrace2', { skip }, async () => {
-  const bt = await runCommand('babeltrace2', [variantShapes]);
-  assert.equal(bt.code, 0, bt.stderr);
+  const { bt } = await checkAgainstReferences(variantShapes);
   // the fixture does reach every option (babeltrace2 knows which one was chosen)
   assert.match(bt.stdout, /num = \{ 0xDEADBEEF \}.*wide = \{ -0\.125 \}.*pair = \{ \{ a = 42 \} \}/);
   assert.match(bt.stdout, /num = \{ 2\.5 \}.*wide = \{ 18446744073709551613 \}.*pair = \{ \{ b = 7, c = 9 \} \}/);
   assert.match(bt.stdout, /num = \{ 2 \}.*wide = \{ 5 \}.*pair = \{ \{ a = 5, d = 6 \} \}/);
-  const ours = await runCli(['events', variantShapes]);
-  assert.equal(ours.code, 0, ours.stderr);
-  assert.equal(ours.stdout, bt.stdout);
-
-  const oracle = await runCommand(ctfOracle, [variantShapes]);
-  assert.equal(oracle.code, 0, oracle.stderr);
-  const jsonl = await runCli(['events', '--format', 'jsonl', variantShapes]);
-  assert.equal(jsonl.code, 0, jsonl.stderr);
-  const cmp = compareJsonl(jsonl.stdout, oracle.stdout);
-  assert.ok(cmp.equal, cmp.firstDifference);
 });
 
 function collect(dir: string): TraceMessage[] {

@@ -8,6 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TCP_LISTEN } from '../../src/analysis/fds/tcp-states.js';
+import { parseInetTable } from '../../src/record/statedump.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const fixturesDir = join(repoRoot, 'test', 'fixtures');
@@ -75,23 +77,19 @@ export function runCommand(cmd: string, args: string[], opts: { input?: string |
 
 /**
  * Waits (bounded) until something listens on TCP `port` — read from /proc/net/tcp and
- * tcp6, not by connecting, so no connection is made. A fixed sleep after starting a
- * listener is too short on a loaded machine.
+ * tcp6 with the recorder's own table parser, not by connecting, so no connection is made.
+ * A fixed sleep after starting a listener is too short on a loaded machine.
  */
 export async function waitForListening(port: number, timeoutMs = 10_000): Promise<void> {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const listening = (file: string): boolean => {
+  const listening = (family: 4 | 6): boolean => {
     try {
-      return readFileSync(file, 'utf8').split('\n').some((line) => {
-        const cols = line.trim().split(/\s+/);
-        return cols[1]?.endsWith(`:${hex}`) === true && cols[3] === '0A';
-      });
+      return parseInetTable(readFileSync(family === 4 ? '/proc/net/tcp' : '/proc/net/tcp6', 'utf8'), 'tcp', family).some((s) => s.localPort === port && s.state === TCP_LISTEN);
     } catch {
       return false;
     }
   };
   const deadline = Date.now() + timeoutMs;
-  while (!listening('/proc/net/tcp') && !listening('/proc/net/tcp6')) {
+  while (!listening(4) && !listening(6)) {
     if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
