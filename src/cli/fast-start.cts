@@ -10,16 +10,15 @@
  * The cache entry, keyed by a SHA-1 of the bundle (V8 itself only checks the source
  * length) and checked against a SHA-1 of its content, is written after the first run,
  * with every function that run compiled; it lives with tracewire's other caches
- * ($TRACEWIRE_CACHE_DIR, else $XDG_CACHE_HOME/tracewire or ~/.cache/tracewire;
- * TRACEWIRE_NO_CACHE=1: none). Compiled code is only taken from a file this user owns and
- * nobody else may write. Any cache problem only means compiling as usual; no bundle, or
+ * (src/base/cache-files.cts: where, and only files this user owns and nobody else may
+ * write). Any cache problem only means compiling as usual; no bundle, or
  * one older than tsc's output (a plain `tsc` after the last build), means the dispatcher.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { cacheBaseDir, readOwnFile, writeFileAtomically } from '../base/cache-files.cjs';
 
 /** Commands with a bundle of their own (scripts/build.mjs). */
 const BUNDLED: ReadonlySet<string> = new Set(['events']);
@@ -52,40 +51,23 @@ export function bundledMain(argv: string[]): Promise<number> | null {
 }
 
 function cacheFileOf(name: string, source: string): string | null {
-  const env = process.env;
-  if (env.TRACEWIRE_NO_CACHE && env.TRACEWIRE_NO_CACHE !== '0') return null;
-  const home = env.HOME || homedir();
-  const base = env.TRACEWIRE_CACHE_DIR || (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'tracewire') : home ? join(home, '.cache', 'tracewire') : null);
-  if (!base) return null;
+  const base = cacheBaseDir();
+  if (base === null) return null;
   const key = createHash('sha1').update(source).update(`\0${process.version}\0${process.versions.v8}\0${process.arch}`).digest('hex');
   return join(base, 'code', `${name}-${key}.bin`);
 }
 
-/** The compiled code of a valid entry, else undefined (no entry, damaged, or unsafe). */
+/** The compiled code of a valid entry (SHA-1 of the code, then the code), else undefined. */
 function readCacheEntry(cacheFile: string): Buffer | undefined {
-  let fd = -1;
-  try {
-    fd = openSync(cacheFile, 'r');
-    const st = fstatSync(fd);
-    const uid = process.getuid?.();
-    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return undefined;
-    const entry = readFileSync(fd);
-    if (entry.length > 20 && createHash('sha1').update(entry.subarray(20)).digest().equals(entry.subarray(0, 20))) return entry.subarray(20);
-    return undefined;
-  } catch {
-    return undefined; // no entry yet
-  } finally {
-    if (fd >= 0) closeSync(fd);
-  }
+  const entry = readOwnFile(cacheFile);
+  if (entry !== null && entry.length > 20 && createHash('sha1').update(entry.subarray(20)).digest().equals(entry.subarray(0, 20))) return entry.subarray(20);
+  return undefined;
 }
 
 function writeCacheEntry(cacheFile: string, data: Buffer): void {
-  const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
-    mkdirSync(dirname(cacheFile), { recursive: true });
-    writeFileSync(tmp, Buffer.concat([createHash('sha1').update(data).digest(), data]), { mode: 0o644 });
-    renameSync(tmp, cacheFile);
+    writeFileAtomically(cacheFile, Buffer.concat([createHash('sha1').update(data).digest(), data]));
   } catch {
-    rmSync(tmp, { force: true }); // read-only or full disk: the next run compiles again
+    // read-only or full disk: the next run compiles again
   }
 }

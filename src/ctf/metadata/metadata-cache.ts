@@ -20,11 +20,11 @@
  *   kept (oldest removed).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
+import { cacheBaseDir, readOwnFile, writeFileAtomically } from '../../base/cache-files.cjs';
 import { walkFieldClass } from './field-class-util.js';
 import type { EventClass, FieldClass, StreamClass, TraceClass } from './model.js';
 
@@ -132,12 +132,8 @@ export class LazyEventClasses extends Map<number, EventClass> {
 
 /** The cache directory, or null when caching is off or there is no home. */
 export function metadataCacheDir(): string | null {
-  const env = process.env;
-  if (env.TRACEWIRE_NO_CACHE && env.TRACEWIRE_NO_CACHE !== '0') return null;
-  if (env.TRACEWIRE_CACHE_DIR) return join(env.TRACEWIRE_CACHE_DIR, 'ctf-metadata');
-  const home = env.HOME || homedir();
-  const base = env.XDG_CACHE_HOME || (home ? join(home, '.cache') : '');
-  return base ? join(base, 'tracewire', 'ctf-metadata') : null;
+  const base = cacheBaseDir();
+  return base === null ? null : join(base, 'ctf-metadata');
 }
 
 let fingerprintValue: string | undefined;
@@ -196,31 +192,6 @@ function selfContained(ec: EventClass): boolean {
 
 function entryKey(metadata: Buffer): string {
   return `${createHash('sha1').update(metadata).digest('hex')}-${codeFingerprint().slice(0, 16)}`;
-}
-
-/**
- * The content of `path` if this user owns it and nobody else may write it, else null:
- * entries become generated decoder source and V8 objects, so a cache directory that
- * others can write to (a shared XDG_CACHE_HOME, /tmp) must not be able to feed us theirs.
- * Checked on the open file (no race with a rename).
- */
-function readOwnFile(path: string): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const st = fstatSync(fd);
-    const uid = process.getuid?.();
-    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return null;
-    return readFileSync(fd);
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Loads the cached model of `metadata`, or null (not cached, or an unusable entry). */
@@ -286,15 +257,7 @@ function store(dir: string, key: string, tc: TraceClass): void {
     prefix.write(MAGIC, 0, 'latin1');
     prefix.writeUInt32LE(header.length, 8);
     createHash('sha1').update(body).digest().copy(prefix, 12);
-    mkdirSync(dir, { recursive: true });
-    const tmp = join(dir, `.${key}.${process.pid}.${Date.now()}.tmp`);
-    try {
-      writeFileSync(tmp, Buffer.concat([prefix, body]), { mode: 0o644 });
-      renameSync(tmp, join(dir, `${key}.bin`));
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
-    }
+    writeFileAtomically(join(dir, `${key}.bin`), Buffer.concat([prefix, body]));
     prune(dir);
   } catch {
     // read-only or full disk, permissions, …: the next run decodes the metadata again

@@ -1,0 +1,66 @@
+/**
+ * tracewire's on-disk caches (decoded CTF metadata, compiled code of the `events` bundle):
+ * where they live and how their files are read and written safely. CommonJS, so that
+ * bin/tracewire.js's fast start (src/cli/fast-start.cts) can use it without Node's ES
+ * module loader; the ES modules import it as `cache-files.cjs`.
+ *
+ * Where: `$TRACEWIRE_CACHE_DIR`, else `$XDG_CACHE_HOME/tracewire`, else
+ * `~/.cache/tracewire`; `TRACEWIRE_NO_CACHE=1` turns every cache off. Entries become
+ * generated code and V8 objects, so only files this user owns and nobody else may write
+ * are read, and files are written to a temporary name and renamed (readers never see half
+ * an entry; concurrent writers of one key write the same bytes).
+ */
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+
+/** The caches' base directory, or null when caching is off (or there is no home). */
+export function cacheBaseDir(): string | null {
+  const env = process.env;
+  if (env.TRACEWIRE_NO_CACHE && env.TRACEWIRE_NO_CACHE !== '0') return null;
+  if (env.TRACEWIRE_CACHE_DIR) return env.TRACEWIRE_CACHE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'tracewire');
+  const home = env.HOME || homedir();
+  return home ? join(home, '.cache', 'tracewire') : null;
+}
+
+/**
+ * The content of `path` if this user owns it and nobody else may write it, else null (no
+ * file, unreadable, or a file a shared cache directory let someone else put there).
+ * Checked on the open file (no race with a rename).
+ */
+export function readOwnFile(path: string): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return null;
+    return readFileSync(fd);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes `data` to `path` through `.NAME.PID.TIME.tmp` in the same directory (made if
+ * needed) and a rename. Throws on failure, after removing the temporary file.
+ */
+export function writeFileAtomically(path: string, data: Uint8Array): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    writeFileSync(tmp, data, { mode: 0o644 });
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
