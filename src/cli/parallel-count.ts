@@ -50,7 +50,7 @@ export function defaultThreads(): number {
  * loaded group (the classic LPT rule); group 0 is this thread's and starts with the
  * head start a worker needs.
  */
-export function shareStreams(sized: ReadonlyArray<{ ref: StreamRef; bytes: number }>, threads: number): StreamRef[][] {
+function shareStreams(sized: ReadonlyArray<{ ref: StreamRef; bytes: number }>, threads: number): StreamRef[][] {
   const groups = Array.from({ length: threads }, () => ({ load: 0, refs: [] as StreamRef[] }));
   groups[0]!.load = -WORKER_START_BYTES;
   for (const s of [...sized].sort((a, b) => b.bytes - a.bytes)) {

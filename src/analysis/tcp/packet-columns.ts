@@ -54,9 +54,6 @@ export function relativeTime(p: AnalyzedPacket, digits: number): string {
   return `${sign}${sec}.${frac}`;
 }
 
-/** A MAC address as tshark shows it in its address columns (named from Wireshark's files). */
-const macText = macName;
-
 function outerAddress(s: PacketSummary, which: 'src' | 'dst'): string {
   const l = s.ipLayer;
   if (l >= 0) {
@@ -71,14 +68,14 @@ function outerAddress(s: PacketSummary, which: 'src' | 'dst'): string {
     const n = s.layerEnd[0]! - o;
     switch (s.layerProto[0]) {
       case Proto.ETH:
-        if (n >= 14) return macText(b, o + (which === 'src' ? 6 : 0));
+        if (n >= 14) return macName(b, o + (which === 'src' ? 6 : 0));
         break;
       case Proto.SLL:
         // Cooked captures record only the sender's link-layer address.
-        if (which === 'src' && n >= 16 && u16(b, o + 4) === 6) return macText(b, o + 6);
+        if (which === 'src' && n >= 16 && u16(b, o + 4) === 6) return macName(b, o + 6);
         break;
       case Proto.SLL2:
-        if (which === 'src' && n >= 20 && b[o + 11] === 6) return macText(b, o + 12);
+        if (which === 'src' && n >= 20 && b[o + 11] === 6) return macName(b, o + 12);
         break;
     }
   }

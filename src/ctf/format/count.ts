@@ -38,13 +38,12 @@ export interface PartialCounts {
   last: [number, number] | null;
 }
 
-class Tally implements PartialCounts {
-  events = 0;
-  lost_events = 0;
-  lost_packets = 0;
-  discarded_records = 0;
-  first: [number, number] | null = null;
-  last: [number, number] | null = null;
+/** Counts messages one by one; the earliest/latest times are kept as number words (no bigint per event). */
+class Tally {
+  private events = 0;
+  private lost_events = 0;
+  private lost_packets = 0;
+  private discarded_records = 0;
   private firstHi = Infinity;
   private firstLo = 0;
   private lastHi = -Infinity;
@@ -74,11 +73,15 @@ class Tally implements PartialCounts {
   }
 
   done(): PartialCounts {
-    if (this.firstHi !== Infinity) {
-      this.first = [this.firstHi, this.firstLo];
-      this.last = [this.lastHi, this.lastLo];
-    }
-    return { events: this.events, lost_events: this.lost_events, lost_packets: this.lost_packets, discarded_records: this.discarded_records, first: this.first, last: this.last };
+    const timed = this.firstHi !== Infinity;
+    return {
+      events: this.events,
+      lost_events: this.lost_events,
+      lost_packets: this.lost_packets,
+      discarded_records: this.discarded_records,
+      first: timed ? [this.firstHi, this.firstLo] : null,
+      last: timed ? [this.lastHi, this.lastLo] : null,
+    };
   }
 }
 
