@@ -9,9 +9,11 @@
  * has decoded `compileAfter()` events. A kernel trace declares over a thousand event
  * classes and uses a hundred or more, most of them a few thousand times: those never
  * need a generated decoder. The few classes of a multi-million-event trace switch early
- * and run at full speed. The per-stream-class decoders (packet header and context, event
- * header) serve every event and are generated at once. Both tiers decode exactly alike
- * (a test compares them on every shared trace).
+ * and run at full speed. A trace made of a few busy classes (a user-space application's
+ * tracepoints) gains from generated code long before that: the first EARLY_CLASSES classes
+ * of a stream class to reach EARLY_AFTER events switch then. The per-stream-class decoders
+ * (packet header and context, event header) serve every event and are generated at once.
+ * Both tiers decode exactly alike (a test compares them on every shared trace).
  */
 import type { FieldMap } from '../../model/trace-event.js';
 import type { EventClass, StreamClass, StructClass, TraceClass } from '../metadata/model.js';
@@ -38,12 +40,25 @@ export type HeadDecoder = (st: DecodeState) => void;
  */
 const DEFAULT_COMPILE_AFTER = 25_000;
 
+/**
+ * The early switch: the first EARLY_CLASSES event classes of a stream class to decode
+ * EARLY_AFTER events get their generated decoder then. Where a few classes make the trace
+ * (the bench's LTTng-UST traces: three), they are the classes that will decode most of it,
+ * and the compilation pays within the first ten thousand events; in a kernel trace they are
+ * its busiest classes (sched_switch, the common syscalls), and the other hundred or so stay
+ * on the interpreter as before. Measured (bench/ctf-events.ts): UST traces of 100,000 and
+ * 1,000,000 events 17 and 20 ms faster, the many-threads kernel trace unchanged.
+ */
+const EARLY_CLASSES = 4;
+const EARLY_AFTER = 100;
+
 let compileAfterValue: number | undefined;
 
 /**
  * Events per class decoded by the interpreter before switching to generated code:
  * `TRACEWIRE_CTF_COMPILE_AFTER` (a count; 0 = generated code from the first event;
- * `never` = interpreter only), else the default. Read once per process.
+ * `never` = interpreter only, without the early switch), else the default. Read once
+ * per process.
  */
 export function compileAfter(): number {
   if (compileAfterValue === undefined) {
@@ -91,6 +106,8 @@ export class StreamClassDecoders {
   /** Dense table of event decoders by id (filled lazily by event()), or null for huge ids. */
   readonly table: Array<EventDecoder | undefined> | null;
   private readonly map: Map<number, EventDecoder> | null;
+  /** Event classes that may still switch early (see EARLY_CLASSES). */
+  private earlySwitches = EARLY_CLASSES;
 
   constructor(readonly sc: StreamClass) {
     this.packetContext = sc.packetContext ? scopeDecoder(`packet_context_${sc.id}`, sc.packetContext, 'packet context') : null;
@@ -118,6 +135,12 @@ export class StreamClassDecoders {
     return fn;
   }
 
+  private takeEarlySwitch(): boolean {
+    if (this.earlySwitches === 0) return false;
+    this.earlySwitches--;
+    return true;
+  }
+
   private install(id: number, fn: EventDecoder): void {
     if (this.table) this.table[id] = fn;
     else this.map!.set(id, fn);
@@ -131,9 +154,10 @@ export class StreamClassDecoders {
     const spec = ec.specificContext ? prepareNode(ec.specificContext, `event '${ec.name}' context`) : null;
     const payload = ec.payload ? prepareNode(ec.payload, `event '${ec.name}' field`) : null;
     const hasCommon = sc.eventCommonContext !== null && sc.eventCommonContext.inIr;
+    const early = limit > EARLY_AFTER && limit !== Infinity;
     let calls = 0;
     return (st, pkt) => {
-      if (++calls > limit) {
+      if (++calls > limit || (early && calls === EARLY_AFTER && this.takeEarlySwitch())) {
         const hot = compileEvent(sc, ec, info);
         this.install(ec.id, hot);
         return hot(st, pkt);
