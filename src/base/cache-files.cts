@@ -10,7 +10,7 @@
  * are read, and files are written to a temporary name and renamed (readers never see half
  * an entry; concurrent writers of one key write the same bytes).
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -62,5 +62,41 @@ export function writeFileAtomically(path: string, data: Uint8Array): void {
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
+  }
+}
+
+/**
+ * Keeps the `keep` newest entries (`*.bin`) of the cache directory `dir` and removes the
+ * temporary files of writers that died over an hour ago. Never throws: files may vanish
+ * meanwhile (other runs prune too).
+ */
+export function pruneCacheDir(dir: string, keep: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  if (names.length <= keep) return;
+  const now = Date.now();
+  const entries: Array<{ path: string; mtime: number }> = [];
+  for (const n of names) {
+    const path = join(dir, n);
+    try {
+      const mtime = statSync(path).mtimeMs;
+      if (n.endsWith('.tmp')) {
+        if (now - mtime > 3_600_000) unlinkSync(path);
+      } else if (n.endsWith('.bin')) entries.push({ path, mtime });
+    } catch {
+      // removed by another run meanwhile
+    }
+  }
+  entries.sort((a, b) => b.mtime - a.mtime);
+  for (const e of entries.slice(keep)) {
+    try {
+      unlinkSync(e.path);
+    } catch {
+      // idem
+    }
   }
 }

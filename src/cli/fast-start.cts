@@ -18,7 +18,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { cacheBaseDir, readOwnFile, writeFileAtomically } from '../base/cache-files.cjs';
+import { cacheBaseDir, pruneCacheDir, readOwnFile, writeFileAtomically } from '../base/cache-files.cjs';
+
+/**
+ * Compiled code entries kept (~300 KB each): every build of the bundle has its own key, so
+ * without pruning each rebuild or upgrade would leave one behind.
+ */
+const CODE_ENTRIES_KEPT = 8;
 
 /** Commands with a bundle of their own (scripts/build.mjs). */
 const BUNDLED: ReadonlySet<string> = new Set(['events']);
@@ -67,6 +73,7 @@ function readCacheEntry(cacheFile: string): Buffer | undefined {
 function writeCacheEntry(cacheFile: string, data: Buffer): void {
   try {
     writeFileAtomically(cacheFile, Buffer.concat([createHash('sha1').update(data).digest(), data]));
+    pruneCacheDir(dirname(cacheFile), CODE_ENTRIES_KEPT);
   } catch {
     // read-only or full disk: the next run compiles again
   }

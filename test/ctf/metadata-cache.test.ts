@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { outputDir, repoRoot, runCli, sharedTraces } from '../support/env.js';
 import { readMetadata, type TraceClass } from '../../src/ctf/index.js';
@@ -219,4 +219,33 @@ test('the code cache of the bundled command: written once, a damaged entry is re
   const bad = await runCli(['events', join(sharedTraces, 'babeltrace/fail/smalltrace')], { env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^tracewire: .*metadata at byte \d+: invalid metadata/);
+});
+
+test('the code cache keeps its 8 newest entries and drops dead writers\' temporary files', { skip: bundled ? undefined : 'dist/cli/events.bundle.cjs is not built (scripts/build.mjs)' }, async () => {
+  // every build of the bundle has its own entry: before pruning, each rebuild left one behind
+  const cache = join(work, 'code-prune');
+  const dir = join(cache, 'code');
+  mkdirSync(dir, { recursive: true });
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+  for (let i = 0; i < 10; i++) {
+    const old = join(dir, `events-${String(i).padStart(40, '0')}.bin`);
+    writeFileSync(old, 'an entry of an older build');
+    utimesSync(old, hoursAgo(10 + i), hoursAgo(10 + i));
+  }
+  const deadTmp = join(dir, '.events-x.bin.1.1.tmp');
+  const liveTmp = join(dir, '.events-y.bin.2.2.tmp');
+  writeFileSync(deadTmp, '');
+  utimesSync(deadTmp, hoursAgo(2), hoursAgo(2));
+  writeFileSync(liveTmp, '');
+  const env: NodeJS.ProcessEnv = { ...process.env, TRACEWIRE_CACHE_DIR: cache };
+  delete env.TRACEWIRE_NO_CACHE;
+  const r = await runCli(['events', '--count', join(sharedTraces, 'babeltrace/succeed/smalltrace')], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const left = entries(cache, 'code');
+  const bins = left.filter((n) => n.endsWith('.bin'));
+  assert.equal(bins.length, 8, left.join(' '));
+  assert.equal(bins.filter((n) => !n.startsWith('events-0000')).length, 1, 'the new entry is kept');
+  for (const i of [0, 1, 2, 3, 4, 5, 6]) assert.ok(bins.includes(`events-${String(i).padStart(40, '0')}.bin`), `newer old entry ${i} kept`);
+  assert.equal(existsSync(deadTmp), false, 'a temporary file 2 h old is removed');
+  assert.equal(existsSync(liveTmp), true, 'a fresh temporary file (a writer at work) is kept');
 });

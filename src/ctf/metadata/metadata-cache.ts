@@ -20,11 +20,11 @@
  *   kept (oldest removed).
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync, unlinkSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import { cacheBaseDir, readOwnFile, writeFileAtomically } from '../../base/cache-files.cjs';
+import { cacheBaseDir, pruneCacheDir, readOwnFile, writeFileAtomically } from '../../base/cache-files.cjs';
 import { walkFieldClass } from './field-class-util.js';
 import type { EventClass, FieldClass, StreamClass, TraceClass } from './model.js';
 
@@ -258,36 +258,9 @@ function store(dir: string, key: string, tc: TraceClass): void {
     prefix.writeUInt32LE(header.length, 8);
     createHash('sha1').update(body).digest().copy(prefix, 12);
     writeFileAtomically(join(dir, `${key}.bin`), Buffer.concat([prefix, body]));
-    prune(dir);
+    pruneCacheDir(dir, MAX_ENTRIES);
   } catch {
     // read-only or full disk, permissions, …: the next run decodes the metadata again
-  }
-}
-
-/** Keeps the newest MAX_ENTRIES entries; removes stale temporary files of dead writers. */
-function prune(dir: string): void {
-  const names = readdirSync(dir);
-  if (names.length <= MAX_ENTRIES) return;
-  const now = Date.now();
-  const entries: Array<{ path: string; mtime: number }> = [];
-  for (const n of names) {
-    const path = join(dir, n);
-    try {
-      const mtime = statSync(path).mtimeMs;
-      if (n.endsWith('.tmp')) {
-        if (now - mtime > 3_600_000) unlinkSync(path);
-      } else if (n.endsWith('.bin')) entries.push({ path, mtime });
-    } catch {
-      // removed by another process meanwhile
-    }
-  }
-  entries.sort((a, b) => b.mtime - a.mtime);
-  for (const e of entries.slice(MAX_ENTRIES)) {
-    try {
-      unlinkSync(e.path);
-    } catch {
-      // idem
-    }
   }
 }
 
