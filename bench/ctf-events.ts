@@ -16,22 +16,26 @@
  *    contexts) is built with lttng-gen-tp and gcc, and traced in blocking mode (no event
  *    lost) into bench/output/ctf-ust-<N>/ until it holds N events (default 6,000,000,
  *    at least 5,000,000);
- *  - small UST trace: 30,000 events of the same application;
+ *  - UST traces of 30,000, 100,000, 300,000 and 1,000,000 events of the same application
+ *    (where start-up and JIT warm-up weigh; the summary names the smallest of them from
+ *    which tracewire is faster);
  *  - LTTng kernel trace `many-threads` (240,644 events, 300 KB of TSDL declaring 1,181
  *    event classes) and babeltrace's `multi-domains` and `succeed1` test traces, from the
  *    shared data.
  *
  * Each tool runs R times per case (default 5, 3 on the large trace), alternating, and the
- * best time counts (the machine is shared: the load average is printed). tracewire's
- * times are with its caches warm (decoded metadata and compiled code, see README); the
- * first run on an empty cache is shown separately. Node.js's start-up (`node -e 0`) is
- * the floor of any tracewire run: where babeltrace2 finishes below it, the line says how
- * far above the floor tracewire is.
+ * best time counts (the machine is shared: the load average is printed). tracewire runs
+ * as users run it, the `tracewire` command (bin/tracewire.js through /bin/sh: node starts
+ * without NODE_EXTRA_CA_CERTS, see README), with its caches warm (decoded metadata and
+ * compiled code); the first run on an empty cache is shown separately. Node.js's start-up
+ * (`node -e 0` in the environment the command gives node) is the floor of any tracewire
+ * run: where babeltrace2 finishes below it, the line says how far above the floor
+ * tracewire is.
  *
  *   node --import tsx bench/ctf-events.ts [--events N] [--runs R] [--keep] [--quick]
  *
  * `--quick`: a 1,000,000-event large trace and 3 runs (the ≥ 5 M target is then not
- * checked). Needs root (LTTng's root session daemon), lttng-tools, liblttng-ust-dev, gcc
+ * checked; the sweep stops at 300,000 events). Needs root (LTTng's root session daemon), lttng-tools, liblttng-ust-dev, gcc
  * and babeltrace2. A session daemon is started only if none runs, and stopped afterwards;
  * the tracing session has a private name and is destroyed, also on failure or Ctrl-C.
  * `--keep` reuses traces already in bench/output.
@@ -150,7 +154,7 @@ interface Counts {
 }
 
 function tracewireCount(dir: string): Counts {
-  return JSON.parse(sh('node', [tracewire, 'events', '--count', dir], { timeoutMs: 600_000 })) as Counts;
+  return JSON.parse(sh(tracewire, ['events', '--count', dir], { timeoutMs: 600_000 })) as Counts;
 }
 
 function traceBytes(dir: string): number {
@@ -173,7 +177,7 @@ function coldRun(dir: string): number {
   const cache = join(outDir, `ctf-cold-cache-${process.pid}-${coldCacheRun++}`);
   rmSync(cache, { recursive: true, force: true });
   try {
-    return time('node', [tracewire, 'events', '--count', dir], { ...process.env, TRACEWIRE_CACHE_DIR: cache });
+    return time(tracewire, ['events', '--count', dir], { ...process.env, TRACEWIRE_CACHE_DIR: cache });
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }
@@ -191,14 +195,14 @@ interface Result {
 
 function compare(label: string, dir: string, events: number, n: number, floor: number): Result {
   const cold = coldRun(dir);
-  time('node', [tracewire, 'events', '--count', dir]); // fills the user's caches
+  time(tracewire, ['events', '--count', dir]); // fills the user's caches
   let tw = Infinity;
   let tw1 = Infinity;
   let bt = Infinity;
   for (let i = 0; i < n; i++) {
     bt = Math.min(bt, time('babeltrace2', [dir, '-c', 'sink.utils.dummy']));
-    tw = Math.min(tw, time('node', [tracewire, 'events', '--count', dir]));
-    tw1 = Math.min(tw1, time('node', [tracewire, 'events', '--count', '--threads', '1', dir]));
+    tw = Math.min(tw, time(tracewire, ['events', '--count', dir]));
+    tw1 = Math.min(tw1, time(tracewire, ['events', '--count', '--threads', '1', dir]));
   }
   const mb = traceBytes(dir) / 1e6;
   const fmt = (s: number) => `${(s * 1000).toFixed(1).padStart(8)} ms  ${(events / s / 1e6).toFixed(2).padStart(6)} M events/s  ${(mb / s).toFixed(0).padStart(4)} MB/s`;
@@ -212,42 +216,50 @@ function compare(label: string, dir: string, events: number, n: number, floor: n
   return { label, events, tw, tw1, bt, cold };
 }
 
+/** The environment node gets from the `tracewire` command (see bin/tracewire.js). */
+function launcherEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
 async function main(): Promise<void> {
   checkTools();
   mkdirSync(outDir, { recursive: true });
-  const big = join(outDir, `ctf-ust-${wantEvents}`);
-  const small = join(outDir, 'ctf-ust-30000');
-  const need = (dir: string, n: number) => !values.keep || !existsSync(dir) || tracewireCount(dir).events !== n;
   const perThreadRounded = (n: number) => Math.ceil(n / 2 / 3) * 3 * 2;
-  const bigEvents = perThreadRounded(wantEvents);
-  const smallEvents = perThreadRounded(30_000);
-  const needBig = need(big, bigEvents);
-  const needSmall = need(small, smallEvents);
-  if (needBig || needSmall) {
+  const large = { dir: join(outDir, `ctf-ust-${wantEvents}`), asked: wantEvents, events: perThreadRounded(wantEvents) };
+  const sweep = [30_000, 100_000, 300_000, 1_000_000]
+    .filter((n) => n < wantEvents && (!quick || n < 1_000_000))
+    .map((n) => ({ dir: join(outDir, `ctf-ust-${n}`), asked: n, events: perThreadRounded(n) }));
+  const need = (t: { dir: string; events: number }) => !values.keep || !existsSync(t.dir) || tracewireCount(t.dir).events !== t.events;
+  const missing = [large, ...sweep].filter(need);
+  if (missing.length > 0) {
     const app = buildApp();
     await ensureSessiond();
-    if (needBig) {
-      process.stdout.write(`tracing ${wantEvents.toLocaleString('en-US')} events with LTTng-UST into ${big} …\n`);
-      makeTrace(app, big, wantEvents);
+    for (const t of missing) {
+      process.stdout.write(`tracing ${t.asked.toLocaleString('en-US')} events with LTTng-UST into ${t.dir} …\n`);
+      makeTrace(app, t.dir, t.asked);
     }
-    if (needSmall) makeTrace(app, small, 30_000);
   }
-  for (const [dir, n] of [
-    [big, bigEvents],
-    [small, smallEvents],
-  ] as const) {
-    const c = tracewireCount(dir);
-    if (c.events !== n || c.lost_events !== 0 || c.lost_packets !== 0) fail(`${dir}: expected ${n} events and no loss, tracewire counts ${JSON.stringify(c)}`);
+  for (const t of [large, ...sweep]) {
+    const c = tracewireCount(t.dir);
+    if (c.events !== t.events || c.lost_events !== 0 || c.lost_packets !== 0) fail(`${t.dir}: expected ${t.events} events and no loss, tracewire counts ${JSON.stringify(c)}`);
   }
   cleanup();
 
   let floor = Infinity;
-  for (let i = 0; i < runs; i++) floor = Math.min(floor, time('node', ['-e', '0']));
+  let plainNode = Infinity;
+  for (let i = 0; i < runs; i++) {
+    floor = Math.min(floor, time('node', ['-e', '0'], launcherEnv()));
+    if (process.env.NODE_EXTRA_CA_CERTS !== undefined) plainNode = Math.min(plainNode, time('node', ['-e', '0']));
+  }
   process.stdout.write(`Node.js start-up alone (node -e 0): ${(floor * 1000).toFixed(1)} ms — the floor of any tracewire run (load ${loadAverage()})\n`);
+  if (plainNode < Infinity) process.stdout.write(`  (${(plainNode * 1000).toFixed(1)} ms with this shell's NODE_EXTRA_CA_CERTS, which the tracewire command keeps from node's start)\n`);
 
   const results: Result[] = [];
-  results.push(compare('large UST trace', big, bigEvents, largeRuns, floor));
-  results.push(compare('small UST trace', small, smallEvents, runs, floor));
+  results.push(compare('large UST trace', large.dir, large.events, largeRuns, floor));
+  const sweepResults = sweep.reverse().map((t) => compare(`UST trace, ${t.asked.toLocaleString('en-US')} events`, t.dir, t.events, runs, floor));
+  results.push(...sweepResults);
   for (const [label, rel] of [
     ['LTTng kernel trace (many-threads)', 'lttng/many-threads'],
     ['babeltrace multi-domains', 'babeltrace/succeed/multi-domains'],
@@ -261,11 +273,16 @@ async function main(): Promise<void> {
     const note = r.bt < floor ? `  (babeltrace2 ${(r.bt * 1000).toFixed(1)} ms < Node.js start-up ${(floor * 1000).toFixed(1)} ms; tracewire ${(r.tw * 1000).toFixed(1)} ms)` : '';
     process.stdout.write(`  ratio ${r.label.padEnd(34)} ${(r.bt / r.tw).toFixed(2).padStart(6)}×  one thread ${(r.bt / r.tw1).toFixed(2).padStart(5)}×  [${(r.bt / r.cold).toFixed(2)}×]${note}\n`);
   }
-  const large = results[0]!;
-  if (quick) process.stdout.write(`target ≥ 3× on ≥ 5 M events: not checked (--quick: ${large.events.toLocaleString('en-US')} events)\n`);
-  else process.stdout.write(`target ≥ 3× on ≥ 5 M events: ${large.bt / large.tw >= 3 ? 'met' : 'NOT met'} (${(large.bt / large.tw).toFixed(2)}×; on one thread ${large.bt / large.tw1 >= 3 ? 'met' : 'NOT met'}, ${(large.bt / large.tw1).toFixed(2)}×)\n`);
+  const big = results[0]!;
+  if (quick) process.stdout.write(`target ≥ 3× on ≥ 5 M events: not checked (--quick: ${big.events.toLocaleString('en-US')} events)\n`);
+  else process.stdout.write(`target ≥ 3× on ≥ 5 M events: ${big.bt / big.tw >= 3 ? 'met' : 'NOT met'} (${(big.bt / big.tw).toFixed(2)}×; on one thread ${big.bt / big.tw1 >= 3 ? 'met' : 'NOT met'}, ${(big.bt / big.tw1).toFixed(2)}×)\n`);
+  // the sweep, smallest first: from which size on is tracewire faster?
+  const bySize = [...sweepResults].reverse();
+  const firstFaster = bySize.findIndex((r, i) => bySize.slice(i).every((q) => q.tw <= q.bt));
+  if (firstFaster >= 0) process.stdout.write(`UST sweep: tracewire is faster from ${bySize[firstFaster]!.events.toLocaleString('en-US')} events up${firstFaster > 0 ? `; below, at most ${Math.max(...bySize.slice(0, firstFaster).map((r) => (r.tw - r.bt) * 1000)).toFixed(1)} ms slower` : ''}\n`);
+  else process.stdout.write(`UST sweep: tracewire is slower up to ${bySize.at(-1)?.events.toLocaleString('en-US')} events\n`);
   const slower = results.slice(1).filter((r) => r.tw > r.bt && r.bt >= floor);
-  process.stdout.write(`never slower on small traces (where babeltrace2 takes longer than Node.js's start-up): ${slower.length === 0 ? 'met' : `NOT met (${slower.map((r) => r.label).join(', ')})`}\n`);
+  process.stdout.write(`never slower on small traces (where babeltrace2 takes longer than Node.js's start-up): ${slower.length === 0 ? 'met' : `NOT met (${slower.map((r) => `${r.label}: ${(r.tw * 1000).toFixed(1)} vs ${(r.bt * 1000).toFixed(1)} ms`).join(', ')})`}\n`);
 }
 
 main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
