@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
+/** Commands bundled for a fast start (see bundleCommand; src/cli/fast-start.cts has the same list). */
+const BUNDLED_COMMANDS = ['events', 'ncat'];
 
 function newest(dir, skip = new Set()) {
   let t = 0;
@@ -38,19 +40,23 @@ if (force || !existsSync(stamp) || statSync(stamp).mtimeMs < srcNewest) {
   const now = new Date();
   (await import('node:fs')).utimesSync(stamp, now, now);
 }
-await bundleEventsCommand();
+for (const name of BUNDLED_COMMANDS) await bundleCommand(name);
 
 /**
- * `tracewire events` starts faster from one file than from the ~35 ESM modules tsc emits
- * for it, and faster still when V8 can reuse its compiled code: dist/cli/events.bundle.cjs
- * is an esbuild bundle of src/cli/events-standalone.ts, which bin/tracewire.js starts
- * through dist/cli/fast-start.cjs with a V8 code cache. esbuild comes with tsx; without
- * it, or if bundling fails, bin/tracewire.js runs the dispatcher, which imports tsc's
- * dist/cli/events.js as for any command (same code, slower start).
+ * Commands run often on small inputs, where start-up is most of the time: `events` (small
+ * traces) and `ncat` (a netcat; the demo's two ncat processes, whose start-up is in the
+ * recorded story). Each starts faster from one file than from the dozens of ESM modules
+ * tsc emits for it, and faster still when V8 can reuse its compiled code:
+ * dist/cli/NAME.bundle.cjs is an esbuild bundle of the command's module behind the same
+ * runner the dispatcher uses (help flags, one-line errors, EPIPE), which bin/tracewire.js
+ * starts through dist/cli/fast-start.cjs with a V8 code cache (the list there must match).
+ * esbuild comes with tsx; without it, or if bundling fails, bin/tracewire.js runs the
+ * dispatcher, which imports tsc's dist/cli/NAME.js as for any command (same code, slower
+ * start).
  */
-async function bundleEventsCommand() {
-  const esm = join(root, 'dist', 'cli', 'events.js');
-  const out = join(root, 'dist', 'cli', 'events.bundle.cjs');
+async function bundleCommand(name) {
+  const esm = join(root, 'dist', 'cli', `${name}.js`);
+  const out = join(root, 'dist', 'cli', `${name}.bundle.cjs`);
   if (!existsSync(esm) || (existsSync(out) && statSync(out).mtimeMs >= statSync(esm).mtimeMs)) return;
   let esbuild;
   try {
@@ -58,9 +64,17 @@ async function bundleEventsCommand() {
   } catch {
     return;
   }
+  const entry = [
+    `import * as command from './${name}.js';`,
+    "import { endQuietlyOnEpipe, runCommandModule } from './run-command.js';",
+    'export function main(argv: string[]): Promise<number> {',
+    '  endQuietlyOnEpipe();',
+    '  return runCommandModule(command, argv);',
+    '}',
+  ].join('\n');
   try {
     await esbuild.build({
-      entryPoints: [join(root, 'src', 'cli', 'events-standalone.ts')],
+      stdin: { contents: entry, resolveDir: join(root, 'src', 'cli'), sourcefile: `${name}-bundle-entry.ts`, loader: 'ts' },
       outfile: out,
       bundle: true,
       platform: 'node',
@@ -72,7 +86,7 @@ async function bundleEventsCommand() {
       logLevel: 'warning',
     });
   } catch (err) {
-    process.stderr.write(`build: bundling ${out} failed (tracewire events will load dist/cli/events.js): ${err.message}\n`);
+    process.stderr.write(`build: bundling ${out} failed (tracewire ${name} will load dist/cli/${name}.js): ${err.message}\n`);
   }
 }
 

@@ -1,9 +1,9 @@
 /**
- * The fast start of `tracewire events` (CommonJS: bin/tracewire.js requires it without
- * starting Node's ES module loader). Start-up matters for commands run on small inputs —
- * `tracewire events` reads a small trace faster than Node.js loads and compiles its
- * reader — so the command is an esbuild bundle, dist/cli/events.bundle.cjs (entry
- * events-standalone.ts, built by scripts/build.mjs), loaded through a V8 code cache:
+ * The fast start of the commands run often on small inputs, `tracewire events` and
+ * `tracewire ncat` (CommonJS: bin/tracewire.js requires it without starting Node's ES
+ * module loader). `tracewire events` reads a small trace faster than Node.js loads and
+ * compiles its reader, so each of these commands is an esbuild bundle,
+ * dist/cli/NAME.bundle.cjs (built by scripts/build.mjs), loaded through a V8 code cache:
  * the bundle spares loading dozens of modules, the cache spares compiling them, and
  * skipping the ES module loader spares a few more milliseconds.
  *
@@ -26,8 +26,8 @@ import { cacheBaseDir, pruneCacheDir, readOwnFile, writeFileAtomically } from '.
  */
 const CODE_ENTRIES_KEPT = 8;
 
-/** Commands with a bundle of their own (scripts/build.mjs). */
-const BUNDLED: ReadonlySet<string> = new Set(['events']);
+/** Commands with a bundle of their own (BUNDLED_COMMANDS in scripts/build.mjs). */
+const BUNDLED: ReadonlySet<string> = new Set(['events', 'ncat']);
 
 interface BundleMain {
   main(argv: string[]): Promise<number>;

@@ -2,8 +2,8 @@
  * Running one command module the way every tracewire command runs: `-h`/`--help` before
  * `--` prints its help, and an error becomes one line on stderr with its exit status
  * (70 for an internal error; the stack trace only with TRACEWIRE_DEBUG=1). Shared by the
- * dispatcher (main.ts) and the bundled `events` command that starts without it
- * (events-standalone.ts, fast-start.cts).
+ * dispatcher (main.ts) and the bundled commands that start without it (`events`, `ncat`:
+ * scripts/build.mjs, fast-start.cts).
  */
 import { describeError, TracewireError } from '../base/errors.js';
 import type { CommandModule } from './command.js';

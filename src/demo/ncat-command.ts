@@ -16,6 +16,13 @@ export interface NcatCommand {
   readonly argv: readonly string[];
   /** `tracewire` or `nmap`. */
   readonly flavour: 'tracewire' | 'nmap';
+  /**
+   * Its environment. Ours starts node without NODE_EXTRA_CA_CERTS, as the `tracewire`
+   * command does (bin/tracewire.js): it makes no TLS connections, and Node 20 would read
+   * and parse the CA bundle first — ~120 more system calls and 35 ms in the story's
+   * start-up step, before the seed's socket().
+   */
+  readonly env: NodeJS.ProcessEnv;
   /** Removes the link directory (ours); idempotent. */
   dispose(): void;
 }
@@ -32,15 +39,18 @@ export function tracewireBin(): string {
 export function prepareNcat(real: boolean): NcatCommand {
   if (real) {
     if (!hasCommand('ncat')) throw new UsageError("demo: --real-ncat needs nmap's ncat (apt-get install ncat)");
-    return { argv: ['ncat'], flavour: 'nmap', dispose: () => {} };
+    return { argv: ['ncat'], flavour: 'nmap', env: process.env, dispose: () => {} };
   }
   const dir = mkdtempSync(join(tmpdir(), 'tw-demo-ncat-'));
   const link = join(dir, 'ncat');
   symlinkSync(process.execPath, link);
   let disposed = false;
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
   return {
     argv: [link, tracewireBin(), 'ncat'],
     flavour: 'tracewire',
+    env,
     dispose: () => {
       if (disposed) return;
       disposed = true;

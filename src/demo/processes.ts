@@ -25,10 +25,10 @@ export class ProcessTracker {
   private readonly live = new Set<ChildProcess>();
   private readonly all: TrackedProcess[] = [];
 
-  /** Spawns `argv` with stdin/stdout/stderr as pipes. Throws when it cannot start. */
-  start(argv: readonly string[]): TrackedProcess {
+  /** Spawns `argv` (in `env`, default ours) with stdin/stdout/stderr as pipes. Throws when it cannot start. */
+  start(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): TrackedProcess {
     const [cmd, ...args] = argv;
-    const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd!, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     if (child.pid === undefined) throw new Error(`cannot start ${cmd}`);
     this.live.add(child);
     let out = '';

@@ -126,7 +126,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       traceName: 'tracewire-demo',
       workload: async () => {
         try {
-          session = await runSeedSession({ lab, ncat: ncat.argv, signal: options.signal, onStep: say, tracker });
+          session = await runSeedSession({ lab, ncat: ncat.argv, ncatEnv: ncat.env, signal: options.signal, onStep: say, tracker });
         } catch (err) {
           sessionError = err instanceof TracewireError ? err.message : `demo: ${(err as Error).message}`;
         }

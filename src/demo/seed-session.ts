@@ -30,6 +30,8 @@ export interface SeedSessionOptions {
   readonly lab: DemoLab;
   /** Argv prefix of the ncat to run on both hosts (e.g. `['ncat']` or tracewire's). */
   readonly ncat: readonly string[];
+  /** The ncat's environment (default: this process's). */
+  readonly ncatEnv?: NodeJS.ProcessEnv;
   /** Port (default 5000, the seed's). */
   readonly port?: number;
   /** What the server "types" (default `Hello\n`: 6 bytes, as in the seed). */
@@ -154,7 +156,7 @@ export async function runSeedSession(options: SeedSessionOptions): Promise<SeedS
   let srv: TrackedProcess | undefined;
   try {
     const listenArgs = ['--listen', server.address, String(port)];
-    srv = tracker.start(lab.execArgv(server, [...ncat, ...listenArgs]));
+    srv = tracker.start(lab.execArgv(server, [...ncat, ...listenArgs]), options.ncatEnv);
     const s = srv;
     say(`server host ${server.netns}: ncat ${listenArgs.join(' ')}  (pid ${s.pid})`);
     const serverEndpoint = procNetEndpoint(server.address, port);
@@ -162,7 +164,7 @@ export async function runSeedSession(options: SeedSessionOptions): Promise<SeedS
     await pauseStep();
 
     const connectArgs = [server.address, String(port)];
-    const cli = tracker.start(lab.execArgv(client, [...ncat, ...connectArgs]));
+    const cli = tracker.start(lab.execArgv(client, [...ncat, ...connectArgs]), options.ncatEnv);
     say(`client host ${client.netns}: ncat ${connectArgs.join(' ')}  (pid ${cli.pid})`);
     const established = () => hasTcpSocket(cli.pid, TCP_ESTABLISHED, serverEndpoint, 'remote');
     await waitFor('the connection to be established', established, cli);
