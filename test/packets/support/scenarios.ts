@@ -34,7 +34,7 @@ async function withLab<T>(options: { segments?: boolean; router?: boolean }, bod
 
 async function expectExit(lab: NetnsLab, child: ReturnType<NetnsLab['spawn']>, what: string, timeoutMs = 40_000): Promise<void> {
   const code = await lab.waitExit(child, timeoutMs);
-  if (code !== 0) throw new Error(`${what} exited with status ${code}`);
+  if (code !== 0) throw new Error(`${what} exited with status ${code}${lab.stderrOf(child).trim() ? `: ${lab.stderrOf(child).trim()}` : ''}`);
 }
 
 /** Makes the capture of one scenario in `dir`; returns its path. */
@@ -79,7 +79,10 @@ export async function makeCapture(name: ScenarioName, dir: string): Promise<stri
         await Promise.all([lab.waitFor(server, 'ready'), lab.waitFor(reuseServer, 'ready')]);
         const cap = await lab.startTcpdump(lab.client, 'any', file, ['-s', '96', '--time-stamp-precision', 'nano']);
         const client = lab.workload(lab.client, ['tcp-short', lab.v4Server, 40401, 2000]);
-        const reuse = lab.workload(lab.client, ['tcp-short', lab.v4Server, 40402, 20, 41234]);
+        // The fixed local port is below the ephemeral range (32768–60999): inside it, the
+        // kernel could give it to one of the other client's 2,000 connections, which close
+        // first and leave it in TIME_WAIT for 60 s — bind() then fails with EADDRINUSE.
+        const reuse = lab.workload(lab.client, ['tcp-short', lab.v4Server, 40402, 20, 31234]);
         await expectExit(lab, client, 'short-connection client', 50_000);
         await expectExit(lab, reuse, 'port-reuse client');
         await Promise.all([expectExit(lab, server, 'short-connection server'), expectExit(lab, reuseServer, 'port-reuse server')]);

@@ -87,6 +87,7 @@ switch (mode) {
     // A reused 4-tuple can be refused while the server's side is still in TIME_WAIT: such
     // an attempt is tried again (bounded), so the server sees exactly COUNT connections.
     let retries = 0;
+    const errors = new Map();
     const next = () => {
       if (i >= count) return done();
       i++;
@@ -105,10 +106,16 @@ switch (mode) {
         if (!localPort) sock.end();
       });
       // only a connection that never opened is tried again (the server did not count it)
-      sock.on('error', () => (failed = !connected));
+      sock.on('error', (e) => {
+        failed = !connected;
+        errors.set(e.code ?? e.message, (errors.get(e.code ?? e.message) ?? 0) + 1);
+      });
       sock.on('close', () => {
         if (failed) {
-          if (++retries > 200) return done(1);
+          if (++retries > 200) {
+            process.stderr.write(`tcp-short: connection ${i} of ${count} not made after ${retries - 1} attempts; errors: ${JSON.stringify(Object.fromEntries(errors))}\n`);
+            return done(1);
+          }
           i--;
         }
         // A fixed local port must wait for the server's close before it can be bound again.
