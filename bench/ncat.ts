@@ -19,7 +19,8 @@ const mib = Number(process.argv[2] ?? 256);
 type Kind = 'ours' | 'real';
 
 function command(kind: Kind, args: string[]): [string, string[]] {
-  return kind === 'ours' ? [process.execPath, [join(root, 'bin', 'tracewire.js'), 'ncat', ...args]] : ['ncat', args];
+  // ours as users run it: the `tracewire` command (bin/tracewire.js through /bin/sh)
+  return kind === 'ours' ? [join(root, 'bin', 'tracewire.js'), ['ncat', ...args]] : ['ncat', args];
 }
 
 function freePort(): Promise<number> {
