@@ -57,7 +57,7 @@ function timed(cmd: string[], timeoutMs = 1_800_000): Timed {
 }
 
 function countEvents(trace: string): { events: number; lost: number } {
-  const r = spawnSync(process.execPath, [tracewire, 'events', '--count', trace], { encoding: 'utf8' });
+  const r = spawnSync(tracewire, ['events', '--count', trace], { encoding: 'utf8' });
   if (r.status !== 0) fail(`tracewire events --count: ${r.stderr.trim()}`);
   const c = JSON.parse(r.stdout) as { events: number; lost_events: number };
   return { events: c.events, lost: c.lost_events };
@@ -76,7 +76,7 @@ function recordTrace(dir: string): void {
     'wait',
   ].join('\n');
   process.stderr.write(`recording a kernel trace of ≥ ${(wantEvents / 1e6).toFixed(1)} M events into ${dir} …\n`);
-  const r = spawnSync(process.execPath, [tracewire, 'record', '-o', dir, '-q', '--no-capture', '--duration', '120', '--buffer-size', '128', '--', 'sh', '-c', script], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+  const r = spawnSync(tracewire, ['record', '-o', dir, '-q', '--no-capture', '--duration', '120', '--buffer-size', '128', '--', 'sh', '-c', script], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
   if (r.status !== 0) fail(`tracewire record exited ${r.status}`);
 }
 

@@ -129,15 +129,15 @@ async function main(): Promise<void> {
   const mb = statSync(capturePath).size / 1e6;
   console.log(`capture: ${capturePath} — ${packets.toLocaleString('en-US')} packets, ${mb.toFixed(1)} MB (best of ${runs} runs each)`);
 
-  const ours = output(process.execPath, [tracewire, 'conversations', capturePath, '--type', 'tcp']);
+  const ours = output(tracewire, ['conversations', capturePath, '--type', 'tcp']);
   const theirs = output('tshark', ['-r', capturePath, '-q', '-z', 'conv,tcp']).replace(/^Running as user.*\n/m, '');
   const same = ours === theirs;
 
   const rows: [string, number][] = [];
   const tsharkConv = time('tshark', ['-r', capturePath, '-q', '-z', 'conv,tcp']);
-  const ourConv = time(process.execPath, [tracewire, 'conversations', capturePath, '--type', 'tcp']);
+  const ourConv = time(tracewire, ['conversations', capturePath, '--type', 'tcp']);
   const tcpdumpRead = time('tcpdump', ['-nn', '-r', capturePath]);
-  const ourJsonl = time(process.execPath, [tracewire, 'packets', capturePath, '--format', 'jsonl']);
+  const ourJsonl = time(tracewire, ['packets', capturePath, '--format', 'jsonl']);
   rows.push(['tshark -q -z conv,tcp', tsharkConv], ['tracewire conversations --type tcp', ourConv], ['tcpdump -nn -r', tcpdumpRead], ['tracewire packets --format jsonl', ourJsonl]);
   for (const [name, ms] of rows) {
     console.log(`${name.padEnd(36)} ${(ms / 1000).toFixed(3).padStart(8)} s  ${Math.round(packets / (ms / 1000)).toLocaleString('en-US').padStart(12)} packets/s`);

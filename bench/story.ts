@@ -48,7 +48,7 @@ try {
   const tAnalysis = Number(process.hrtime.bigint() - t0) / 1e9;
   const story = buildStoryFromAnalysis(a, {});
   const tTotal = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cli = seconds(process.execPath, [join(root, 'bin', 'tracewire.js'), 'story', bundle, '--format', 'json']);
+  const cli = seconds(join(root, 'bin', 'tracewire.js'), ['story', bundle, '--format', 'json']);
 
   const bt = seconds('babeltrace2', [join(bundle, 'kernel')]);
   const ts = seconds('tshark', ['-r', join(bundle, 'capture.pcapng')]);

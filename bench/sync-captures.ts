@@ -91,7 +91,7 @@ if (spawnSync('sh', ['-c', 'command -v tshark'], { stdio: 'ignore' }).status !==
 const best = (f: () => number) => Math.min(...Array.from({ length: runs }, f));
 let json = '';
 const ours = best(() => {
-  const r = timed(process.execPath, [tracewire, 'sync', dirA, dirB, '--format', 'json']);
+  const r = timed(tracewire, ['sync', dirA, dirB, '--format', 'json']);
   json = r.stdout;
   return r.seconds;
 });
