@@ -123,12 +123,12 @@ interface Probe {
   readonly beginNs: bigint | null;
 }
 
-/** Reads the first packet's header and context of `file`. */
+/** Reads the first packet's header and context of `file` (only those: not its events). */
 function probe(file: string, tc: TraceClass, decoders: TraceDecoders, st: DecodeState): Probe {
   const win = new FileWindow(file, 64 * 1024);
   try {
     const defaultSc = tc.streamClasses.size === 1 ? [...tc.streamClasses.keys()][0]! : -1;
-    const pre = readPacketPrelude(win, 0, st, decoders, defaultSc);
+    const pre = readPacketPrelude(win, 0, st, decoders, defaultSc, false);
     const sc = tc.streamClasses.get(pre.streamClassId)!;
     const begin = st.beginTs;
     const beginNs = sc.defaultClock && begin !== -1 ? new ClockConverter(sc.defaultClock).toNs(begin) : null;
