@@ -9,10 +9,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { outputDir, repoRoot, runCli, sharedTraces } from '../support/env.js';
-import { readMetadata, type TraceClass } from '../../src/ctf/index.js';
+import { openTraceCollection, readMetadata, type TraceClass } from '../../src/ctf/index.js';
+import { messageJson } from '../../src/ctf/format/jsonl.js';
+import { depacketize } from '../../src/ctf/metadata/metadata-file.js';
 import { LazyEventClasses } from '../../src/ctf/metadata/metadata-cache.js';
 import { writeBigEndianMinimal, writeKitchenSink } from './support/ctf1-synthetic.js';
 import { writeLttngUstCtf2, writeRelativeBeCtf2 } from './support/ctf2-fixtures.js';
@@ -166,7 +168,7 @@ test('no cache with TRACEWIRE_NO_CACHE=1 or an unusable cache location', () => {
   assert.equal([...tc.streamClasses.values()][0]!.eventClasses.size, 1181);
 });
 
-test('concurrent first runs of `tracewire events` agree and leave one entry per cache', { timeout: 180_000 }, async () => {
+test('concurrent first runs of `tracewire events` agree and leave one model per cache', { timeout: 180_000 }, async () => {
   const trace = join(sharedTraces, 'lttng/many-threads');
   if (!existsSync(trace)) return;
   const cache = join(work, 'concurrent');
@@ -178,7 +180,8 @@ test('concurrent first runs of `tracewire events` agree and leave one entry per 
     assert.equal(r.stdout, runs[0]!.stdout);
   }
   assert.equal(JSON.parse(runs[0]!.stdout).events, 240_644);
-  assert.equal(entries(cache).length, 1, entries(cache).join(' '));
+  // one model, and the note of which entry holds the model of these declarations
+  assert.deepEqual(entries(cache).map((n) => (n.startsWith('decl-') ? 'decl' : n.startsWith('inst-') ? 'inst' : 'model')).sort(), ['decl', 'model'], entries(cache).join(' '));
   assert.ok(entries(cache).every((n) => n.endsWith('.bin')));
   // and a later run reads the entry
   const again = await runCli(['events', '--count', trace], { env });
@@ -249,3 +252,64 @@ test('the code cache keeps its 8 newest entries and drops dead writers\' tempora
   assert.equal(existsSync(deadTmp), false, 'a temporary file 2 h old is removed');
   assert.equal(existsSync(liveTmp), true, 'a fresh temporary file (a writer at work) is kept');
 });
+
+test('a new recording with the same declarations reuses the model, with its own env and clock', () => {
+  // Two recordings by one tracer on one machine differ only in UUID, env and clock offset:
+  // the second is read through the first one's model, with its own values.
+  const src = join(sharedTraces, 'lttng/many-threads');
+  const text = depacketize('metadata', readFileSync(join(src, 'metadata'))).bytes.toString('utf8');
+  const recording = (name: string, edit: (t: string) => string): string => {
+    const dir = join(work, name);
+    cpSync(src, dir, { recursive: true });
+    chmodSync(dir, 0o755);
+    for (const f of readdirSync(dir)) if (statSync(join(dir, f)).isFile()) chmodSync(join(dir, f), 0o644);
+    writeFileSync(join(dir, 'metadata'), edit(text));
+    return dir;
+  };
+  const a = recording('recording-a', (t) => t);
+  const b = recording('recording-b', (t) =>
+    t.replace('hostname = "wilbrod"', 'hostname = "other-host"').replace(/(clock \{[^}]*?\boffset = )(\d+)/, (_m, head: string, n: string) => `${head}${BigInt(n) + 1_000_000_000n}`),
+  );
+  assert.notEqual(readFileSync(join(b, 'metadata'), 'utf8'), readFileSync(join(a, 'metadata'), 'utf8'));
+  const firstRecords = (dir: string) => {
+    const out: string[] = [];
+    for (const m of openTraceCollection([dir]).messages()) {
+      out.push(messageJson(m));
+      if (out.length === 3000) break;
+    }
+    return out;
+  };
+  const cache = join(work, 'recordings');
+  const tcA = withCache(cache, () => readMetadata(join(a, 'metadata'))); // decoded in full, stored
+  const shared = withCache(cache, () => ({ tc: readMetadata(join(b, 'metadata')), records: firstRecords(b) }));
+  const fresh = withCache(null, () => ({ tc: readMetadata(join(b, 'metadata')), records: firstRecords(b) }));
+  const names = entries(cache);
+  assert.equal(names.filter((n) => !n.startsWith('decl-') && !n.startsWith('inst-')).length, 1, `one model for both recordings: ${names.join(' ')}`);
+  assert.equal(names.filter((n) => n.startsWith('inst-')).length, 1, 'the second recording is remembered');
+  assert.equal(shared.tc.env.hostname, 'other-host');
+  assert.deepStrictEqual(shared.tc.clocks, fresh.tc.clocks);
+  assert.equal(sameModel(shared.tc), sameModel(fresh.tc));
+  assert.deepEqual(shared.records, fresh.records);
+  const ts = (line: string) => BigInt(JSON.parse(line).ts);
+  assert.equal(ts(shared.records[0]!) - ts(withCache(cache, () => firstRecords(a))[0]!), 1_000_000_000n, "b's own clock offset");
+  // the first recording still reads with its own values, and the second again (from its entry)
+  assert.equal(withCache(cache, () => readMetadata(join(a, 'metadata'))).env.hostname, tcA.env.hostname);
+  assert.equal(sameModel(withCache(cache, () => readMetadata(join(b, 'metadata')))), sameModel(fresh.tc));
+  // the shared model gone (pruned): decoded in full again, same result
+  for (const n of names) if (!n.startsWith('decl-') && !n.startsWith('inst-')) rmSync(join(cache, 'ctf-metadata', n));
+  assert.equal(sameModel(withCache(cache, () => readMetadata(join(b, 'metadata')))), sameModel(fresh.tc));
+});
+
+/**
+ * The model as text, for equality, without the metadata text offsets of field references
+ * (`lengthRef`, `tagRef`…: kept for the resolver's error messages, used by nothing after):
+ * a model shared by two recordings keeps the first one's.
+ */
+function sameModel(tc: TraceClass): string {
+  return JSON.stringify(plain(tc), (_k, v: unknown) => {
+    if (typeof v === 'bigint') return `${v}n`;
+    if (v instanceof Map) return [...v];
+    if (v !== null && typeof v === 'object' && 'offset' in v && 'text' in v) return { ...v, offset: '(text offset)' };
+    return v;
+  });
+}

@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { FormatError } from '../../base/errors.js';
 import { parseCtf2Metadata } from '../ctf2/ctf2-metadata.js';
 import { MetadataError } from './metadata-error.js';
-import { cachedTraceClass } from './metadata-cache.js';
+import { cachedTraceClass, type MetadataInstance } from './metadata-cache.js';
 import type { TraceClass } from './model.js';
 import { resolveTsdl } from './tsdl-resolver.js';
+import { splitTsdlInstance } from './tsdl-instance.js';
 
 const PACKET_MAGIC = 0x75d11d57;
 const HEADER_BYTES = 37;
@@ -98,17 +99,38 @@ function fileOffset(content: MetadataContent, textByte: number): number {
  */
 export function readMetadata(file: string): TraceClass {
   const buf = readFileSync(file);
-  return cachedTraceClass(buf, () => decodeMetadata(file, buf));
+  return cachedTraceClass(buf, () => decodeMetadata(file, buf), () => tsdlInstance(file, buf));
 }
 
 /** Like readMetadata, for metadata already in memory. */
 export function decodeMetadata(file: string, buf: Buffer): TraceClass {
+  return decodeContent(file, depacketize(file, buf));
+}
+
+/**
+ * For TSDL metadata: its declarations and how to decode only its own part (UUID, env,
+ * clocks; see tsdl-instance.ts), for the cache to reuse the model of another trace with
+ * the same declarations. Null for CTF 2 or text that does not split.
+ */
+function tsdlInstance(file: string, buf: Buffer): MetadataInstance | null {
   const content = depacketize(file, buf);
-  const bytes = content.bytes;
+  if (isCtf2Text(content.bytes)) return null;
+  const split = splitTsdlInstance(content.bytes.toString('utf8'));
+  if (split === null) return null;
+  return { declarations: split.declarations, decodeOwnPart: () => decodeContent(file, content, split.skeleton) };
+}
+
+function isCtf2Text(bytes: Buffer): boolean {
   let start = 0;
   while (start < bytes.length && (bytes[start] === 0x20 || bytes[start] === 0x0a || bytes[start] === 0x0d || bytes[start] === 0x09)) start++;
-  const isCtf2 = bytes[start] === 0x1e;
-  const text = bytes.toString('utf8');
+  return bytes[start] === 0x1e;
+}
+
+/** Decodes depacketized metadata (or, for the cache, `textInstead`: a part of its TSDL). */
+function decodeContent(file: string, content: MetadataContent, textInstead?: string): TraceClass {
+  const bytes = content.bytes;
+  const isCtf2 = isCtf2Text(bytes);
+  const text = textInstead ?? bytes.toString('utf8');
   const charToByte = (charOffset: number) => Buffer.byteLength(text.slice(0, charOffset), 'utf8');
   try {
     let tc: TraceClass;
