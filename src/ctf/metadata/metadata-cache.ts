@@ -299,8 +299,8 @@ export function cachedTraceClass(metadata: Buffer, decode: () => TraceClass, ins
   const hit = load(dir, key);
   if (hit) return hit;
   // read before, through the model of the same declarations
-  const known = readSmallEntry(dir, `inst-${key}`) as { target: string; own: OwnPart } | null;
-  const again = known ? withOwnPart(dir, known.target, known.own) : null;
+  const known = readSmallEntry(dir, `inst-${key}`) as { target?: unknown; own?: OwnPart } | null;
+  const again = known && isEntryKey(known.target) && Array.isArray(known.own?.clocks) ? withOwnPart(dir, known.target, known.own) : null;
   if (again) return again;
   let inst: MetadataInstance | null = null;
   try {
@@ -309,10 +309,10 @@ export function cachedTraceClass(metadata: Buffer, decode: () => TraceClass, ins
     // damaged metadata: decode() says what is wrong
   }
   const declKey = inst === null ? null : `decl-${createHash('sha1').update(inst.declarations).digest('hex')}-${codeFingerprint().slice(0, 16)}`;
-  const target = declKey === null ? null : (readSmallEntry(dir, declKey) as { target: string } | null)?.target;
+  const target = declKey === null ? null : (readSmallEntry(dir, declKey) as { target?: unknown } | null)?.target;
   // (target === key: a concurrent first run of this very trace stored it meanwhile)
   if (target === key) return load(dir, key) ?? decodeAndStore(dir, key, decode, declKey);
-  if (inst !== null && typeof target === 'string') {
+  if (inst !== null && isEntryKey(target)) {
     let own: OwnPart | null = null;
     try {
       const part = inst.decodeOwnPart();
@@ -327,6 +327,11 @@ export function cachedTraceClass(metadata: Buffer, decode: () => TraceClass, ins
     }
   }
   return decodeAndStore(dir, key, decode, declKey);
+}
+
+/** A model entry's key (SHA-1 and code fingerprint), nothing else: small entries name one. */
+function isEntryKey(v: unknown): v is string {
+  return typeof v === 'string' && /^[0-9a-f]{40}-[0-9a-f]{16}$/.test(v);
 }
 
 /** Decodes in full and stores the model, and which entry holds the model of its declarations. */
