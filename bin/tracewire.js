@@ -4,11 +4,11 @@
 // to node the second line is a string and a comment). They keep NODE_EXTRA_CA_CERTS
 // from node's start: Node 20 reads and parses that CA bundle before any code runs —
 // 34 ms of a 55 ms start here, for TLS that tracewire never uses. The variable is put
-// back below, so the commands tracewire starts (record -- CMD, ncat -e, the demo) get
-// the environment they were given.
+// back below, so the commands tracewire starts (record -- CMD, ncat -e) get the
+// environment they were given.
 //
-// CommonJS (bin/package.json): `tracewire events` starts from its bundle through
-// dist/cli/fast-start.cjs without Node's ES module loader; every other command goes
+// CommonJS (bin/package.json): `tracewire events` and `tracewire ncat` start from their
+// bundles through dist/cli/fast-start.cjs without Node's ES module loader; every other command goes
 // through the dispatcher, dist/cli/main.js. The CLI runs from compiled JavaScript
 // (dist/): `npm ci` builds it through the `prepare` script, `npm run build` rebuilds it.
 'use strict';
