@@ -59,6 +59,13 @@ export async function checkSeedStory(story: string, bundleDir: string, flavour: 
   assert.ok(socket.n < listen.n);
   const firstBlock = at(flavour === 'nmap' ? /^p?select6?\(.*= listen 10\.77\.0\.1:5000.*\) blocks/ : /^epoll_pwait\(.*\) blocks/);
   assert.ok(firstBlock.n > listen.n);
+  // A wait that returned at once says what its return value says (a story once called a
+  // poll returning 0 "something was ready").
+  for (const s of steps.filter((x) => /^(p?select6?|e?poll|ppoll|epoll_pwait2?)\(.*\) = -?\d+/.test(x.title))) {
+    const ret = Number(/\) = (-?\d+)/.exec(s.title)![1]);
+    if (ret === 0) assert.match(s.text, /nothing was ready/, `step ${s.n}: ${s.text}`);
+    else if (ret > 0) assert.match(s.text, /ready at once/, `step ${s.n}: ${s.text}`);
+  }
 
   // The handshake: three frames, numbered as tshark numbers them.
   const syn = at(/^SYN arrives: frame #(\d+) 10\.77\.0\.2:\d+ → 10\.77\.0\.1:5000 \[SYN\]/);

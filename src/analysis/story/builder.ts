@@ -587,6 +587,14 @@ function chooseSyscalls(sc: StoryContext, act: SubjectActivity, frames: readonly
   return act.syscalls.filter((s) => out.has(s));
 }
 
+/** What a select/poll/epoll call that did not sleep says by its return value. */
+function pollWithoutBlocking(ret: number | null | undefined): string {
+  if (ret === 0) return 'nothing was ready, and the call did not wait (a check, or a timeout that had already run out).';
+  if (ret === null || ret === undefined) return 'its return is not in the trace.';
+  if (ret > 0) return `${ret === 1 ? 'a descriptor was' : `${ret} descriptors were`} ready at once, no wait.`;
+  return 'the call failed without waiting.';
+}
+
 function noteForHidden(hidden: readonly SyscallRecord[], sc: StoryContext): Omit<Item, 'order'> {
   const counts = new Map<string, number>();
   for (const s of hidden) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
@@ -665,7 +673,7 @@ function syscallItems(sc: StoryContext, s: SyscallRecord, chains: readonly Wakeu
     });
     return out;
   }
-  if (POLL_LIKE.has(s.name) && !detail.after) detail.after = `${call} ${ret}: something was ready at once, no block.`;
+  if (POLL_LIKE.has(s.name) && !detail.after) detail.after = `${call} ${ret}: ${pollWithoutBlocking(s.ret)}`;
   const kind: StoryStepKind = s.name === 'exit_group' || s.name === 'exit' ? 'exit' : s.name === 'close' || s.name === 'shutdown' ? 'teardown' : 'syscall';
   out.push({
     ...base,
