@@ -106,6 +106,8 @@ export async function checkSeedStory(story: string, bundleDir: string, flavour: 
   assert.equal(frame(frames, num(rst)).tcp!.ack, 7, 'RST,ACK acknowledges up to byte 7, as in the seed');
   const wakeRst = at(new RegExp(`^wakeup: frame #${num(rst)} processed by softirq NET_RX`));
   const reset = at(/^(recvfrom|read)\(\d+ = 10\.77\.0\.2:\d+.*\) = -104 ECONNRESET/);
+  // when the kernel took the reset, as a duration (it was once a raw nanosecond count)
+  assert.match(reset.text, /tcp_receive_reset [\d.]+ (ns|µs|ms|s) before this call/, reset.text);
   const closeConn = steps.find((s) => s.n > reset.n && /^close\(\d+ = 10\.77\.0\.2:\d+\)/.test(s.title));
   assert.ok(closeConn, 'ncat closes the connection after the reset');
   const exit = at(/^exit_group\(1\)/);

@@ -803,7 +803,8 @@ function syscallDetail(sc: StoryContext, s: SyscallRecord, sent: readonly number
       }
       if (s.ret !== null && s.ret < 0) {
         const reset = sock?.events.find((e) => e.name === 'tcp_receive_reset' && e.ts <= ts);
-        d.after = s.ret === -104 ? `The connection was reset by the peer${reset ? ` (tcp_receive_reset at ${reset.ts})` : ''}: the read fails with ECONNRESET.` : `The read fails.`;
+        const when = reset ? ` (tcp_receive_reset ${dur(ts - reset.ts)} before this call${reset.cpu !== null && reset.cpu !== undefined ? `, on CPU ${reset.cpu}` : ''})` : '';
+        d.after = s.ret === -104 ? `The connection was reset by the peer${when}: the read fails with ECONNRESET.` : `The read fails.`;
         if (reset) d.events.push(reset);
       } else if (s.ret === 0 && sock) {
         d.after = 'End of stream: the peer closed its side (FIN).';
