@@ -115,5 +115,12 @@ export async function checkSeedStory(story: string, bundleDir: string, flavour: 
 
   // Seed item numbers: the walkthrough's mapping is in the story itself.
   for (const item of [2, 3, 4, 5, 7, 8, 10, 11, 13, 15, 17, 20, 21]) assert.match(story, new RegExp(`\\[seed ${item}\\]`), `a step maps to the seed's item ${item}`);
+  // the other connections: alike ones counted on one line, sockets without ends by their kind
+  const others = /^Other connections \((\d+);.*\n((?: {2}.*\n)*)/m.exec(story);
+  if (others) {
+    const lines = others[2]!.trimEnd().split('\n');
+    assert.equal(new Set(lines).size, lines.length, `no line twice:\n${others[2]}`);
+    assert.ok(lines.every((l) => !/^ {2}\w+ socket \w+, 0 frames/.test(l)), `sockets without ends are named by their kind:\n${others[2]}`);
+  }
   return { serverPid: demo.server.pid, clientPort, steps: steps.length };
 }

@@ -169,8 +169,12 @@ function finishRef(c: ConnectionInfo, a: DatasetAnalysis): ConnectionInfo {
   const local = server?.local ?? (synFrame ? { addr: synFrame.dst!, port: synFrame.dport } : c.ref.local);
   const remote = server?.remote ?? (synFrame ? { addr: synFrame.src!, port: synFrame.sport } : c.ref.remote);
   const who = processes.map((p) => `${p.comm ?? '?'}[${p.pid}] fd ${p.fd}${p.role !== 'peer' ? ` (${p.role})` : ''}`).join(', ');
-  const ends = local && remote ? `${endpointText(local)} ↔ ${endpointText(remote)}` : `${c.ref.protocol} socket${local ? ` ${endpointText(local)}` : ''}`;
-  const summary = `${ends} ${c.ref.protocol.toUpperCase()}${c.ref.tcpStream !== null ? ` stream ${c.ref.tcpStream}` : ''}, ${nFrames} frame${nFrames === 1 ? '' : 's'}${who ? `, ${who}` : ''}`;
+  const frames = `${nFrames} frame${nFrames === 1 ? '' : 's'}`;
+  // a socket without both ends (unix, netlink, a listener alone) is named by its kind only
+  const summary =
+    local && remote
+      ? `${endpointText(local)} ↔ ${endpointText(remote)} ${c.ref.protocol.toUpperCase()}${c.ref.tcpStream !== null ? ` stream ${c.ref.tcpStream}` : ''}, ${frames}${who ? `, ${who}` : ''}`
+      : `${c.ref.protocol} socket${local ? ` ${endpointText(local)}` : ''}${nFrames ? `, ${frames}` : ''}${who ? `, ${who}` : ''}`;
   c.ref = { ...c.ref, local, remote, frames: nFrames, processes, firstTs: first, lastTs: last, score: Math.round(score * 10) / 10, summary };
   return c;
 }

@@ -85,14 +85,22 @@ export function renderText(story: Story): string {
   }
   if (story.otherConnections.length) {
     lines.push('', `Other connections (${story.otherConnections.length}; choose with --conn, --port or --pid):`);
-    for (const c of story.otherConnections.slice(0, 20)) lines.push(`  ${c.summary}`);
-    if (story.otherConnections.length > 20) lines.push(`  … and ${story.otherConnections.length - 20} more`);
+    const listed = sameSummariesCounted(story.otherConnections);
+    for (const [summary, n] of listed.slice(0, 20)) lines.push(`  ${summary}${n > 1 ? ` (×${n})` : ''}`);
+    if (listed.length > 20) lines.push(`  … and ${listed.slice(20).reduce((k, [, n]) => k + n, 0)} more`);
   }
   if (story.limitations.length) {
     lines.push('', 'What this dataset cannot show:');
     for (const l of story.limitations) lines.push(...wrap(l, 100, '  - ').map((x, i) => (i === 0 ? x : `    ${x.slice(4)}`)));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Connections that read alike (a program's several unix sockets) as one line with a count, in order. */
+function sameSummariesCounted(conns: ReadonlyArray<{ readonly summary: string }>): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const c of conns) counts.set(c.summary, (counts.get(c.summary) ?? 0) + 1);
+  return [...counts];
 }
 
 function mdEscape(s: string): string {
@@ -118,7 +126,7 @@ export function renderMarkdown(story: Story): string {
   }
   if (story.otherConnections.length) {
     lines.push('', '## Other connections', '');
-    for (const c of story.otherConnections.slice(0, 50)) lines.push(`- ${mdEscape(c.summary)}`);
+    for (const [summary, n] of sameSummariesCounted(story.otherConnections).slice(0, 50)) lines.push(`- ${mdEscape(summary)}${n > 1 ? ` (×${n})` : ''}`);
   }
   if (story.limitations.length) {
     lines.push('', '## What this dataset cannot show', '');
