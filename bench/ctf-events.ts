@@ -27,11 +27,11 @@
  * best time counts (the machine is shared: the load average is printed). tracewire runs
  * as users run it, the `tracewire` command (bin/tracewire.js through /bin/sh: node starts
  * without NODE_EXTRA_CA_CERTS, see README), with its caches warm (decoded metadata and
- * compiled code); the first run on an empty cache is shown separately, and for the kernel trace also the
- * first read of a new recording whose metadata declarations are cached (another hostname). Node.js's start-up
- * (`node -e 0` in the environment the command gives node) is the floor of any tracewire
- * run: where babeltrace2 finishes below it, the line says how far above the floor
- * tracewire is.
+ * compiled code); the first run on an empty cache is shown separately, and for the
+ * kernel trace also the first read of a new recording whose metadata declarations are
+ * cached (the same trace with another hostname). Node.js's start-up (`node -e 0` in the
+ * environment the command gives node) is the floor of any tracewire run: where
+ * babeltrace2 finishes below it, the line says how far above the floor tracewire is.
  *
  *   node --import tsx bench/ctf-events.ts [--events N] [--runs R] [--keep] [--quick]
  *
