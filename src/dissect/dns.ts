@@ -4,7 +4,9 @@
  * record — questions as `TYPE name`, answer/authority/additional records as `TYPE data`
  * (`Standard query response 0x4319 A www.tcpdump.org A 192.139.46.66 NS nic.x OPT`).
  * On UDP port 53, and on TCP port 53 when one segment holds exactly one message behind
- * its 2-byte length (what tshark shows without reassembling segments).
+ * its 2-byte length (what tshark shows without reassembling segments); multicast DNS
+ * (UDP 5353: `MDNS`, with its "QU"/"QM" questions and cache-flush records) and LLMNR
+ * (UDP 5355) read the same way.
  *
  * A damaged message is summarised up to its last whole record and marked
  * `[Malformed Packet]`, as tshark marks it. Names with bytes tshark would escape are not
@@ -37,6 +39,12 @@ const TYPES: Record<number, string> = {
   255: 'ANY', 256: 'URI', 257: 'CAA',
 };
 
+/** The protocols of this format, by their UDP port (tshark's Protocol column names them). */
+export const DNS_FAMILY_PORTS: ReadonlyMap<number, 'DNS' | 'MDNS' | 'LLMNR'> = new Map([
+  [53, 'DNS'],
+  [5353, 'MDNS'],
+  [5355, 'LLMNR'],
+]);
 export const DNS_PORT = 53;
 
 /** What the Info column shows of a message that ends early or is damaged. */
@@ -46,13 +54,13 @@ const MALFORMED = '[Malformed Packet]';
  * The Info text of the DNS message in b[start, end); ends with `[Malformed Packet]` when
  * the message is damaged; null when a name holds bytes tshark would escape.
  */
-export function dnsInfo(b: Uint8Array, start: number, end: number): string | null {
-  const text = records(b, start, end);
+export function dnsInfo(b: Uint8Array, start: number, end: number, multicast = false): string | null {
+  const text = records(b, start, end, multicast);
   return text === null ? null : text.ok ? text.info : text.info + MALFORMED;
 }
 
 /** The Info text up to the last whole record, and whether the message was whole. */
-function records(b: Uint8Array, start: number, end: number): { info: string; ok: boolean } | null {
+function records(b: Uint8Array, start: number, end: number, multicast: boolean): { info: string; ok: boolean } | null {
   if (end - start < 12) return { info: '', ok: false };
   const id = u16(b, start);
   const flags = u16(b, start + 2);
@@ -68,6 +76,8 @@ function records(b: Uint8Array, start: number, end: number): { info: string; ok:
     if (name === ESCAPED) return null;
     if (name === null || name.next + 4 > end) return { info, ok: false };
     info += ` ${typeName(u16(b, name.next))} ${name.text}`;
+    // mDNS: the class's top bit asks for a unicast answer
+    if (multicast) info += `, "${u16(b, name.next + 2) & 0x8000 ? 'QU' : 'QM'}" question`;
     p = name.next + 4;
   }
   const rrCount = counts[1]! + counts[2]! + counts[3]!;
@@ -82,7 +92,8 @@ function records(b: Uint8Array, start: number, end: number): { info: string; ok:
     const data = recordData(b, start, end, type, rdStart, rdEnd);
     if (data === ESCAPED) return null;
     if (data === null) return { info, ok: false };
-    info += ` ${typeName(type)}${data}`;
+    // mDNS: the class's top bit tells caches to drop older records of the name
+    info += ` ${typeName(type)}${multicast && u16(b, name.next + 2) & 0x8000 ? ', cache flush' : ''}${data}`;
     p = rdEnd;
   }
   return { info, ok: true };

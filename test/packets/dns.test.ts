@@ -1,6 +1,6 @@
 /**
- * DNS in the Protocol and Info columns, as tshark shows it: crafted queries and responses
- * over UDP and TCP (every record type tracewire gives data for, compression pointers,
+ * DNS (and mDNS, LLMNR) in the Protocol and Info columns, as tshark shows it: crafted
+ * queries and responses over UDP and TCP (every record type tracewire gives data for, compression pointers,
  * error codes, other opcodes, the root name), and messages tshark does not summarise as
  * DNS for the same reasons we do not (cut, damaged, split over segments), compared line by
  * line with `tshark -r`.
@@ -81,6 +81,15 @@ test('DNS queries and responses: the same Protocol and Info as tshark', { skip: 
     ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.53', proto: 6 }, tcp({ sport, dport, seq, ack: 1, flags: 0x18, win: 502, payload: m })));
   const framed = Uint8Array.from([...be16(query.length), ...query]);
   frames.push(overTcp(framed, 1000, 40100, 53));
+  // multicast DNS ("QM"/"QU" questions, cache-flush records) and LLMNR
+  const multicast = (m: Uint8Array, port: number, fromPort = port) => ethernet(0x0800, ipv4({ src: '192.168.1.5', dst: port === 5353 ? '224.0.0.251' : '224.0.0.252', proto: 17 }, udp(fromPort, port, m)));
+  frames.push(
+    multicast(message({ id: 0, flags: 0, questions: [question('_ipp._tcp.local', 12)] }), 5353),
+    multicast(message({ id: 0, flags: 0, questions: [question('_ipp._tcp.local', 12, 0x8001)] }), 5353),
+    multicast(message({ id: 0, flags: 0x8400, answers: [rr(name('_ipp._tcp.local'), 12, name('printer._ipp._tcp.local')), rr(name('myhost.local'), 1, [192, 168, 1, 5], 0x8001)] }), 5353),
+    multicast(message({ id: 0x1234, flags: 0, questions: [question('wpad', 1)] }), 5355, 50000),
+    multicast(message({ id: 0x1234, flags: 0x8000, questions: [question('wpad', 1)], answers: [rr(name('wpad'), 1, [10, 0, 0, 1])] }), 50000, 5355),
+  );
   const dir = join(outputDir, `dns-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   try {
@@ -90,7 +99,9 @@ test('DNS queries and responses: the same Protocol and Info as tshark', { skip: 
     const theirs = await runCommand('tshark', ['-r', file]);
     assert.equal(ours.code, 0, ours.stderr);
     assert.equal(ours.stdout, theirs.stdout);
-    assert.equal((ours.stdout.match(/ DNS /g) ?? []).length, frames.length, 'every frame is DNS');
+    assert.equal((ours.stdout.match(/ (DNS|MDNS|LLMNR) /g) ?? []).length, frames.length, 'every frame is DNS, mDNS or LLMNR');
+    assert.match(ours.stdout, /MDNS \d+ Standard query response 0x0000 PTR printer\._ipp\._tcp\.local A, cache flush 192\.168\.1\.5/);
+    assert.match(ours.stdout, /LLMNR \d+ Standard query 0x1234 A wpad/);
     assert.equal((ours.stdout.match(/\[Malformed Packet\]/g) ?? []).length, 3);
     assert.match(ours.stdout, /<Name contains a pointer that loops>/);
     assert.match(ours.stdout, /Standard query response 0x4319 A www\.example\.org CNAME web\.example\.net A 192\.0\.2\.7 AAAA 2001:db8::1 NS ns1\.example\.net SOA ns1\.example\.net MX 10 mail\.example\.net SRV 1 5 5060 sip\.example\.net TXT OPT/);

@@ -6,7 +6,7 @@
 import { formatIpv4, formatIpv6At, formatMac, u16, u32 } from '../../dissect/bytes.js';
 import { macName } from '../../dissect/mac-names.js';
 import { arpInfo, arpProtocol, duplicateNote } from './arp.js';
-import { DNS_PORT, dnsInfo } from '../../dissect/dns.js';
+import { DNS_FAMILY_PORTS, DNS_PORT, dnsInfo } from '../../dissect/dns.js';
 import { icmpDescription } from '../../dissect/icmp.js';
 import { Proto, TcpFlag, TcpStage, type PacketSummary } from '../../dissect/summary.js';
 import { tcpFlagNames } from '../../dissect/tcp.js';
@@ -121,31 +121,36 @@ const TOP_NAMES: Record<number, string> = {
 };
 
 /**
- * The Info text of a DNS message carried by the frame's UDP datagram or TCP segment (see
- * dissect/dns.ts), or null. A snapped or fragmented one is left to the transport line.
+ * The Protocol and Info of a DNS, mDNS or LLMNR message carried by the frame's UDP
+ * datagram (or a DNS message in its TCP segment; see dissect/dns.ts), or null. A snapped
+ * or fragmented one is left to the transport line, which says so.
  */
-function dnsText(s: PacketSummary): string | null {
-  if (s.srcPort !== DNS_PORT && s.dstPort !== DNS_PORT) return null;
+function dnsColumns(s: PacketSummary): { protocol: string; info: string } | null {
+  // as tshark, the lower port's protocol first
+  const protocol = DNS_FAMILY_PORTS.get(Math.min(s.srcPort, s.dstPort)) ?? DNS_FAMILY_PORTS.get(Math.max(s.srcPort, s.dstPort));
   const b = s.transportBuf;
+  if (protocol === undefined || b === null || s.inError || s.truncated || s.malformed !== null) return null;
   const top = topLayer(s);
-  if (b === null || s.inError || s.truncated || s.malformed !== null || top < 0 || top !== s.transportLayer) return null;
-  // (a message cut by the snap length is left to the transport line, which says so)
+  if (top < 0 || top !== s.transportLayer) return null;
+  let info: string | null = null;
   if (s.layerProto[top] === Proto.UDP) {
     const end = s.transportOffset + s.udpLength;
-    return s.udpLength >= 8 && end <= s.transportEnd ? dnsInfo(b, s.transportOffset + 8, end) : null;
+    if (s.udpLength >= 8 && end <= s.transportEnd) info = dnsInfo(b, s.transportOffset + 8, end, protocol === 'MDNS');
+  } else if (protocol === 'DNS' && (s.srcPort === DNS_PORT || s.dstPort === DNS_PORT)) {
+    // TCP: one whole message behind its 2-byte length
+    const start = s.tcpPayloadOffset;
+    const end = start + s.tcpPayloadLength;
+    if (s.tcpPayloadLength >= 14 && end <= s.transportEnd && u16(b, start) + 2 === s.tcpPayloadLength) info = dnsInfo(b, start + 2, end);
   }
-  // TCP: one whole message behind its 2-byte length
-  const start = s.tcpPayloadOffset;
-  const end = start + s.tcpPayloadLength;
-  if (s.tcpPayloadLength < 14 || end > s.transportEnd || u16(b, start) + 2 !== s.tcpPayloadLength) return null;
-  return dnsInfo(b, start + 2, end);
+  return info === null ? null : { protocol, info };
 }
 
 /** The Protocol column: the top-most protocol tracewire dissects. */
 export function protocolName(s: PacketSummary): string {
   const top = topLayer(s);
   if (top >= 0) {
-    if (dnsText(s) !== null) return 'DNS';
+    const dns = dnsColumns(s);
+    if (dns !== null) return dns.protocol;
     // tshark names the protocol after the MPTCP option when one is present.
     if (s.layerProto[top] === Proto.TCP && top === s.transportLayer && s.tcpMptcp) return 'MPTCP';
     if (s.layerProto[top] === Proto.ARP) return arpProtocol(s);
@@ -268,8 +273,8 @@ export function infoText(p: AnalyzedPacket): string {
   const top = topLayer(s);
   const proto = top >= 0 ? s.layerProto[top]! : 0;
   let info: string;
-  const dns = dnsText(s);
-  if (dns !== null) info = dns;
+  const dns = dnsColumns(s);
+  if (dns !== null) info = dns.info;
   else if (proto === Proto.TCP && top === s.transportLayer && !s.inError) info = tcpInfo(p);
   else if (proto === Proto.UDP && top === s.transportLayer && !s.inError) info = `${s.srcPort} → ${s.dstPort} Len=${s.udpLength >= 8 ? s.udpLength - 8 : 0}`;
   else if (proto === Proto.ICMP || proto === Proto.ICMPV6) info = icmpInfo(s);
