@@ -102,6 +102,13 @@ test('DNS queries and responses: the same Protocol and Info as tshark', { skip: 
     assert.equal((ours.stdout.match(/ (DNS|MDNS|LLMNR) /g) ?? []).length, frames.length, 'every frame is DNS, mDNS or LLMNR');
     assert.match(ours.stdout, /MDNS \d+ Standard query response 0x0000 PTR printer\._ipp\._tcp\.local A, cache flush 192\.168\.1\.5/);
     assert.match(ours.stdout, /LLMNR \d+ Standard query 0x1234 A wpad/);
+    // the protocols as display-filter fields: the same frames as tshark -Y
+    for (const filter of ['dns', 'mdns', 'llmnr', 'dns && tcp', 'not dns', 'dns contains "example"']) {
+      const mine = await runCli(['packets', file, '--filter', filter]);
+      const tshark = await runCommand('tshark', ['-r', file, '-Y', filter]);
+      assert.equal(mine.code, 0, mine.stderr);
+      assert.equal(mine.stdout, tshark.stdout, `--filter '${filter}'`);
+    }
     assert.equal((ours.stdout.match(/\[Malformed Packet\]/g) ?? []).length, 3);
     assert.match(ours.stdout, /<Name contains a pointer that loops>/);
     assert.match(ours.stdout, /Standard query response 0x4319 A www\.example\.org CNAME web\.example\.net A 192\.0\.2\.7 AAAA 2001:db8::1 NS ns1\.example\.net SOA ns1\.example\.net MX 10 mail\.example\.net SRV 1 5 5060 sip\.example\.net TXT OPT/);

@@ -121,28 +121,33 @@ const TOP_NAMES: Record<number, string> = {
 };
 
 /**
- * The Protocol and Info of a DNS, mDNS or LLMNR message carried by the frame's UDP
- * datagram (or a DNS message in its TCP segment; see dissect/dns.ts), or null. A snapped
- * or fragmented one is left to the transport line, which says so.
+ * Where the frame's DNS, mDNS or LLMNR message lies: in its UDP datagram on the protocol's
+ * port, or (DNS) in a TCP segment on port 53 that holds exactly one message behind its
+ * 2-byte length. Null otherwise; a snapped or fragmented one is left to the transport line,
+ * which says so.
  */
-function dnsColumns(s: PacketSummary): { protocol: string; info: string } | null {
+export function dnsMessageOf(s: PacketSummary): { protocol: 'DNS' | 'MDNS' | 'LLMNR'; buf: Uint8Array; start: number; end: number } | null {
   // as tshark, the lower port's protocol first
   const protocol = DNS_FAMILY_PORTS.get(Math.min(s.srcPort, s.dstPort)) ?? DNS_FAMILY_PORTS.get(Math.max(s.srcPort, s.dstPort));
-  const b = s.transportBuf;
-  if (protocol === undefined || b === null || s.inError || s.truncated || s.malformed !== null) return null;
+  const buf = s.transportBuf;
+  if (protocol === undefined || buf === null || s.inError || s.truncated || s.malformed !== null) return null;
   const top = topLayer(s);
   if (top < 0 || top !== s.transportLayer) return null;
-  let info: string | null = null;
   if (s.layerProto[top] === Proto.UDP) {
     const end = s.transportOffset + s.udpLength;
-    if (s.udpLength >= 8 && end <= s.transportEnd) info = dnsInfo(b, s.transportOffset + 8, end, protocol === 'MDNS');
-  } else if (protocol === 'DNS' && (s.srcPort === DNS_PORT || s.dstPort === DNS_PORT)) {
-    // TCP: one whole message behind its 2-byte length
-    const start = s.tcpPayloadOffset;
-    const end = start + s.tcpPayloadLength;
-    if (s.tcpPayloadLength >= 14 && end <= s.transportEnd && u16(b, start) + 2 === s.tcpPayloadLength) info = dnsInfo(b, start + 2, end);
+    return s.udpLength >= 8 && end <= s.transportEnd ? { protocol, buf, start: s.transportOffset + 8, end } : null;
   }
-  return info === null ? null : { protocol, info };
+  if (protocol !== 'DNS' || (s.srcPort !== DNS_PORT && s.dstPort !== DNS_PORT)) return null;
+  const start = s.tcpPayloadOffset;
+  const end = start + s.tcpPayloadLength;
+  return s.tcpPayloadLength >= 14 && end <= s.transportEnd && u16(buf, start) + 2 === s.tcpPayloadLength ? { protocol, buf, start: start + 2, end } : null;
+}
+
+/** The Protocol and Info of the frame's DNS-family message (see dissect/dns.ts), or null. */
+function dnsColumns(s: PacketSummary): { protocol: string; info: string } | null {
+  const m = dnsMessageOf(s);
+  const info = m === null ? null : dnsInfo(m.buf, m.start, m.end, m.protocol === 'MDNS');
+  return m === null || info === null ? null : { protocol: m.protocol, info };
 }
 
 /** The Protocol column: the top-most protocol tracewire dissects. */

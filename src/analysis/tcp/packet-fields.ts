@@ -8,6 +8,7 @@ import { dissectFields } from '../../dissect/field-registry.js';
 import type { FieldType, FieldValue } from '../../dissect/fields.js';
 import { PROTOCOL_NAMES, TcpFlag } from '../../dissect/summary.js';
 import { EXPERT_FIELDS, effectiveExpertFlags } from './expert.js';
+import { dnsMessageOf } from './packet-columns.js';
 import type { AnalyzedPacket } from './packet-stream.js';
 
 export interface PacketField {
@@ -96,6 +97,20 @@ const ANALYSIS_FIELDS: PacketField[] = [
   single('udp.stream', 'uint', 'UDP conversation index', (p) => p.udp?.stream),
 ];
 
+/**
+ * `dns`, `mdns`, `llmnr`: present when the columns summarise the frame as that protocol and
+ * it holds at least a header (tshark's DNS tree starts after it); the value is the message.
+ */
+const DNS_FIELDS: PacketField[] = (['DNS', 'MDNS', 'LLMNR'] as const).map((protocol) => ({
+  name: protocol.toLowerCase(),
+  type: 'protocol' as const,
+  description: `The ${protocol} protocol is present`,
+  values(p: AnalyzedPacket, out: FieldValue[]) {
+    const m = dnsMessageOf(p.summary);
+    if (m !== null && m.protocol === protocol && m.end - m.start >= 12) out.push(m.buf.subarray(m.start, m.end));
+  },
+}));
+
 let registry: Map<string, PacketField> | undefined;
 
 /** Every packet field by name (dissector fields plus frame and analysis fields). */
@@ -105,7 +120,7 @@ export function packetFields(): ReadonlyMap<string, PacketField> {
   for (const f of dissectFields().values()) {
     m.set(f.name, { name: f.name, type: f.type, description: f.description, values: (p, out) => f.values(p.summary, out) });
   }
-  for (const f of [...FRAME_FIELDS, ...ANALYSIS_FIELDS]) m.set(f.name, f);
+  for (const f of [...FRAME_FIELDS, ...ANALYSIS_FIELDS, ...DNS_FIELDS]) m.set(f.name, f);
   registry = m;
   return m;
 }
