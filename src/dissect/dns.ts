@@ -12,7 +12,7 @@
  * `[Malformed Packet]`, as tshark marks it. Names with bytes tshark would escape are not
  * attempted (the TCP/UDP line stays).
  */
-import { formatIpAt, u16 } from './bytes.js';
+import { formatIpAt, u16, u32 } from './bytes.js';
 
 const OPCODES: Record<number, string> = { 0: 'Standard query', 1: 'Inverse query', 2: 'Server status request', 4: 'Zone change notification', 5: 'Dynamic update', 6: 'DNS Stateful operations (DSO)' };
 
@@ -59,8 +59,33 @@ export function dnsInfo(b: Uint8Array, start: number, end: number, multicast = f
   return text === null ? null : text.ok ? text.info : text.info + MALFORMED;
 }
 
-/** The Info text up to the last whole record, and whether the message was whole. */
-function records(b: Uint8Array, start: number, end: number, multicast: boolean): { info: string; ok: boolean } | null {
+/** Values of the message for display filters, under Wireshark's `dns.*` names. */
+export interface DnsFieldValues {
+  id: number;
+  response: boolean;
+  opcode: number;
+  rcode: number;
+  counts: readonly number[];
+  readonly qryName: string[];
+  readonly qryType: number[];
+  readonly respName: string[];
+  readonly respType: number[];
+  /** IPv4 addresses as 32-bit numbers (the filter's ipv4 representation). */
+  readonly a: number[];
+  readonly aaaa: Uint8Array[];
+  readonly cname: string[];
+}
+
+/** The filter values of the message in b[start, end) (what is whole of it), or null without a header. */
+export function dnsFieldValues(b: Uint8Array, start: number, end: number): DnsFieldValues | null {
+  if (end - start < 12) return null;
+  const out: DnsFieldValues = { id: 0, response: false, opcode: 0, rcode: 0, counts: [], qryName: [], qryType: [], respName: [], respType: [], a: [], aaaa: [], cname: [] };
+  records(b, start, end, false, out);
+  return out;
+}
+
+/** The Info text up to the last whole record, and whether the message was whole (and, given `fields`, its filter values). */
+function records(b: Uint8Array, start: number, end: number, multicast: boolean, fields?: DnsFieldValues): { info: string; ok: boolean } | null {
   if (end - start < 12) return { info: '', ok: false };
   const id = u16(b, start);
   const flags = u16(b, start + 2);
@@ -70,12 +95,15 @@ function records(b: Uint8Array, start: number, end: number, multicast: boolean):
   let info = `${OPCODES[opcode] ?? `Unknown operation (${opcode})`}${response ? ' response' : ''} 0x${id.toString(16).padStart(4, '0')}`;
   const rcode = flags & 0xf;
   if (response && rcode !== 0) info += ` ${RCODES[rcode] ?? `Unknown error (${rcode})`}`;
+  if (fields) Object.assign(fields, { id, response, opcode, rcode, counts });
   let p = start + 12;
   for (let i = 0; i < counts[0]!; i++) {
     const name = readName(b, start, end, p);
     if (name === ESCAPED) return null;
     if (name === null || name.next + 4 > end) return { info, ok: false };
     info += ` ${typeName(u16(b, name.next))} ${name.text}`;
+    fields?.qryName.push(name.text);
+    fields?.qryType.push(u16(b, name.next));
     // mDNS: the class's top bit asks for a unicast answer
     if (multicast) info += `, "${u16(b, name.next + 2) & 0x8000 ? 'QU' : 'QM'}" question`;
     p = name.next + 4;
@@ -92,6 +120,13 @@ function records(b: Uint8Array, start: number, end: number, multicast: boolean):
     const data = recordData(b, start, end, type, rdStart, rdEnd);
     if (data === ESCAPED) return null;
     if (data === null) return { info, ok: false };
+    if (fields) {
+      fields.respName.push(name.text);
+      fields.respType.push(type);
+      if (type === 1) fields.a.push(u32(b, rdStart));
+      else if (type === 28) fields.aaaa.push(b.subarray(rdStart, rdEnd));
+      else if (type === 5) fields.cname.push(data.slice(1));
+    }
     // mDNS: the class's top bit tells caches to drop older records of the name
     info += ` ${typeName(type)}${multicast && u16(b, name.next + 2) & 0x8000 ? ', cache flush' : ''}${data}`;
     p = rdEnd;

@@ -16,8 +16,9 @@ export const FILTER_HELP = `Display filters (--filter EXPR), a subset of Wiresha
     .duplicate_ack .lost_segment .ack_lost_segment .out_of_order .zero_window
     .zero_window_probe .window_full .window_update .keep_alive .reused_ports
     tcp.analysis.initial_rtt tcp.analysis.ack_rtt udp.port udp.stream icmp.type
-    icmpv6.type — and a bare protocol name (tcp, udp, ip, ipv6, icmp, arp, vlan, dns,
-    mdns, llmnr).
+    icmpv6.type dns.id dns.flags.response .opcode .rcode dns.qry.name dns.qry.type
+    dns.resp.name dns.resp.type dns.a dns.aaaa dns.cname dns.count.queries .answers
+    — and a bare protocol name (tcp, udp, ip, ipv6, icmp, arp, vlan, dns, mdns, llmnr).
   Comparisons: == != > < >= <= (or eq ne gt lt ge le), "contains", "matches" (regex),
     "in {80 443 8000..8080}". Literals: numbers (10, 0x1f, 0.25), IPv4/IPv6 addresses
     with an optional /prefix, MAC addresses, "strings", bytes as aa:bb:cc.

@@ -103,7 +103,12 @@ test('DNS queries and responses: the same Protocol and Info as tshark', { skip: 
     assert.match(ours.stdout, /MDNS \d+ Standard query response 0x0000 PTR printer\._ipp\._tcp\.local A, cache flush 192\.168\.1\.5/);
     assert.match(ours.stdout, /LLMNR \d+ Standard query 0x1234 A wpad/);
     // the protocols as display-filter fields: the same frames as tshark -Y
-    for (const filter of ['dns', 'mdns', 'llmnr', 'dns && tcp', 'not dns', 'dns contains "example"']) {
+    const filters = ['dns', 'mdns', 'llmnr', 'dns && tcp', 'not dns', 'dns contains "example"'];
+    // and Wireshark's dns.* fields
+    filters.push('dns.qry.name == "www.example.org"', 'dns.qry.name contains "example"', 'dns.flags.response == 1', 'dns.flags.response == 0', 'dns.a == 192.0.2.7');
+    filters.push('dns.aaaa == 2001:db8::1', 'dns.flags.rcode == 3', 'dns.qry.type == 12', 'dns.id == 0x4319', 'dns.cname == "web.example.net"', 'dns.count.answers > 0');
+    filters.push('dns.resp.type == 33', 'dns.resp.name == "myhost.local"', 'dns.flags.opcode == 5');
+    for (const filter of filters) {
       const mine = await runCli(['packets', file, '--filter', filter]);
       const tshark = await runCommand('tshark', ['-r', file, '-Y', filter]);
       assert.equal(mine.code, 0, mine.stderr);

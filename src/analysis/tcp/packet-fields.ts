@@ -8,6 +8,7 @@ import { dissectFields } from '../../dissect/field-registry.js';
 import type { FieldType, FieldValue } from '../../dissect/fields.js';
 import { PROTOCOL_NAMES, TcpFlag } from '../../dissect/summary.js';
 import { EXPERT_FIELDS, effectiveExpertFlags } from './expert.js';
+import { dnsFieldValues, type DnsFieldValues } from '../../dissect/dns.js';
 import { dnsMessageOf } from './packet-columns.js';
 import type { AnalyzedPacket } from './packet-stream.js';
 
@@ -111,6 +112,44 @@ const DNS_FIELDS: PacketField[] = (['DNS', 'MDNS', 'LLMNR'] as const).map((proto
   },
 }));
 
+/** The frame's DNS-family message as filter values (present with at least a header). */
+function dnsValues(p: AnalyzedPacket): DnsFieldValues | null {
+  const m = dnsMessageOf(p.summary);
+  return m === null ? null : dnsFieldValues(m.buf, m.start, m.end);
+}
+
+function dnsField(name: string, type: FieldType, description: string, read: (d: DnsFieldValues) => FieldValue | readonly FieldValue[]): PacketField {
+  return {
+    name,
+    type,
+    description,
+    values(p, out) {
+      const d = dnsValues(p);
+      if (d === null) return;
+      const v = read(d);
+      if (Array.isArray(v)) out.push(...(v as FieldValue[]));
+      else out.push(v as FieldValue);
+    },
+  };
+}
+
+/** Wireshark's dns.* fields (shared by mDNS and LLMNR), as far as the message is whole. */
+const DNS_VALUE_FIELDS: PacketField[] = [
+  dnsField('dns.id', 'uint', 'Transaction ID', (d) => d.id),
+  dnsField('dns.flags.response', 'bool', 'Message is a response', (d) => d.response),
+  dnsField('dns.flags.opcode', 'uint', 'Operation code', (d) => d.opcode),
+  dnsField('dns.flags.rcode', 'uint', 'Reply code', (d) => d.rcode),
+  dnsField('dns.count.queries', 'uint', 'Questions', (d) => d.counts[0] ?? []),
+  dnsField('dns.count.answers', 'uint', 'Answer RRs', (d) => d.counts[1] ?? []),
+  dnsField('dns.qry.name', 'string', 'Name asked for, one value per question', (d) => d.qryName),
+  dnsField('dns.qry.type', 'uint', 'Type asked for, one value per question', (d) => d.qryType),
+  dnsField('dns.resp.name', 'string', 'Owner name of each record', (d) => d.respName),
+  dnsField('dns.resp.type', 'uint', 'Type of each record', (d) => d.respType),
+  dnsField('dns.a', 'ipv4', 'Address of each A record', (d) => d.a),
+  dnsField('dns.aaaa', 'ipv6', 'Address of each AAAA record', (d) => d.aaaa),
+  dnsField('dns.cname', 'string', 'Canonical name of each CNAME record', (d) => d.cname),
+];
+
 let registry: Map<string, PacketField> | undefined;
 
 /** Every packet field by name (dissector fields plus frame and analysis fields). */
@@ -120,7 +159,7 @@ export function packetFields(): ReadonlyMap<string, PacketField> {
   for (const f of dissectFields().values()) {
     m.set(f.name, { name: f.name, type: f.type, description: f.description, values: (p, out) => f.values(p.summary, out) });
   }
-  for (const f of [...FRAME_FIELDS, ...ANALYSIS_FIELDS, ...DNS_FIELDS]) m.set(f.name, f);
+  for (const f of [...FRAME_FIELDS, ...ANALYSIS_FIELDS, ...DNS_FIELDS, ...DNS_VALUE_FIELDS]) m.set(f.name, f);
   registry = m;
   return m;
 }
