@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
-/** Commands bundled for a fast start (see bundleCommand; src/cli/fast-start.cts has the same list). */
+/** Commands bundled for a fast start (see bundleCommand; src/cli/fast-start.cts runs any bundle it finds). */
 const BUNDLED_COMMANDS = ['events', 'ncat'];
 
 function newest(dir, skip = new Set()) {
@@ -49,7 +49,7 @@ for (const name of BUNDLED_COMMANDS) await bundleCommand(name);
  * tsc emits for it, and faster still when V8 can reuse its compiled code:
  * dist/cli/NAME.bundle.cjs is an esbuild bundle of the command's module behind the same
  * runner the dispatcher uses (help flags, one-line errors, EPIPE), which bin/tracewire.js
- * starts through dist/cli/fast-start.cjs with a V8 code cache (the list there must match).
+ * starts through dist/cli/fast-start.cjs with a V8 code cache.
  * esbuild comes with tsx; without it, or if bundling fails, bin/tracewire.js runs the
  * dispatcher, which imports tsc's dist/cli/NAME.js as for any command (same code, slower
  * start).

@@ -26,8 +26,6 @@ import { cacheBaseDir, pruneCacheDir, readOwnFile, writeFileAtomically } from '.
  */
 const CODE_ENTRIES_KEPT = 8;
 
-/** Commands with a bundle of their own (BUNDLED_COMMANDS in scripts/build.mjs). */
-const BUNDLED: ReadonlySet<string> = new Set(['events', 'ncat']);
 
 interface BundleMain {
   main(argv: string[]): Promise<number>;
@@ -39,8 +37,9 @@ interface BundleMain {
  * dispatcher).
  */
 export function bundledMain(argv: string[]): Promise<number> | null {
+  // a command has a bundle when scripts/build.mjs made one (BUNDLED_COMMANDS there)
   const name = argv[0];
-  if (name === undefined || !BUNDLED.has(name)) return null;
+  if (name === undefined || !/^[a-z]+$/.test(name)) return null;
   const file = join(__dirname, `${name}.bundle.cjs`);
   const esm = join(__dirname, `${name}.js`);
   if (!existsSync(file) || (existsSync(esm) && statSync(esm).mtimeMs > statSync(file).mtimeMs)) return null;
