@@ -99,7 +99,10 @@ function fileOffset(content: MetadataContent, textByte: number): number {
  */
 export function readMetadata(file: string): TraceClass {
   const buf = readFileSync(file);
-  return cachedTraceClass(buf, () => decodeMetadata(file, buf), () => tsdlInstance(file, buf));
+  // undone once, whether the cache asks for the declarations, the full decode, or both
+  let content: MetadataContent | undefined;
+  const contentOf = () => (content ??= depacketize(file, buf));
+  return cachedTraceClass(buf, () => decodeContent(file, contentOf()), () => tsdlInstance(file, contentOf()));
 }
 
 /** Like readMetadata, for metadata already in memory. */
@@ -112,8 +115,7 @@ export function decodeMetadata(file: string, buf: Buffer): TraceClass {
  * clocks; see tsdl-instance.ts), for the cache to reuse the model of another trace with
  * the same declarations. Null for CTF 2 or text that does not split.
  */
-function tsdlInstance(file: string, buf: Buffer): MetadataInstance | null {
-  const content = depacketize(file, buf);
+function tsdlInstance(file: string, content: MetadataContent): MetadataInstance | null {
   if (isCtf2Text(content.bytes)) return null;
   const split = splitTsdlInstance(content.bytes.toString('utf8'));
   if (split === null) return null;
