@@ -196,8 +196,9 @@ function selfContained(ec: EventClass): boolean {
   return true;
 }
 
-function entryKey(metadata: Buffer): string {
-  return `${createHash('sha1').update(metadata).digest('hex')}-${codeFingerprint().slice(0, 16)}`;
+/** The key of a model entry for `content` (the metadata file's bytes, or TSDL declarations). */
+function entryKey(content: Buffer | string): string {
+  return `${createHash('sha1').update(content).digest('hex')}-${codeFingerprint().slice(0, 16)}`;
 }
 
 /** Loads the cached model of `metadata`, or null (not cached, or an unusable entry). */
@@ -296,50 +297,54 @@ export function cachedTraceClass(metadata: Buffer, decode: () => TraceClass, ins
   } catch {
     return decode();
   }
-  const hit = load(dir, key);
+  const hit = load(dir, key) ?? readBefore(dir, key);
   if (hit) return hit;
-  // read before, through the model of the same declarations
-  const known = readSmallEntry(dir, `inst-${key}`) as { target?: unknown; own?: OwnPart } | null;
-  const again = known && isEntryKey(known.target) && Array.isArray(known.own?.clocks) ? withOwnPart(dir, known.target, known.own) : null;
-  if (again) return again;
   let inst: MetadataInstance | null = null;
   try {
     inst = instance?.() ?? null;
   } catch {
     // damaged metadata: decode() says what is wrong
   }
-  const declKey = inst === null ? null : `decl-${createHash('sha1').update(inst.declarations).digest('hex')}-${codeFingerprint().slice(0, 16)}`;
-  const target = declKey === null ? null : (readSmallEntry(dir, declKey) as { target?: unknown } | null)?.target;
-  // (target === key: a concurrent first run of this very trace stored it meanwhile)
-  if (target === key) return load(dir, key) ?? decodeAndStore(dir, key, decode, declKey);
-  if (inst !== null && isEntryKey(target)) {
-    let own: OwnPart | null = null;
-    try {
-      const part = inst.decodeOwnPart();
-      own = { uuid: part.uuid, env: part.env, clocks: part.clocks };
-    } catch {
-      // decoded in full below, which reports the damage
-    }
-    const shared = own ? withOwnPart(dir, target, own) : null;
-    if (shared && own) {
-      writeSmallEntry(dir, `inst-${key}`, { target, own });
-      return shared;
-    }
+  const declKey = inst === null ? null : `decl-${entryKey(inst.declarations)}`;
+  const shared = inst !== null && declKey !== null ? sameDeclarations(dir, key, declKey, inst) : null;
+  if (shared) return shared;
+  const tc = decode();
+  store(dir, key, tc);
+  if (declKey !== null) writeSmallEntry(dir, declKey, { target: key });
+  return tc;
+}
+
+/** A trace read before through the model of the same declarations (its `inst-` entry), or null. */
+function readBefore(dir: string, key: string): TraceClass | null {
+  const known = readSmallEntry(dir, `inst-${key}`) as { target?: unknown; own?: OwnPart } | null;
+  return known && isEntryKey(known.target) && Array.isArray(known.own?.clocks) ? withOwnPart(dir, known.target, known.own) : null;
+}
+
+/**
+ * The model the cache holds for the declarations `declKey`, with this trace's own part
+ * (remembered under `inst-key` for the next read); null when there is none or the own
+ * part does not decode (the full decode then reports the damage).
+ */
+function sameDeclarations(dir: string, key: string, declKey: string, inst: MetadataInstance): TraceClass | null {
+  const target = (readSmallEntry(dir, declKey) as { target?: unknown } | null)?.target;
+  // a concurrent first run of this very trace stored it meanwhile
+  if (target === key) return load(dir, key);
+  if (!isEntryKey(target)) return null;
+  let own: OwnPart;
+  try {
+    const part = inst.decodeOwnPart();
+    own = { uuid: part.uuid, env: part.env, clocks: part.clocks };
+  } catch {
+    return null;
   }
-  return decodeAndStore(dir, key, decode, declKey);
+  const tc = withOwnPart(dir, target, own);
+  if (tc) writeSmallEntry(dir, `inst-${key}`, { target, own });
+  return tc;
 }
 
 /** A model entry's key (SHA-1 and code fingerprint), nothing else: small entries name one. */
 function isEntryKey(v: unknown): v is string {
   return typeof v === 'string' && /^[0-9a-f]{40}-[0-9a-f]{16}$/.test(v);
-}
-
-/** Decodes in full and stores the model, and which entry holds the model of its declarations. */
-function decodeAndStore(dir: string, key: string, decode: () => TraceClass, declKey: string | null): TraceClass {
-  const tc = decode();
-  store(dir, key, tc);
-  if (declKey !== null) writeSmallEntry(dir, declKey, { target: key });
-  return tc;
 }
 
 /** What a trace does not share with other recordings of the same declarations. */
