@@ -10,9 +10,10 @@
  * are read, and files are written to a temporary name and renamed (readers never see half
  * an entry; concurrent writers of one key write the same bytes).
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { readFileIf } from './read-file-if.cjs';
 
 /** The caches' base directory, or null when caching is off (or there is no home). */
 export function cacheBaseDir(): string | null {
@@ -30,21 +31,11 @@ export function cacheBaseDir(): string | null {
  * Checked on the open file (no race with a rename).
  */
 export function readOwnFile(path: string): Buffer | null {
-  let fd: number;
+  const uid = process.getuid?.();
   try {
-    fd = openSync(path, 'r');
+    return readFileIf(path, (st) => st.isFile() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0);
   } catch {
     return null;
-  }
-  try {
-    const st = fstatSync(fd);
-    const uid = process.getuid?.();
-    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return null;
-    return readFileSync(fd);
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
   }
 }
 

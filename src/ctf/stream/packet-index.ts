@@ -11,8 +11,9 @@
  * content larger than the packet) is ignored, as babeltrace2 does, and the packets
  * themselves decide; a data file's damage is then reported by the reader.
  */
-import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { readFileIf } from '../../base/read-file-if.cjs';
 import { DecodeState } from '../decode/decode-state.js';
 import type { TraceDecoders } from '../decode/trace-decoders.js';
 import { FileWindow } from './file-window.js';
@@ -53,19 +54,8 @@ export function lttngIndexPath(streamFile: string): string {
 
 /** The content of the index file at `path`, or null when there is none (or it is huge). */
 function readIndexFile(path: string): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    // an index holds ~72 bytes per packet: anything huge is not an index
-    if (fstatSync(fd).size > 256 * 1024 * 1024) return null;
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  // an index holds ~72 bytes per packet: anything huge is not an index
+  return readFileIf(path, (st) => st.size <= 256 * 1024 * 1024);
 }
 
 /**
