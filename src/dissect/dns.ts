@@ -46,6 +46,8 @@ export const DNS_FAMILY_PORTS: ReadonlyMap<number, 'DNS' | 'MDNS' | 'LLMNR'> = n
   [5355, 'LLMNR'],
 ]);
 export const DNS_PORT = 53;
+/** A message's fixed header: ID, flags and the four record counts. */
+export const DNS_HEADER_BYTES = 12;
 
 /** What the Info column shows of a message that ends early or is damaged. */
 const MALFORMED = '[Malformed Packet]';
@@ -78,7 +80,7 @@ export interface DnsFieldValues {
 
 /** The filter values of the message in b[start, end) (what is whole of it), or null without a header. */
 export function dnsFieldValues(b: Uint8Array, start: number, end: number): DnsFieldValues | null {
-  if (end - start < 12) return null;
+  if (end - start < DNS_HEADER_BYTES) return null;
   const out: DnsFieldValues = { id: 0, response: false, opcode: 0, rcode: 0, counts: [], qryName: [], qryType: [], respName: [], respType: [], a: [], aaaa: [], cname: [] };
   records(b, start, end, false, out);
   return out;
@@ -86,7 +88,7 @@ export function dnsFieldValues(b: Uint8Array, start: number, end: number): DnsFi
 
 /** The Info text up to the last whole record, and whether the message was whole (and, given `fields`, its filter values). */
 function records(b: Uint8Array, start: number, end: number, multicast: boolean, fields?: DnsFieldValues): { info: string; ok: boolean } | null {
-  if (end - start < 12) return { info: '', ok: false };
+  if (end - start < DNS_HEADER_BYTES) return { info: '', ok: false };
   const id = u16(b, start);
   const flags = u16(b, start + 2);
   const counts = [u16(b, start + 4), u16(b, start + 6), u16(b, start + 8), u16(b, start + 10)];
@@ -96,7 +98,7 @@ function records(b: Uint8Array, start: number, end: number, multicast: boolean, 
   const rcode = flags & 0xf;
   if (response && rcode !== 0) info += ` ${RCODES[rcode] ?? `Unknown error (${rcode})`}`;
   if (fields) Object.assign(fields, { id, response, opcode, rcode, counts });
-  let p = start + 12;
+  let p = start + DNS_HEADER_BYTES;
   for (let i = 0; i < counts[0]!; i++) {
     const name = readName(b, start, end, p);
     if (name === ESCAPED) return null;

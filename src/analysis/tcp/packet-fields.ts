@@ -8,7 +8,7 @@ import { dissectFields } from '../../dissect/field-registry.js';
 import type { FieldType, FieldValue } from '../../dissect/fields.js';
 import { PROTOCOL_NAMES, TcpFlag } from '../../dissect/summary.js';
 import { EXPERT_FIELDS, effectiveExpertFlags } from './expert.js';
-import { dnsFieldValues, type DnsFieldValues } from '../../dissect/dns.js';
+import { DNS_HEADER_BYTES, dnsFieldValues, type DnsFieldValues } from '../../dissect/dns.js';
 import { dnsMessageOf } from './packet-columns.js';
 import type { AnalyzedPacket } from './packet-stream.js';
 
@@ -108,7 +108,7 @@ const DNS_FIELDS: PacketField[] = (['DNS', 'MDNS', 'LLMNR'] as const).map((proto
   description: `The ${protocol} protocol is present`,
   values(p: AnalyzedPacket, out: FieldValue[]) {
     const m = dnsMessageOf(p.summary);
-    if (m !== null && m.protocol === protocol && m.end - m.start >= 12) out.push(m.buf.subarray(m.start, m.end));
+    if (m !== null && m.protocol === protocol && m.end - m.start >= DNS_HEADER_BYTES) out.push(m.buf.subarray(m.start, m.end));
   },
 }));
 
