@@ -32,7 +32,7 @@ export class NetnsLab {
   /** The forwarding namespace, when created with `router`. */
   readonly router: string;
   private readonly procs = new Set<ChildProcess>();
-  private readonly stderrTails = new WeakMap<ChildProcess, () => string>();
+  private readonly stderrTails = new WeakMap<ChildProcess, string>();
   private destroyed = false;
 
   private constructor(
@@ -107,9 +107,7 @@ export class NetnsLab {
   /** Starts a command in a namespace; tracked so destroy() can kill it. */
   spawn(ns: string, cmd: string, args: string[]): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail = '';
-    child.stderr.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-2000)));
-    this.stderrTails.set(child, () => tail);
+    child.stderr.on('data', (d: Buffer) => this.stderrTails.set(child, ((this.stderrTails.get(child) ?? '') + d.toString()).slice(-2000)));
     this.procs.add(child);
     child.on('exit', () => this.procs.delete(child));
     return child;
@@ -117,7 +115,7 @@ export class NetnsLab {
 
   /** The last 2,000 characters `child` (started by spawn) wrote on stderr. */
   stderrOf(child: ChildProcess): string {
-    return this.stderrTails.get(child)?.() ?? '';
+    return this.stderrTails.get(child) ?? '';
   }
 
   /** Starts a workload mode (see workload.mjs) in a namespace. */
