@@ -91,8 +91,10 @@ export class DecodeNode {
   children: DecodeNode[] = [];
   /** Structures: per member, its index in the value list, or -1 when not in the IR. */
   slots: number[] = [];
-  /** Structures: the object builder and its value list. */
+  /** Structures: the object builder (made after COLD_OBJECTS objects), the member names and the value list. */
   make: Maker | null = null;
+  keys: string[] = [];
+  built = 0;
   values: unknown[] = [];
   /** Variant options / optional: selector ranges, [lo, hi] pairs per option. */
   ranges: Array<Array<number | bigint>> = [];
@@ -119,6 +121,25 @@ function maker(keys: string[]): Maker {
     makers.set(id, m);
   }
   return m;
+}
+
+/**
+ * Objects a structure builds member by member before it gets its maker. Most event
+ * classes of a kernel trace are seen a few times to a few hundred times: for them,
+ * compiling a maker costs more than it saves.
+ */
+const COLD_OBJECTS = 64;
+
+/** A structure's object, built member by member (same keys, same order as its maker's). */
+function coldObject(n: DecodeNode, values: unknown[]): object {
+  if (++n.built > COLD_OBJECTS) {
+    n.make = maker(n.keys);
+    return n.make(values);
+  }
+  const keys = n.keys;
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) o[keys[i]!] = values[i];
+  return o;
 }
 
 /**
@@ -250,7 +271,7 @@ function prepareStruct(n: DecodeNode, fc: StructClass, what: string): void {
     n.slots.push(m.fc.inIr ? keys.length : -1);
     if (m.fc.inIr) keys.push(m.name);
   }
-  n.make = maker(keys);
+  n.keys = keys;
   n.values = new Array<unknown>(keys.length).fill(null);
 }
 
@@ -398,7 +419,8 @@ export function decode(st: DecodeState, n: DecodeNode): unknown {
         if (k >= 0) values[k] = v;
       }
       st.p = p;
-      return n.inIr ? n.make!(values) : null;
+      if (!n.inIr) return null;
+      return n.make !== null ? n.make(values) : coldObject(n, values);
     }
     case TEXT_ARRAY: {
       const count = n.dynamic ? lengthOf(st, n) : n.length;
