@@ -16,7 +16,8 @@
  * The only generated code on this path is one tiny object-building function per distinct
  * list of structure member names (`{ "a": v[0], "b": v[1] }`), shared by every structure
  * with those names, so that decoded structures get the same fixed-shape objects as with
- * the generated decoders.
+ * the generated decoders; a structure makes its first objects member by member and
+ * compiles that function only once it has made COLD_OBJECTS of them.
  */
 import type { FieldClass, FieldRole, StructClass } from '../metadata/model.js';
 import * as bits from './bits.js';
