@@ -58,7 +58,11 @@ export function bundledMain(argv: string[]): Promise<number> | null {
 function cacheFileOf(name: string, source: string): string | null {
   const base = cacheBaseDir();
   if (base === null) return null;
-  const key = createHash('sha1').update(source).update(`\0${process.version}\0${process.versions.v8}\0${process.arch}`).digest('hex');
+  // V8 rejects compiled code made under other V8 flags: node's options (on its command line
+  // or in NODE_OPTIONS, e.g. --max-old-space-size) are part of the key, so that runs with
+  // and without them each keep their entry instead of replacing each other's every time.
+  const options = `${process.execArgv.join('\0')}\0${process.env.NODE_OPTIONS ?? ''}`;
+  const key = createHash('sha1').update(source).update(`\0${process.version}\0${process.versions.v8}\0${process.arch}\0${options}`).digest('hex');
   return join(base, 'code', `${name}-${key}.bin`);
 }
 

@@ -218,6 +218,16 @@ test('the code cache of the bundled command: written once, a damaged entry is re
   const fourth = await runCli(['events', '--count', trace], { env });
   assert.equal(fourth.stdout, first.stdout);
   assert.equal(statSync(entry).mode & 0o022, 0, 'the entry others could write was replaced');
+  // V8 rejects code compiled under other flags: runs with node options (NODE_OPTIONS) keep
+  // their own entry, and neither entry is replaced when the two kinds of run alternate
+  const withOptions: NodeJS.ProcessEnv = { ...env, NODE_OPTIONS: '--max-old-space-size=4096' };
+  assert.equal((await runCli(['events', '--count', trace], { env: withOptions })).stdout, first.stdout);
+  const both = entries(cache, 'code');
+  assert.equal(both.length, 2, both.join(' '));
+  const mtimes = () => both.map((n) => statSync(join(cache, 'code', n)).mtimeMs);
+  const before = mtimes();
+  for (const e of [env, withOptions, env]) assert.equal((await runCli(['events', '--count', trace], { env: e })).stdout, first.stdout);
+  assert.deepEqual(mtimes(), before, 'no entry rewritten');
   // errors still come out as one line and status 2 through the bundle
   const bad = await runCli(['events', join(sharedTraces, 'babeltrace/fail/smalltrace')], { env });
   assert.equal(bad.code, 2);
