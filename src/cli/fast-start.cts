@@ -8,7 +8,8 @@
  * skipping the ES module loader spares a few more milliseconds.
  *
  * The cache entry, keyed by a SHA-1 of the bundle (V8 itself only checks the source
- * length) and checked against a SHA-1 of its content, is written after the first run,
+ * length) and of node's options (V8 rejects code compiled under other flags), and checked
+ * against a SHA-1 of its content, is written after the first run,
  * with every function that run compiled; it lives with tracewire's other caches
  * (src/base/cache-files.cts: where, and only files this user owns and nobody else may
  * write). Any cache problem only means compiling as usual; no bundle, or
