@@ -10,6 +10,7 @@
  * are read, and files are written to a temporary name and renamed (readers never see half
  * an entry; concurrent writers of one key write the same bytes).
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -54,6 +55,21 @@ export function writeFileAtomically(path: string, data: Uint8Array): void {
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * The body of an entry written by writeCheckedFile (its SHA-1, then the body): null when
+ * absent, not this user's own (readOwnFile), or damaged.
+ */
+export function readCheckedFile(path: string): Buffer | null {
+  const buf = readOwnFile(path);
+  if (buf === null || buf.length <= 20) return null;
+  return createHash('sha1').update(buf.subarray(20)).digest().equals(buf.subarray(0, 20)) ? buf.subarray(20) : null;
+}
+
+/** Writes `body` behind its SHA-1, atomically (see readCheckedFile). Throws like writeFileAtomically. */
+export function writeCheckedFile(path: string, body: Uint8Array): void {
+  writeFileAtomically(path, Buffer.concat([createHash('sha1').update(body).digest(), body]));
 }
 
 /**

@@ -19,14 +19,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { cacheBaseDir, pruneCacheDir, readOwnFile, writeFileAtomically } from '../base/cache-files.cjs';
+import { cacheBaseDir, pruneCacheDir, readCheckedFile, writeCheckedFile } from '../base/cache-files.cjs';
 
 /**
  * Compiled code entries kept (~300 KB each): every build of the bundle has its own key, so
  * without pruning each rebuild or upgrade would leave one behind.
  */
 const CODE_ENTRIES_KEPT = 8;
-
 
 interface BundleMain {
   main(argv: string[]): Promise<number>;
@@ -46,7 +45,7 @@ export function bundledMain(argv: string[]): Promise<number> | null {
   if (!existsSync(file) || (existsSync(esm) && statSync(esm).mtimeMs > statSync(file).mtimeMs)) return null;
   const source = readFileSync(file, 'utf8');
   const cacheFile = cacheFileOf(name, source);
-  const cachedData = cacheFile ? readCacheEntry(cacheFile) : undefined;
+  const cachedData = (cacheFile ? readCheckedFile(cacheFile) : null) ?? undefined;
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
   const mod = { exports: {} as BundleMain };
   const wrapper = script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
@@ -67,16 +66,9 @@ function cacheFileOf(name: string, source: string): string | null {
   return join(base, 'code', `${name}-${key}.bin`);
 }
 
-/** The compiled code of a valid entry (SHA-1 of the code, then the code), else undefined. */
-function readCacheEntry(cacheFile: string): Buffer | undefined {
-  const entry = readOwnFile(cacheFile);
-  if (entry !== null && entry.length > 20 && createHash('sha1').update(entry.subarray(20)).digest().equals(entry.subarray(0, 20))) return entry.subarray(20);
-  return undefined;
-}
-
 function writeCacheEntry(cacheFile: string, data: Buffer): void {
   try {
-    writeFileAtomically(cacheFile, Buffer.concat([createHash('sha1').update(data).digest(), data]));
+    writeCheckedFile(cacheFile, data);
     pruneCacheDir(dirname(cacheFile), CODE_ENTRIES_KEPT);
   } catch {
     // read-only or full disk: the next run compiles again

@@ -30,7 +30,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import { cacheBaseDir, pruneCacheDir, readOwnFile, writeFileAtomically } from '../../base/cache-files.cjs';
+import { cacheBaseDir, pruneCacheDir, readCheckedFile, readOwnFile, writeCheckedFile, writeFileAtomically } from '../../base/cache-files.cjs';
 import { walkFieldClass } from './field-class-util.js';
 import type { EventClass, FieldClass, StreamClass, TraceClass } from './model.js';
 
@@ -305,9 +305,12 @@ export function cachedTraceClass(metadata: Buffer, decode: () => TraceClass, ins
   } catch {
     // damaged metadata: decode() says what is wrong
   }
-  const declKey = inst === null ? null : `decl-${entryKey(inst.declarations)}`;
-  const shared = inst !== null && declKey !== null ? sameDeclarations(dir, key, declKey, inst) : null;
-  if (shared) return shared;
+  let declKey: string | null = null;
+  if (inst !== null) {
+    declKey = `decl-${entryKey(inst.declarations)}`;
+    const shared = sameDeclarations(dir, key, declKey, inst);
+    if (shared) return shared;
+  }
   const tc = decode();
   store(dir, key, tc);
   if (declKey !== null) writeSmallEntry(dir, declKey, { target: key });
@@ -376,11 +379,10 @@ function withOwnPart(dir: string, target: string, own: OwnPart): TraceClass | nu
  * or damaged.
  */
 function readSmallEntry(dir: string, name: string): unknown {
-  const buf = readOwnFile(join(dir, `${name}.bin`));
-  if (buf === null || buf.length <= 20) return null;
-  if (!createHash('sha1').update(buf.subarray(20)).digest().equals(buf.subarray(0, 20))) return null;
+  const body = readCheckedFile(join(dir, `${name}.bin`));
+  if (body === null) return null;
   try {
-    return deserialize(buf.subarray(20));
+    return deserialize(body);
   } catch {
     return null;
   }
@@ -388,8 +390,7 @@ function readSmallEntry(dir: string, name: string): unknown {
 
 function writeSmallEntry(dir: string, name: string, value: unknown): void {
   try {
-    const body = serialize(value);
-    writeFileAtomically(join(dir, `${name}.bin`), Buffer.concat([createHash('sha1').update(body).digest(), body]));
+    writeCheckedFile(join(dir, `${name}.bin`), serialize(value));
   } catch {
     // as for store()
   }
