@@ -45,7 +45,10 @@ export function prepareNcat(real: boolean): NcatCommand {
   const link = join(dir, 'ncat');
   symlinkSync(process.execPath, link);
   let disposed = false;
+  // handed over as the `tracewire` command's shell line does: bin/tracewire.js puts it
+  // back once node has started, for the commands ncat starts (-e, --sh-exec)
   const env = { ...process.env };
+  if (env.NODE_EXTRA_CA_CERTS !== undefined) env.TRACEWIRE_NODE_EXTRA_CA_CERTS = env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_EXTRA_CA_CERTS;
   return {
     argv: [link, tracewireBin(), 'ncat'],

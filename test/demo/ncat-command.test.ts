@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { prepareNcat } from '../../src/demo/ncat-command.js';
 import { outputDir, runCommand } from '../support/env.js';
@@ -22,6 +23,18 @@ test("the demo's ncat starts without reading NODE_EXTRA_CA_CERTS, and is still n
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout + r.stderr, /^Ncat: Version 7\.93/m);
     assert.doesNotMatch(r.stderr, /extra certs/);
+    // what node did not read, the commands ncat starts still get, as from the `tracewire` command
+    const received: Buffer[] = [];
+    const server = createServer((sock) => sock.on('data', (d: Buffer) => received.push(d)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = String((server.address() as AddressInfo).port);
+      const shown = await runCommand(cmd!, [...args, '127.0.0.1', port, '--sh-exec', 'printf "%s" "${NODE_EXTRA_CA_CERTS-unset}"'], { env: ncat.env, timeoutMs: 20_000 });
+      assert.equal(shown.code, 0, shown.stderr);
+    } finally {
+      server.close();
+    }
+    assert.equal(Buffer.concat(received).toString('utf8'), process.env.NODE_EXTRA_CA_CERTS);
     // the same link in this process's environment: node reads the variable (what is spared)
     const plain = await runCommand(cmd!, [...args, '--version']);
     assert.match(plain.stderr, /Ignoring extra certs from `.*no-such-ca-bundle\.pem`/);
