@@ -23,7 +23,8 @@
  *    event classes) and babeltrace's `multi-domains` and `succeed1` test traces, from the
  *    shared data;
  *  - the kernel trace of a `tracewire demo` bundle recorded here (the seed experiment:
- *    ~100,000 events of ~240 classes), the kind of trace tracewire's users read most.
+ *    ~19,000 events of ~240 classes on a quiet machine — it records the whole machine),
+ *    the kind of trace tracewire's users read most.
  *
  * Each tool runs R times per case (default 5, 3 on the large trace), alternating, and the
  * best time counts (the machine is shared: the load average is printed). tracewire runs
@@ -333,7 +334,7 @@ async function main(): Promise<void> {
 
 /**
  * The kernel trace of a `tracewire demo` bundle — the seed experiment recorded on this
- * machine (ftrace, two network namespaces, ncat), ~100,000 events of ~240 classes: the
+ * machine (ftrace, two network namespaces, ncat), ~19,000 events of ~240 classes: the
  * kind of trace tracewire's users read most. Recorded here (root and tracefs), or reused
  * with `--keep`; null, with the reason, when it cannot be recorded.
  */
