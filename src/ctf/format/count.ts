@@ -9,7 +9,8 @@
  */
 import type { MessageOptions, TraceCollection } from '../index.js';
 import { createStreamReaders } from '../collection.js';
-import { messageNs, type CtfMessage } from '../stream/messages.js';
+import { messageNs, type CtfEvent, type CtfMessage } from '../stream/messages.js';
+import type { MessageCounter } from '../stream/stream-reader.js';
 
 export interface EventCounts {
   events: number;
@@ -39,7 +40,7 @@ export interface PartialCounts {
 }
 
 /** Counts messages one by one; the earliest/latest times are kept as number words (no bigint per event). */
-class Tally {
+class Tally implements MessageCounter {
   private events = 0;
   private lost_events = 0;
   private lost_packets = 0;
@@ -51,24 +52,26 @@ class Tally {
 
   add(m: CtfMessage): void {
     if (m.kind === 'event') {
-      this.events++;
-      if (!m.hasTimestamp) return;
-      const hi = m.nsHi;
-      const lo = m.nsLo;
-      if (hi < this.firstHi || (hi === this.firstHi && lo < this.firstLo)) {
-        this.firstHi = hi;
-        this.firstLo = lo;
-      }
-      if (hi > this.lastHi || (hi === this.lastHi && lo > this.lastLo)) {
-        this.lastHi = hi;
-        this.lastLo = lo;
-      }
+      this.addEvents(1, m, m);
       return;
     }
     this.discarded_records++;
     if (m.count !== null) {
       if (m.kind === 'discarded_events') this.lost_events += m.count;
       else this.lost_packets += m.count;
+    }
+  }
+
+  addEvents(count: number, first: CtfEvent, last: CtfEvent): void {
+    this.events += count;
+    if (!first.hasTimestamp) return;
+    if (first.nsHi < this.firstHi || (first.nsHi === this.firstHi && first.nsLo < this.firstLo)) {
+      this.firstHi = first.nsHi;
+      this.firstLo = first.nsLo;
+    }
+    if (last.nsHi > this.lastHi || (last.nsHi === this.lastHi && last.nsLo > this.lastLo)) {
+      this.lastHi = last.nsHi;
+      this.lastLo = last.nsLo;
     }
   }
 
@@ -98,7 +101,7 @@ export function countStreams(tc: TraceCollection, refs: readonly StreamRef[]): P
   const readers = createStreamReaders(refs.map(([i, j]) => ({ t: tc.ctfTraces[i]!, s: tc.ctfTraces[i]!.streams[j]! })));
   for (const r of readers) {
     try {
-      for (let m = r.next(); m !== null; m = r.next()) tally.add(m);
+      r.countRest(tally);
     } finally {
       r.close();
     }

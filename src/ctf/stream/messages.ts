@@ -89,6 +89,10 @@ export class EventClassInfo {
   ) {}
 }
 
+/** The class of the stand-ins CtfEvent.at makes (a real EventClassInfo, so CtfEvent keeps one shape). */
+const TIME_ONLY = new EventClassInfo('', -1, -1, null as unknown as EventClass, null as unknown as StreamClass);
+const NO_FIELDS: FieldMap = Object.freeze({}) as FieldMap;
+
 function toBig(hi: number, lo: number): bigint {
   if (hi < 0x200000 && hi > -0x200000) return BigInt(hi * TWO32 + lo);
   return (BigInt(hi) << 32n) + BigInt(lo);
@@ -150,6 +154,14 @@ export class CtfEvent implements TraceEvent {
       this.nsLo = lo;
     }
     this.tsCache = undefined;
+  }
+
+  /**
+   * A stand-in for an event of `packet` at clock value cycHi·2^32 + cycLo, for its time
+   * alone (counting decodes events without building them): the same conversion to ns.
+   */
+  static at(packet: PacketInfo, cycHi: number, cycLo: number): CtfEvent {
+    return new CtfEvent(TIME_ONLY, packet, cycHi, cycLo, NO_FIELDS, NO_FIELDS);
   }
 
   get name(): string {

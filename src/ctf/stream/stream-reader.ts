@@ -13,6 +13,7 @@ import { FormatError } from '../../base/errors.js';
 import type { FieldMap } from '../../model/trace-event.js';
 import { DecodeState, generalizeFields } from '../decode/decode-state.js';
 import { EMPTY_FIELDS, type StreamClassDecoders, type TraceDecoders } from '../decode/trace-decoders.js';
+import { wasmCounter, type PacketCount } from '../decode/wasm-count/counter.js';
 import type { StreamClass } from '../metadata/model.js';
 import { FileWindow } from './file-window.js';
 import { CtfDiscarded, CtfEvent, PacketInfo, type CtfMessage, type StreamInfo } from './messages.js';
@@ -37,6 +38,13 @@ export interface StreamReaderOptions {
 
 const TWO32 = 4294967296;
 
+/** Where StreamReader.countRest puts what it reads. */
+export interface MessageCounter {
+  add(m: CtfMessage): void;
+  /** `count` events, the earliest at the time of `first`, the latest at that of `last`. */
+  addEvents(count: number, first: CtfEvent, last: CtfEvent): void;
+}
+
 export class StreamReader {
   private readonly st: DecodeState;
   private fileIndex = -1;
@@ -54,6 +62,8 @@ export class StreamReader {
   private lastKeyHi = 0;
   private lastKeyLo = 0;
   private done = false;
+  /** The rest of the current packet is decoded event by event (countRest). */
+  private eventByEvent = false;
   /** Packets and events read, for statistics. */
   packets = 0;
 
@@ -88,6 +98,51 @@ export class StreamReader {
         return null;
       }
     }
+  }
+
+  /**
+   * Reads the rest of the stream into `counter` (the same messages as next() would give):
+   * a packet's events are counted all at once by the WebAssembly tier when it can
+   * (wasm-count/), else decoded one by one. A packet the tier gives back (damage, a case
+   * it does not handle) is decoded by next()'s decoder from its first event, so errors
+   * and the events before them are exactly those of next().
+   */
+  countRest(counter: MessageCounter): void {
+    const st = this.st;
+    const wasm = wasmCounter();
+    for (;;) {
+      if (this.pending.length > 0) {
+        counter.add(this.pending.shift()!);
+        continue;
+      }
+      if (this.inPacket) {
+        if (st.p >= st.end) this.endPacket();
+        else if (wasm !== null && !this.eventByEvent && this.truncated === null && wasm.countPacket(this.trace.tc, this.streamClass, st)) this.takeCounted(wasm.result, counter);
+        else {
+          this.eventByEvent = true;
+          counter.add(this.decodeEvent(st));
+        }
+        continue;
+      }
+      if (this.done || !this.startPacket()) {
+        this.done = true;
+        this.close();
+        return;
+      }
+    }
+  }
+
+  /** Moves past a packet the WebAssembly tier counted. */
+  private takeCounted(r: PacketCount, counter: MessageCounter): void {
+    const st = this.st;
+    st.p = r.p;
+    st.cycHi = r.cycHi;
+    st.cycLo = r.cycLo;
+    const pkt = this.packet!;
+    counter.addEvents(r.count, CtfEvent.at(pkt, r.minHi, r.minLo), CtfEvent.at(pkt, r.maxHi, r.maxLo));
+    const last = CtfEvent.at(pkt, r.lastHi, r.lastLo);
+    this.lastKeyHi = last.nsHi;
+    this.lastKeyLo = last.nsLo;
   }
 
   close(): void {
@@ -168,6 +223,7 @@ export class StreamReader {
         continue;
       }
       this.inPacket = true;
+      this.eventByEvent = false;
       return true;
     }
   }
