@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
@@ -82,12 +82,22 @@ async function bundleCommand(name) {
       target: 'node20',
       // modules resolve files next to themselves (the count workers): in the bundle, next to it
       banner: { js: '"use strict";\nconst __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-      define: { 'import.meta.url': '__bundleUrl' },
+      define: { 'import.meta.url': '__bundleUrl', ...(await bundleConstants()) },
       logLevel: 'warning',
     });
   } catch (err) {
     process.stderr.write(`build: bundling ${out} failed (tracewire ${name} will load dist/cli/${name}.js): ${err.message}\n`);
   }
+}
+
+/**
+ * Constants the bundles carry ready-made: the WebAssembly counting interpreter's bytes
+ * (src/ctf/decode/wasm-count/counter.ts uses them instead of assembling the module at
+ * each start), made from the freshly built dist/ so they cannot be stale.
+ */
+async function bundleConstants() {
+  const { interpreterModuleBytes } = await import(pathToFileURL(join(root, 'dist', 'ctf', 'decode', 'wasm-count', 'interpreter.js')).href);
+  return { TRACEWIRE_COUNT_WASM: JSON.stringify(Buffer.from(interpreterModuleBytes()).toString('base64')) };
 }
 
 const web = join(root, 'web');

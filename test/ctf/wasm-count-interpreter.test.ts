@@ -17,7 +17,7 @@ interface Wasm {
   Instance: new (m: object) => { exports: { memory: { buffer: ArrayBuffer }; run: (...a: number[]) => number } };
 }
 const W = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
-const instance = new W.Instance(new W.Module(interpreterModuleBytes(Math.ceil((PACKET + 65536) / 65536))));
+const instance = new W.Instance(new W.Module(interpreterModuleBytes()));
 const { memory, run } = instance.exports;
 
 interface Field {

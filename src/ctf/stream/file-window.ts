@@ -5,6 +5,11 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
+/** Where a window's buffer comes from: a buffer of at least n bytes (the previous one is no longer used). */
+export type WindowAllocator = (n: number) => Buffer;
+
+const ownBuffer: WindowAllocator = (n) => Buffer.allocUnsafeSlow(n);
+
 export class FileWindow {
   readonly size: number;
   buf: Buffer;
@@ -17,10 +22,11 @@ export class FileWindow {
   constructor(
     readonly path: string,
     private readonly capacity: number,
+    private readonly allocate: WindowAllocator = ownBuffer,
   ) {
     this.fd = openSync(path, 'r');
     this.size = fstatSync(this.fd).size;
-    this.buf = Buffer.allocUnsafeSlow(Math.max(1, Math.min(capacity, this.size)));
+    this.buf = allocate(Math.max(1, Math.min(capacity, this.size)));
   }
 
   /**
@@ -30,7 +36,7 @@ export class FileWindow {
   ensure(off: number, n: number): number {
     if (off >= this.start && off + n <= this.start + this.len) return off - this.start;
     const want = Math.max(n, Math.min(this.capacity, this.size - off));
-    if (want > this.buf.length) this.buf = Buffer.allocUnsafeSlow(want);
+    if (want > this.buf.length) this.buf = this.allocate(want);
     let got = 0;
     while (got < want) {
       const r = readSync(this.fd, this.buf, got, want - got, off + got);

@@ -13,9 +13,9 @@ import { FormatError } from '../../base/errors.js';
 import type { FieldMap } from '../../model/trace-event.js';
 import { DecodeState, generalizeFields } from '../decode/decode-state.js';
 import { EMPTY_FIELDS, type StreamClassDecoders, type TraceDecoders } from '../decode/trace-decoders.js';
-import { wasmCounter, type PacketCount } from '../decode/wasm-count/counter.js';
+import { wasmCounter, type PacketCount, type WasmCounter } from '../decode/wasm-count/counter.js';
 import type { StreamClass } from '../metadata/model.js';
-import { FileWindow } from './file-window.js';
+import { FileWindow, type WindowAllocator } from './file-window.js';
 import { CtfDiscarded, CtfEvent, PacketInfo, type CtfMessage, type StreamInfo } from './messages.js';
 import { packetIndex } from './packet-index.js';
 import { readPacketPrelude } from './packet-prelude.js';
@@ -64,6 +64,8 @@ export class StreamReader {
   private done = false;
   /** The rest of the current packet is decoded event by event (countRest). */
   private eventByEvent = false;
+  /** Where new read windows get their buffer (countRest: in WebAssembly memory). */
+  private windowAllocator: WindowAllocator | undefined = undefined;
   /** Packets and events read, for statistics. */
   packets = 0;
 
@@ -105,11 +107,23 @@ export class StreamReader {
    * a packet's events are counted all at once by the WebAssembly tier when it can
    * (wasm-count/), else decoded one by one. A packet the tier gives back (damage, a case
    * it does not handle) is decoded by next()'s decoder from its first event, so errors
-   * and the events before them are exactly those of next().
+   * and the events before them are exactly those of next(). While it runs, the stream's
+   * files are read straight into the tier's memory (no copy of each packet).
    */
   countRest(counter: MessageCounter): void {
-    const st = this.st;
     const wasm = wasmCounter();
+    const lease = wasm?.leaseWindow() ?? null;
+    this.windowAllocator = lease?.allocate;
+    try {
+      this.countAll(counter, wasm);
+    } finally {
+      lease?.release();
+      this.windowAllocator = undefined;
+    }
+  }
+
+  private countAll(counter: MessageCounter, wasm: WasmCounter | null): void {
+    const st = this.st;
     for (;;) {
       if (this.pending.length > 0) {
         counter.add(this.pending.shift()!);
@@ -197,7 +211,7 @@ export class StreamReader {
         this.win = null;
         this.fileIndex++;
         if (this.fileIndex >= this.files.length) return false;
-        this.win = new FileWindow(this.files[this.fileIndex]!, this.opts.windowBytes);
+        this.win = new FileWindow(this.files[this.fileIndex]!, this.opts.windowBytes, this.windowAllocator);
         this.fileOff = 0;
         if (this.win.size === 0) continue;
         if (this.seekable()) this.fileOff = this.seek(this.win.path);

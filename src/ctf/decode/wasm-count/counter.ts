@@ -50,6 +50,13 @@ type Run = (pc: number, p: number, end: number, base: number, cycHi: number, cyc
  */
 const EVENTS_PER_CALL = 2048;
 
+/** The module's bytes, when the build put them in the bundle (base64), else undefined. */
+declare const TRACEWIRE_COUNT_WASM: string | undefined;
+
+function moduleBytes(): Uint8Array {
+  return typeof TRACEWIRE_COUNT_WASM === 'string' ? Buffer.from(TRACEWIRE_COUNT_WASM, 'base64') : interpreterModuleBytes();
+}
+
 let shared: WasmCounter | null | undefined;
 
 /** This thread's counter, or null when the tier is off. */
@@ -74,11 +81,12 @@ export class WasmCounter {
   private u32: Uint32Array;
   private u8: Uint8Array;
   private top = PROGRAMS;
+  /** A read window holds the packet area (leaseWindow). */
+  private leased = false;
   private readonly streams = new Map<StreamClass, StreamProgram | null>();
 
   constructor() {
-    const pages = Math.ceil((PACKET + 4 * 1024 * 1024) / PAGE);
-    const instance = new wasmApi!.Instance(new wasmApi!.Module(interpreterModuleBytes(pages)));
+    const instance = new wasmApi!.Instance(new wasmApi!.Module(moduleBytes()));
     this.memory = instance.exports.memory as WasmMemory;
     this.run = instance.exports.run as Run;
     this.i32 = new Int32Array(this.memory.buffer);
@@ -104,9 +112,16 @@ export class WasmCounter {
     const prog = this.stream(tc, sc);
     if (prog === null || st.end > MAX_CONTENT_BITS || !(st.cycHi >= 0 && st.cycHi < TWO32)) return false;
     const first = st.p >>> 3;
-    const last = Math.ceil(st.end / 8);
-    this.reserve(PACKET + (last - first) + PACKET_SLACK);
-    this.u8.set(st.b.subarray(first, last), PACKET);
+    let packetBase: number;
+    if (st.b.buffer === this.memory.buffer) packetBase = st.b.byteOffset;
+    else {
+      // a packet read elsewhere: copied in, unless a window holds the packet area
+      if (this.leased) return false;
+      const last = Math.ceil(st.end / 8);
+      this.reserve(PACKET + (last - first) + PACKET_SLACK);
+      this.u8.set(st.b.subarray(first, last), PACKET);
+      packetBase = PACKET - first;
+    }
     for (const slot of prog.packetSlots) this.setStored(slot, st.S[slot]!);
     const r = this.result;
     const u32 = this.u32;
@@ -117,7 +132,7 @@ export class WasmCounter {
     let cycHi = st.cycHi;
     let cycLo = st.cycLo;
     for (;;) {
-      const status = this.run(prog.headPc, p, st.end, PACKET - first, cycHi, cycLo, EVENTS_PER_CALL);
+      const status = this.run(prog.headPc, p, st.end, packetBase, cycHi, cycLo, EVENTS_PER_CALL);
       if (status === Status.FALLBACK) return false;
       const n = this.i32[R_COUNT >> 2]!;
       if (n > 0) {
@@ -153,6 +168,26 @@ export class WasmCounter {
       r.maxHi = hi;
       r.maxLo = lo;
     }
+  }
+
+  /**
+   * Lends the packet area to one read window at a time (null while another holds it): the
+   * window's reads land where the interpreter reads, instead of being copied there per
+   * packet. Growing the memory detaches the buffers made before, so the area serves one
+   * window, whose previous buffer is dropped whenever it asks for a bigger one.
+   */
+  leaseWindow(): { allocate: (n: number) => Buffer; release: () => void } | null {
+    if (this.leased) return null;
+    this.leased = true;
+    return {
+      allocate: (n) => {
+        this.reserve(PACKET + n + PACKET_SLACK);
+        return Buffer.from(this.memory.buffer, PACKET, n);
+      },
+      release: () => {
+        this.leased = false;
+      },
+    };
   }
 
   /** The programs of `sc`, compiled on first use; null when it stays on the JS decoder. */

@@ -98,5 +98,7 @@ export const PROGRAMS_END = PROGRAMS + 4 * 1024 * 1024;
 export const PACKET = PROGRAMS_END;
 /** Bytes after a packet's content the interpreter may read (an unaligned 64-bit load + 1). */
 export const PACKET_SLACK = 16;
+/** The memory's initial size in 64 KiB pages: programs, and a first packet area of 4 MiB. */
+export const INITIAL_PAGES = Math.ceil((PACKET + 4 * 1024 * 1024) / 65536);
 /** Largest content this tier takes, in bits: positions stay within a signed 32-bit int. */
 export const MAX_CONTENT_BITS = 2 ** 30;
