@@ -115,3 +115,35 @@ test('events --count: the same output and error line with the tier on and off (T
     assert.deepEqual([on.code, on.stdout, on.stderr], [off.code, off.stdout, off.stderr], trace);
   }
 });
+
+test('counting programs are cached per metadata model: a second run loads them and counts alike; a damaged entry is replaced', () => {
+  const cacheDir = join(work, 'program-cache');
+  const saved = process.env.TRACEWIRE_NO_CACHE;
+  delete process.env.TRACEWIRE_NO_CACHE;
+  process.env.TRACEWIRE_CACHE_DIR = cacheDir;
+  try {
+    const trace = join(sharedTraces, 'lttng/many-threads');
+    const first = count(trace, true);
+    const programs = join(cacheDir, 'ctf-programs');
+    const entries = readdirSync(programs);
+    assert.equal(entries.length, 1, `one program entry: ${entries.join(', ')}`);
+    setWasmCounting(true);
+    const again = JSON.stringify(countMessages(openTraceCollection([trace])));
+    assert.equal(again, first.text);
+    assert.equal(wasmCounter()!.streamsFromCache, 1, 'the stream class programs came from the cache');
+    const entry = join(programs, entries[0]!);
+    const bytes = readFileSync(entry);
+    bytes.fill(0x55, 40, 80);
+    writeFileSync(entry, bytes);
+    setWasmCounting(true);
+    assert.equal(JSON.stringify(countMessages(openTraceCollection([trace]))), first.text);
+    assert.equal(wasmCounter()!.streamsFromCache, 0, 'a damaged entry is not used');
+    assert.notDeepEqual(readFileSync(entry), bytes, 'and it is written again');
+    setWasmCounting(true);
+    countMessages(openTraceCollection([trace]));
+    assert.equal(wasmCounter()!.streamsFromCache, 1);
+  } finally {
+    delete process.env.TRACEWIRE_CACHE_DIR;
+    if (saved !== undefined) process.env.TRACEWIRE_NO_CACHE = saved;
+  }
+});

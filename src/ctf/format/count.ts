@@ -11,6 +11,7 @@ import type { MessageOptions, TraceCollection } from '../index.js';
 import { createStreamReaders } from '../collection.js';
 import { messageNs, type CtfEvent, type CtfMessage } from '../stream/messages.js';
 import type { MessageCounter } from '../stream/stream-reader.js';
+import { wasmCounter } from '../decode/wasm-count/counter.js';
 
 export interface EventCounts {
   events: number;
@@ -106,6 +107,7 @@ export function countStreams(tc: TraceCollection, refs: readonly StreamRef[]): P
       r.close();
     }
   }
+  wasmCounter()?.savePrograms();
   return tally.done();
 }
 

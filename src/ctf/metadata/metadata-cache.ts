@@ -226,10 +226,19 @@ function load(dir: string, key: string): TraceClass | null {
         );
       }
     }
+    setModelKey(tc, key);
     return tc;
   } catch {
     return null;
   }
+}
+
+/**
+ * Records the entry key on the model, not enumerable: it names where the model came from
+ * and is no part of it (models compare and serialise without it).
+ */
+function setModelKey(tc: TraceClass, key: string): void {
+  Object.defineProperty(tc, 'modelKey', { value: key, enumerable: false, writable: true, configurable: true });
 }
 
 /** Writes the cache entry of `tc`; failures are ignored (the cache is an optimisation). */
@@ -313,6 +322,7 @@ export function cachedTraceClass(metadata: Buffer, decode: () => TraceClass, ins
   }
   const tc = decode();
   store(dir, key, tc);
+  setModelKey(tc, key);
   if (declKey !== null) writeSmallEntry(dir, declKey, { target: key });
   return tc;
 }

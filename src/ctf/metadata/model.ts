@@ -291,6 +291,12 @@ export interface TraceClass {
   readonly callsites: Callsite[];
   /** Number of stored-value slots the decoders need (lengths, tags, selectors). */
   storedValueCount: number;
+  /**
+   * The key of the metadata cache entry this model was loaded from or stored under (the
+   * same for every recording of the same declarations), or undefined: what is derived
+   * from the model alone may be cached under it (the counting programs).
+   */
+  modelKey?: string;
 }
 
 /** Number of event classes plus stream classes: babeltrace2 keeps the largest of same-UUID metadata. */

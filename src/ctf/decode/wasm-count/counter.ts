@@ -11,6 +11,7 @@ import type { DecodeState } from '../decode-state.js';
 import { interpreterModuleBytes } from './interpreter.js';
 import { MAX_CONTENT_BITS, PACKET, PACKET_SLACK, PROGRAMS, PROGRAMS_END, R_COUNT, R_CYC, R_ID, R_LAST, R_MAX, R_MIN, R_P, REGS, Status } from './layout.js';
 import { compileEventClass, compileStreamHead, ProgramWords, Unsupported, type StreamProgram } from './program.js';
+import { loadPrograms, storePrograms } from './program-cache.js';
 
 const PAGE = 65536;
 const TWO32 = 4294967296;
@@ -75,6 +76,8 @@ export class WasmCounter {
   /** Packets counted here, and packets given back to the JS decoder (for tests and tuning). */
   packetsCounted = 0;
   packetsGivenBack = 0;
+  /** Stream classes whose programs came from the program cache. */
+  streamsFromCache = 0;
   private readonly memory: WasmMemory;
   private readonly run: Run;
   private i32: Int32Array;
@@ -83,6 +86,14 @@ export class WasmCounter {
   private top = PROGRAMS;
   /** A read window holds the packet area (leaseWindow). */
   private leased = false;
+  /**
+   * The trace class whose programs the area holds (the first one counted): they are
+   * loaded from the program cache, and stored there after counting when some were added
+   * (and no other trace class's programs were mixed in).
+   */
+  private owner: TraceClass | null = null;
+  private ownerOnly = true;
+  private added = false;
   private readonly streams = new Map<StreamClass, StreamProgram | null>();
 
   constructor() {
@@ -194,6 +205,11 @@ export class WasmCounter {
   private stream(tc: TraceClass, sc: StreamClass): StreamProgram | null {
     const known = this.streams.get(sc);
     if (known !== undefined) return known;
+    if (this.owner === null && this.top === PROGRAMS) {
+      this.adopt(tc);
+      const loaded = this.streams.get(sc);
+      if (loaded !== undefined) return loaded;
+    } else if (tc !== this.owner) this.ownerOnly = false;
     let prog: StreamProgram | null = null;
     try {
       const out = new ProgramWords(this.top);
@@ -220,6 +236,7 @@ export class WasmCounter {
       if (!(err instanceof Unsupported)) throw err;
       // one class the tier cannot count: the whole stream class goes to the JS decoder
       this.streams.set(sc, null);
+      this.added = true;
       return false;
     }
   }
@@ -228,6 +245,36 @@ export class WasmCounter {
     if (out.here > PROGRAMS_END) throw new Unsupported('program area full');
     this.i32.set(out.words, out.base >> 2);
     this.top = out.here;
+    this.added = true;
+  }
+
+  /** Makes `tc` the owner of the program area, with the programs cached for its model. */
+  private adopt(tc: TraceClass): void {
+    this.owner = tc;
+    const snap = tc.modelKey === undefined ? null : loadPrograms(tc.modelKey);
+    if (snap === null || PROGRAMS + snap.words.length * 4 > PROGRAMS_END) return;
+    this.i32.set(snap.words, PROGRAMS >> 2);
+    this.top = PROGRAMS + snap.words.length * 4;
+    for (const [id, prog] of snap.streams) {
+      const sc = tc.streamClasses.get(id);
+      if (sc) {
+        this.streams.set(sc, prog);
+        this.streamsFromCache++;
+      }
+    }
+  }
+
+  /** Stores the owner's programs in the program cache when counting added some. */
+  savePrograms(): void {
+    const tc = this.owner;
+    if (tc === null || tc.modelKey === undefined || !this.added || !this.ownerOnly) return;
+    const streams: Array<[number, StreamProgram | null]> = [];
+    for (const sc of tc.streamClasses.values()) {
+      const prog = this.streams.get(sc);
+      if (prog !== undefined) streams.push([sc.id, prog]);
+    }
+    storePrograms(tc.modelKey, { words: this.i32.slice(PROGRAMS >> 2, this.top >> 2), streams });
+    this.added = false;
   }
 
   /** A stored value from the JS decoder (number, bigint or boolean) as an i64. */
