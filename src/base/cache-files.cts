@@ -10,10 +10,10 @@
  * are read, and files are written to a temporary name and renamed (readers never see half
  * an entry; concurrent writers of one key write the same bytes).
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { contentDigest } from './content-hash.cjs';
 import { readFileIf } from './read-file-if.cjs';
 
 /** The caches' base directory, or null when caching is off (or there is no home). */
@@ -57,19 +57,22 @@ export function writeFileAtomically(path: string, data: Uint8Array): void {
   }
 }
 
+/** Bytes of the digest in front of a checked entry. */
+const DIGEST_BYTES = 16;
+
 /**
- * The body of an entry written by writeCheckedFile (its SHA-1, then the body): null when
- * absent, not this user's own (readOwnFile), or damaged.
+ * The body of an entry written by writeCheckedFile (its content digest, then the body):
+ * null when absent, not this user's own (readOwnFile), or damaged.
  */
 export function readCheckedFile(path: string): Buffer | null {
   const buf = readOwnFile(path);
-  if (buf === null || buf.length <= 20) return null;
-  return createHash('sha1').update(buf.subarray(20)).digest().equals(buf.subarray(0, 20)) ? buf.subarray(20) : null;
+  if (buf === null || buf.length <= DIGEST_BYTES) return null;
+  return contentDigest(buf.subarray(DIGEST_BYTES)).equals(buf.subarray(0, DIGEST_BYTES)) ? buf.subarray(DIGEST_BYTES) : null;
 }
 
-/** Writes `body` behind its SHA-1, atomically (see readCheckedFile). Throws like writeFileAtomically. */
+/** Writes `body` behind its content digest, atomically (see readCheckedFile). Throws like writeFileAtomically. */
 export function writeCheckedFile(path: string, body: Uint8Array): void {
-  writeFileAtomically(path, Buffer.concat([createHash('sha1').update(body).digest(), body]));
+  writeFileAtomically(path, Buffer.concat([contentDigest(body), body]));
 }
 
 /**

@@ -203,10 +203,13 @@ export class FunctionBody {
   i64Shl = () => this.op(0x86);
   i64ShrS = () => this.op(0x87);
   i64ShrU = () => this.op(0x88);
+  i64Rotl = () => this.op(0x89);
   i32WrapI64 = () => this.op(0xa7);
   i64ExtendI32S = () => this.op(0xac);
   i64ExtendI32U = () => this.op(0xad);
   drop = () => this.op(0x1a);
+  /** Of the two values under an i32 condition, the first when it is non-zero. */
+  select = () => this.op(0x1b);
 
   /** The function's code entry (locals + expression), without its size prefix. */
   encode(): number[] {

@@ -7,19 +7,19 @@
  * the bundle spares loading dozens of modules, the cache spares compiling them, and
  * skipping the ES module loader spares a few more milliseconds.
  *
- * The cache entry, keyed by a SHA-1 of the bundle (V8 itself only checks the source
+ * The cache entry, keyed by a content hash of the bundle (V8 itself only checks the source
  * length) and of node's options (V8 rejects code compiled under other flags), and checked
- * against a SHA-1 of its content, is written after the first run,
+ * against a digest of its content, is written after the first run,
  * with every function that run compiled; it lives with tracewire's other caches
  * (src/base/cache-files.cts: where, and only files this user owns and nobody else may
  * write). Any cache problem only means compiling as usual; no bundle, or
  * one older than tsc's output (a plain `tsc` after the last build), means the dispatcher.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { cacheBaseDir, pruneCacheDir, readCheckedFile, writeCheckedFile } from '../base/cache-files.cjs';
+import { contentHash } from '../base/content-hash.cjs';
 
 /**
  * Compiled code entries kept (~300 KB each): every build of the bundle has its own key, so
@@ -62,7 +62,7 @@ function cacheFileOf(name: string, source: string): string | null {
   // or in NODE_OPTIONS, e.g. --max-old-space-size) are part of the key, so that runs with
   // and without them each keep their entry instead of replacing each other's every time.
   const options = `${process.execArgv.join('\0')}\0${process.env.NODE_OPTIONS ?? ''}`;
-  const key = createHash('sha1').update(source).update(`\0${process.version}\0${process.versions.v8}\0${process.arch}\0${options}`).digest('hex');
+  const key = contentHash(`${contentHash(source)}\0${process.version}\0${process.versions.v8}\0${process.arch}\0${options}`);
   return join(base, 'code', `${name}-${key}.bin`);
 }
 

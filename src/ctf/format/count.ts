@@ -1,6 +1,9 @@
 /**
- * `tracewire events --count`: decode every field of every event (the same decoding as
- * printing them) and report totals instead of the events.
+ * `tracewire events --count`: decode every field of every event and report totals
+ * instead of the events. Whole packets are counted by the WebAssembly tier
+ * (../decode/wasm-count/), which reads every field as the JavaScript decoder does without
+ * building values; a packet it gives back (damage, a layout it does not handle) is
+ * decoded event by event as for printing, so totals and errors are the same either way.
  *
  * Totals do not depend on the order of the events, so without `--limit`, `--begin` or
  * `--end` the streams are read one after the other instead of merged by time (no merge

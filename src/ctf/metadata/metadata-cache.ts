@@ -6,7 +6,7 @@
  * uses) and stores the resulting model; later reads of the same metadata load it and
  * build only the event classes the packets use, on first use.
  *
- * - Key: SHA-1 of the metadata file's bytes, plus a fingerprint of the code that builds
+ * - Key: a content hash (base/content-hash.cts) of the metadata file's bytes, plus a fingerprint of the code that builds
  *   the model (this module's directory, or the bundle holding it: sizes and mtimes) and
  *   of the V8 version (the entries are V8-serialised), so a changed reader never sees an
  *   entry of another.
@@ -20,22 +20,22 @@
  *   `TRACEWIRE_NO_CACHE=1` turns it off; `TRACEWIRE_CACHE_DIR` moves it (tests).
  * - Safety: entries are written to a temporary file and renamed (readers never see half
  *   an entry, concurrent writers of one key write the same bytes); each entry carries a
- *   SHA-1 of its content, checked on load; only entries this user owns and others cannot
+ *   digest of its content, checked on load; only entries this user owns and others cannot
  *   write are read; any problem (unreadable, corrupt, wrong version, foreign, no space)
  *   means "not cached" and never fails the command. At most MAX_ENTRIES entries are
  *   kept (oldest removed).
  */
-import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { cacheBaseDir, pruneCacheDir, readCheckedFile, readOwnFile, writeCheckedFile, writeFileAtomically } from '../../base/cache-files.cjs';
+import { contentDigest, contentHash } from '../../base/content-hash.cjs';
 import { walkFieldClass } from './field-class-util.js';
 import type { EventClass, FieldClass, StreamClass, TraceClass } from './model.js';
 
-const MAGIC = 'TWMETA02';
-const PREFIX_BYTES = 32; // magic (8) + header length (4) + SHA-1 of the rest (20)
+const MAGIC = 'TWMETA03';
+const PREFIX_BYTES = 28; // magic (8) + header length (4) + content digest of the rest (16)
 const MAX_ENTRIES = 256;
 
 /** Event classes of one stream class held serialised until first use. */
@@ -159,7 +159,7 @@ function codeFingerprint(): string {
     const st = statSync(f);
     parts.push(`${basename(f)}:${st.size}:${st.mtimeMs}`);
   }
-  fingerprintValue = createHash('sha1').update(parts.join('|')).digest('hex');
+  fingerprintValue = contentHash(parts.join('|'));
   return fingerprintValue;
 }
 
@@ -198,7 +198,7 @@ function selfContained(ec: EventClass): boolean {
 
 /** The key of a model entry for `content` (the metadata file's bytes, or TSDL declarations). */
 function entryKey(content: Buffer | string): string {
-  return `${createHash('sha1').update(content).digest('hex')}-${codeFingerprint().slice(0, 16)}`;
+  return `${contentHash(content)}-${codeFingerprint().slice(0, 16)}`;
 }
 
 /** Loads the cached model of `metadata`, or null (not cached, or an unusable entry). */
@@ -209,8 +209,7 @@ function load(dir: string, key: string): TraceClass | null {
     if (buf.length < PREFIX_BYTES || buf.toString('latin1', 0, 8) !== MAGIC) return null;
     const headerLen = buf.readUInt32LE(8);
     if (PREFIX_BYTES + headerLen > buf.length) return null;
-    const sum = createHash('sha1').update(buf.subarray(PREFIX_BYTES)).digest();
-    if (!sum.equals(buf.subarray(12, PREFIX_BYTES))) return null;
+    if (!contentDigest(buf.subarray(PREFIX_BYTES)).equals(buf.subarray(12, PREFIX_BYTES))) return null;
     const header = deserialize(buf.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLen)) as CacheHeader;
     if (header.key !== key) return null;
     const tc = header.tc;
@@ -272,7 +271,7 @@ function store(dir: string, key: string, tc: TraceClass): void {
     const prefix = Buffer.alloc(PREFIX_BYTES);
     prefix.write(MAGIC, 0, 'latin1');
     prefix.writeUInt32LE(header.length, 8);
-    createHash('sha1').update(body).digest().copy(prefix, 12);
+    contentDigest(body).copy(prefix, 12);
     writeFileAtomically(join(dir, `${key}.bin`), Buffer.concat([prefix, body]));
     pruneCacheDir(dir, MAX_ENTRIES);
   } catch {
@@ -355,9 +354,9 @@ function sameDeclarations(dir: string, key: string, declKey: string, inst: Metad
   return tc;
 }
 
-/** A model entry's key (SHA-1 and code fingerprint), nothing else: small entries name one. */
+/** A model entry's key (content hash and code fingerprint), nothing else: small entries name one. */
 function isEntryKey(v: unknown): v is string {
-  return typeof v === 'string' && /^[0-9a-f]{40}-[0-9a-f]{16}$/.test(v);
+  return typeof v === 'string' && /^[0-9a-f]{32}-[0-9a-f]{16}$/.test(v);
 }
 
 /** What a trace does not share with other recordings of the same declarations. */
@@ -385,7 +384,7 @@ function withOwnPart(dir: string, target: string, own: OwnPart): TraceClass | nu
 
 /**
  * Small cache entries (which entry holds the model of some declarations; a trace's own
- * part): `name.bin`, a SHA-1 of the V8-serialised value, then the value. Null when absent
+ * part): `name.bin`, a digest of the V8-serialised value, then the value. Null when absent
  * or damaged.
  */
 function readSmallEntry(dir: string, name: string): unknown {

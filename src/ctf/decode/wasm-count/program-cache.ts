@@ -14,11 +14,11 @@
  *   the WebAssembly interpreter, which cannot reach outside its own memory.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { cacheBaseDir, pruneCacheDir, readCheckedFile, writeCheckedFile } from '../../../base/cache-files.cjs';
+import { contentHash } from '../../../base/content-hash.cjs';
 import type { StreamProgram } from './program.js';
 
 const FORMAT = 'TWPROG01';
@@ -44,7 +44,7 @@ function codeFingerprint(): string {
     const st = statSync(f);
     parts.push(`${basename(f)}:${st.size}:${st.mtimeMs}`);
   }
-  fingerprintValue = createHash('sha1').update(parts.join('|')).digest('hex').slice(0, 16);
+  fingerprintValue = contentHash(parts.join('|')).slice(0, 16);
   return fingerprintValue;
 }
 
