@@ -16,9 +16,9 @@
  *    contexts) is built with lttng-gen-tp and gcc, and traced in blocking mode (no event
  *    lost) into bench/output/ctf-ust-<N>/ until it holds N events (default 6,000,000,
  *    at least 5,000,000);
- *  - UST traces of 30,000, 100,000, 300,000 and 1,000,000 events of the same application
- *    (where start-up and JIT warm-up weigh; the summary names the smallest of them from
- *    which tracewire is faster);
+ *  - UST traces of 30,000, 50,000, 70,000, 100,000, 300,000 and 1,000,000 events of the
+ *    same application (where start-up and JIT warm-up weigh; the summary names the
+ *    smallest of them from which tracewire is faster);
  *  - LTTng kernel trace `many-threads` (240,644 events, 300 KB of TSDL declaring 1,181
  *    event classes) and babeltrace's `multi-domains` and `succeed1` test traces, from the
  *    shared data;
@@ -267,7 +267,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const perThreadRounded = (n: number) => Math.ceil(n / 2 / 3) * 3 * 2;
   const large = { dir: join(outDir, `ctf-ust-${wantEvents}`), asked: wantEvents, events: perThreadRounded(wantEvents) };
-  const sweep = [30_000, 100_000, 300_000, 1_000_000]
+  const sweep = [30_000, 50_000, 70_000, 100_000, 300_000, 1_000_000]
     .filter((n) => n < wantEvents && (!quick || n < 1_000_000))
     .map((n) => ({ dir: join(outDir, `ctf-ust-${n}`), asked: n, events: perThreadRounded(n) }));
   const need = (t: { dir: string; events: number }) => !values.keep || !existsSync(t.dir) || tracewireCount(t.dir).events !== t.events;
@@ -328,8 +328,20 @@ async function main(): Promise<void> {
   const firstFaster = bySize.findIndex((r, i) => bySize.slice(i).every((q) => q.tw <= q.bt));
   if (firstFaster >= 0) process.stdout.write(`UST sweep: tracewire is faster from ${bySize[firstFaster]!.events.toLocaleString('en-US')} events up${firstFaster > 0 ? `; below, at most ${Math.max(...bySize.slice(0, firstFaster).map((r) => (r.tw - r.bt) * 1000)).toFixed(1)} ms slower` : ''}\n`);
   else process.stdout.write(`UST sweep: tracewire is slower up to ${bySize.at(-1)?.events.toLocaleString('en-US')} events\n`);
-  const slower = results.slice(1).filter((r) => r.tw > r.bt && r.bt >= floor);
-  process.stdout.write(`never slower on small traces (where babeltrace2 takes longer than Node.js's start-up): ${slower.length === 0 ? 'met' : `NOT met (${slower.map((r) => `${r.label}: ${(r.tw * 1000).toFixed(1)} vs ${(r.bt * 1000).toFixed(1)} ms`).join(', ')})`}\n`);
+  // tracewire cannot finish before its own shortest run (Node.js's start-up, loading the
+  // command, reading the metadata, exiting): a trace babeltrace2 reads faster than that is
+  // faster with babeltrace2, whatever the decoder
+  const slower = results.slice(1).filter((r) => r.tw > r.bt);
+  const ms = (x: number) => `${(x * 1000).toFixed(1)} ms`;
+  if (slower.length === 0) process.stdout.write('never slower on small traces: met on every case\n');
+  else {
+    const shortest = Math.min(...results.map((r) => r.tw));
+    const upTo = Math.max(...slower.map((r) => r.bt));
+    process.stdout.write(
+      `never slower on small traces: NOT met where babeltrace2 takes up to ${ms(upTo)} (${slower.map((r) => `${r.label}: ${ms(r.tw)} vs ${ms(r.bt)}`).join('; ')}); ` +
+        `tracewire's shortest run is ${ms(shortest)} (Node.js start-up alone ${ms(floor)}); faster on every case where babeltrace2 takes longer\n`,
+    );
+  }
 }
 
 /**
