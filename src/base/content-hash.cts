@@ -17,27 +17,24 @@
  * in JavaScript with bigints, slowly.
  */
 
+import { instantiate, type WasmMemory } from './webassembly.cjs';
+
 export const MODULE_BASE64 = 'AGFzbQEAAAABBgFgAn9/AAMCAQAFAwEAAQcRAgRoYXNoAAAGbWVtb3J5AgAK8QMB7gMCAn8EfiAAIAFBcHFqIQICQANAIAAgAk8NASAAKQMAIQYgACkDCCEHIAQgBkLVp4mKkfLe4Yd/fkIfiUL/ppa6sqjr+swAfoUhBCAEQhuJIAV8QgV+QqnO85YFfCEEIAUgB0L/ppa6sqjr+swAfkIhiULVp4mKkfLe4Yd/foUhBSAFQh+JIAR8QgV+QrW1pcIDfCEFIABBEGohAAwACwsgAUEPcSIDBEAgA0EISwRAIAApAwghByADQQhrQQhJBEAgB0IBIANBCGutQgOGhkIBfYMhBwsgBSAHQv+mlrqyqOv6zAB+QiGJQtWniYqR8t7hh39+hSEFCyAAKQMAIQYgA0EIIANBCEkbQQhJBEAgBkIBIANBCCADQQhJG61CA4aGQgF9gyEGCyAEIAZC1aeJipHy3uGHf35CH4lC/6aWurKo6/rMAH6FIQQLIAQgAa2FIQQgBSABrYUhBSAEIAV8IQQgBSAEfCEFIAQgBEIhiIVCzZnW6v7666h/fiEEIAQgBEIhiIVC09iX1OG/rudEfiEEIAQgBEIhiIUhBCAFIAVCIYiFQs2Z1ur++uuof34hBSAFIAVCIYiFQtPYl9Thv67nRH4hBSAFIAVCIYiFIQUgBCAFfCEEIAUgBHwhBUEAIAQ3AwBBCCAFNwMACw==';
 /** Where the hashed bytes go in the module's memory (content-hash-module.ts HASH_INPUT). */
 const INPUT = 64;
 const PAGE = 65536;
 
 interface HashModule {
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  readonly memory: WasmMemory;
   readonly hash: (ptr: number, len: number) => void;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
 }
 
 let wasm: HashModule | null | undefined;
 
 function hashModule(): HashModule | null {
   if (wasm === undefined) {
-    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     try {
-      wasm = api ? (new api.Instance(new api.Module(Buffer.from(MODULE_BASE64, 'base64'))).exports as unknown as HashModule) : null;
+      wasm = instantiate(Buffer.from(MODULE_BASE64, 'base64')) as HashModule | null;
     } catch {
       wasm = null;
     }

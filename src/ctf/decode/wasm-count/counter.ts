@@ -7,6 +7,7 @@
  * `TRACEWIRE_CTF_WASM=0` turns the tier off (the tests compare both ways).
  */
 import type { StreamClass, TraceClass } from '../../metadata/model.js';
+import { instantiate, wasmAvailable, type WasmMemory } from '../../../base/webassembly.cjs';
 import type { DecodeState } from '../decode-state.js';
 import { interpreterModuleBytes } from './interpreter.js';
 import { MAX_CONTENT_BITS, PACKET, PACKET_SLACK, PROGRAMS, PROGRAMS_END, R_COUNT, R_CYC, R_ID, R_LAST, R_MAX, R_MIN, R_P, REGS, Status } from './layout.js';
@@ -31,17 +32,6 @@ export class PacketCount {
   cycLo = 0;
 }
 
-/** The part of the WebAssembly JS API used here (the ES2022 lib without DOM does not declare it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
-}
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-
 type Run = (pc: number, p: number, end: number, base: number, cycHi: number, cycLo: number, limit: number) => number;
 
 /**
@@ -62,7 +52,7 @@ let shared: WasmCounter | null | undefined;
 
 /** This thread's counter, or null when the tier is off. */
 export function wasmCounter(): WasmCounter | null {
-  if (shared === undefined) shared = process.env.TRACEWIRE_CTF_WASM === '0' || wasmApi === undefined ? null : new WasmCounter();
+  if (shared === undefined) shared = process.env.TRACEWIRE_CTF_WASM === '0' || !wasmAvailable ? null : new WasmCounter();
   return shared;
 }
 
@@ -97,9 +87,9 @@ export class WasmCounter {
   private readonly streams = new Map<StreamClass, StreamProgram | null>();
 
   constructor() {
-    const instance = new wasmApi!.Instance(new wasmApi!.Module(moduleBytes()));
-    this.memory = instance.exports.memory as WasmMemory;
-    this.run = instance.exports.run as Run;
+    const exports = instantiate(moduleBytes())!;
+    this.memory = exports.memory as WasmMemory;
+    this.run = exports.run as Run;
     this.i32 = new Int32Array(this.memory.buffer);
     this.u32 = new Uint32Array(this.memory.buffer);
     this.u8 = new Uint8Array(this.memory.buffer);
