@@ -141,7 +141,9 @@ function finishRef(c: ConnectionInfo, a: DatasetAnalysis): ConnectionInfo {
     for (const o of s.owners) {
       if (processes.some((p) => p.pid === o.pid && p.fd === o.fd)) continue;
       const role = s.listener !== null || o.how === 'accept' ? 'server' : o.how === 'connect' || s.states.some((x) => x.to === 2) ? 'client' : 'peer';
-      processes.push({ pid: o.pid, comm: o.comm, fd: o.fd, role });
+      // named as the process is known at the end (after an exec), like the story's subject,
+      // not by the program that opened the fd (a launcher, a shell)
+      processes.push({ pid: o.pid, comm: a.threads.get(o.pid)?.comm ?? o.comm, fd: o.fd, role });
     }
   }
   processes.sort((x, y) => (x.role === 'server' ? -1 : 0) - (y.role === 'server' ? -1 : 0));
