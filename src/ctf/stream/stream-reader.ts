@@ -87,17 +87,26 @@ export class StreamReader {
     const st = this.st;
     // fast path: the next event of the current packet
     if (this.inPacket && st.p < st.end && this.pending.length === 0) return this.decodeEvent(st);
+    if (!this.advance()) return null;
+    return this.pending.length > 0 ? this.pending.shift()! : this.decodeEvent(st);
+  }
+
+  /**
+   * Moves past packet ends and starts to what comes next: a pending message, or an event
+   * of the current packet (true); false at the end of the stream (then closed).
+   */
+  private advance(): boolean {
     for (;;) {
-      if (this.pending.length > 0) return this.pending.shift()!;
+      if (this.pending.length > 0) return true;
       if (this.inPacket) {
-        if (st.p < st.end) return this.decodeEvent(st);
+        if (this.st.p < this.st.end) return true;
         this.endPacket();
         continue;
       }
       if (this.done || !this.startPacket()) {
         this.done = true;
         this.close();
-        return null;
+        return false;
       }
     }
   }
@@ -124,24 +133,12 @@ export class StreamReader {
 
   private countAll(counter: MessageCounter, wasm: WasmCounter | null): void {
     const st = this.st;
-    for (;;) {
-      if (this.pending.length > 0) {
-        counter.add(this.pending.shift()!);
-        continue;
-      }
-      if (this.inPacket) {
-        if (st.p >= st.end) this.endPacket();
-        else if (wasm !== null && !this.eventByEvent && this.truncated === null && wasm.countPacket(this.trace.tc, this.streamClass, st)) this.takeCounted(wasm.result, counter);
-        else {
-          this.eventByEvent = true;
-          counter.add(this.decodeEvent(st));
-        }
-        continue;
-      }
-      if (this.done || !this.startPacket()) {
-        this.done = true;
-        this.close();
-        return;
+    while (this.advance()) {
+      if (this.pending.length > 0) counter.add(this.pending.shift()!);
+      else if (wasm !== null && !this.eventByEvent && this.truncated === null && wasm.countPacket(this.trace.tc, this.streamClass, st)) this.takeCounted(wasm.result, counter);
+      else {
+        this.eventByEvent = true;
+        counter.add(this.decodeEvent(st));
       }
     }
   }
