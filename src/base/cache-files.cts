@@ -13,7 +13,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { contentDigest } from './content-hash.cjs';
+import { contentDigest, contentHash } from './content-hash.cjs';
 import { readFileIf } from './read-file-if.cjs';
 
 /** The caches' base directory, or null when caching is off (or there is no home). */
@@ -55,6 +55,21 @@ export function writeFileAtomically(path: string, data: Uint8Array): void {
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * A fingerprint (16 hex digits) of the code that writes a cache's entries: the entry
+ * format `tag`, the V8 version (entries hold V8-serialised values or code) and the size
+ * and mtime of each of `files` (the writer's modules, or the bundle holding them), so that
+ * a changed reader never reads the entries of another.
+ */
+export function codeFingerprint(tag: string, files: readonly string[]): string {
+  const parts = [tag, process.versions.v8];
+  for (const f of [...files].sort()) {
+    const st = statSync(f);
+    parts.push(`${basename(f)}:${st.size}:${st.mtimeMs}`);
+  }
+  return contentHash(parts.join('|')).slice(0, 16);
 }
 
 /** Bytes of the digest in front of a checked entry. */

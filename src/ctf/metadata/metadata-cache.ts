@@ -6,8 +6,8 @@
  * uses) and stores the resulting model; later reads of the same metadata load it and
  * build only the event classes the packets use, on first use.
  *
- * - Key: a content hash (base/content-hash.cts) of the metadata file's bytes, plus a fingerprint of the code that builds
- *   the model (this module's directory, or the bundle holding it: sizes and mtimes) and
+ * - Key: a content hash (base/content-hash.cts) of the metadata file's bytes, plus a
+ *   fingerprint of the code that builds the model (this module's directory, or the bundle holding it: sizes and mtimes) and
  *   of the V8 version (the entries are V8-serialised), so a changed reader never sees an
  *   entry of another.
  * - A new recording has new bytes (its UUID, env and clock offset differ) but usually the
@@ -25,11 +25,11 @@
  *   means "not cached" and never fails the command. At most MAX_ENTRIES entries are
  *   kept (oldest removed).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import { cacheBaseDir, pruneCacheDir, readCheckedFile, readOwnFile, writeCheckedFile, writeFileAtomically } from '../../base/cache-files.cjs';
+import { cacheBaseDir, codeFingerprint, pruneCacheDir, readCheckedFile, readOwnFile, writeCheckedFile, writeFileAtomically } from '../../base/cache-files.cjs';
 import { contentDigest, contentHash } from '../../base/content-hash.cjs';
 import { walkFieldClass } from './field-class-util.js';
 import type { EventClass, FieldClass, StreamClass, TraceClass } from './model.js';
@@ -149,17 +149,12 @@ let fingerprintValue: string | undefined;
  * the size and mtime of every module of the metadata front ends (this directory and
  * `../ctf2`), or of the bundle when this module is part of one.
  */
-function codeFingerprint(): string {
+function modelCodeFingerprint(): string {
   if (fingerprintValue !== undefined) return fingerprintValue;
-  const parts = [MAGIC, process.versions.v8];
   const here = fileURLToPath(import.meta.url);
   const dir = dirname(here);
   const files = basename(dir) === 'metadata' ? [dir, join(dir, '..', 'ctf2')].flatMap((d) => readdirSync(d).map((f) => join(d, f))) : [here];
-  for (const f of files.sort()) {
-    const st = statSync(f);
-    parts.push(`${basename(f)}:${st.size}:${st.mtimeMs}`);
-  }
-  fingerprintValue = contentHash(parts.join('|'));
+  fingerprintValue = codeFingerprint(MAGIC, files);
   return fingerprintValue;
 }
 
@@ -198,7 +193,7 @@ function selfContained(ec: EventClass): boolean {
 
 /** The key of a model entry for `content` (the metadata file's bytes, or TSDL declarations). */
 function entryKey(content: Buffer | string): string {
-  return `${contentHash(content)}-${codeFingerprint().slice(0, 16)}`;
+  return `${contentHash(content)}-${modelCodeFingerprint()}`;
 }
 
 /** Loads the cached model of `metadata`, or null (not cached, or an unusable entry). */

@@ -13,12 +13,11 @@
  *   (src/base/cache-files.cts); any problem means "not cached". The entries drive only
  *   the WebAssembly interpreter, which cannot reach outside its own memory.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import { cacheBaseDir, pruneCacheDir, readCheckedFile, writeCheckedFile } from '../../../base/cache-files.cjs';
-import { contentHash } from '../../../base/content-hash.cjs';
+import { cacheBaseDir, codeFingerprint, pruneCacheDir, readCheckedFile, writeCheckedFile } from '../../../base/cache-files.cjs';
 import type { StreamProgram } from './program.js';
 
 const FORMAT = 'TWPROG01';
@@ -33,25 +32,19 @@ export interface ProgramSnapshot {
 
 let fingerprintValue: string | undefined;
 
-/** Sizes and mtimes of this directory's modules, or of the bundle this module is part of. */
-function codeFingerprint(): string {
+/** The fingerprint of this directory's modules, or of the bundle this module is part of. */
+function programCodeFingerprint(): string {
   if (fingerprintValue !== undefined) return fingerprintValue;
   const here = fileURLToPath(import.meta.url);
   const dir = dirname(here);
-  const files = basename(dir) === 'wasm-count' ? readdirSync(dir).map((f) => join(dir, f)) : [here];
-  const parts = [FORMAT, process.versions.v8];
-  for (const f of files.sort()) {
-    const st = statSync(f);
-    parts.push(`${basename(f)}:${st.size}:${st.mtimeMs}`);
-  }
-  fingerprintValue = contentHash(parts.join('|')).slice(0, 16);
+  fingerprintValue = codeFingerprint(FORMAT, basename(dir) === 'wasm-count' ? readdirSync(dir).map((f) => join(dir, f)) : [here]);
   return fingerprintValue;
 }
 
 function entryPath(modelKey: string): string | null {
   const base = cacheBaseDir();
   if (base === null || !/^[0-9a-f-]+$/.test(modelKey)) return null;
-  return join(base, 'ctf-programs', `${modelKey}-${codeFingerprint()}.bin`);
+  return join(base, 'ctf-programs', `${modelKey}-${programCodeFingerprint()}.bin`);
 }
 
 /** The programs stored for the model `modelKey`, or null. */
