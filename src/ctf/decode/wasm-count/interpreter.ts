@@ -102,15 +102,26 @@ export function interpreterModuleBytes(): Uint8Array {
   };
 
   const cases: Array<() => void> = [];
-  cases[Op.ALIGN] = () => {
-    f.get(P).get(PC).i32Load(4).i32Add().i32(1).i32Sub().i32(0).get(PC).i32Load(4).i32Sub().i32And().set(P);
-    nextPc(2);
-  };
   /** p = p aligned on operand `i` (a power of two, 1 for none). */
   const alignTo = (i: number) => {
     f.get(P);
     operand(i).i32Add().i32(1).i32Sub().i32(0);
     operand(i).i32Sub().i32And().set(P);
+  };
+  /** n = the repeat count: operand `slotOp` names a stored value, or is -1 for operand `staticOp`. */
+  const repeatCount = (slotOp: number, staticOp: number) => {
+    operand(slotOp).i32(0).i32LtS();
+    f.if(
+      () => operand(staticOp).set(n),
+      () => {
+        stored(slotOp);
+        f.i32WrapI64().set(n);
+      },
+    );
+  };
+  cases[Op.ALIGN] = () => {
+    alignTo(1);
+    nextPc(2);
   };
   /** v = the integer of `size` bits at bit p, in the byte order and signedness `flags` say. */
   const readInt = () => {
@@ -174,14 +185,7 @@ export function interpreterModuleBytes(): Uint8Array {
   };
   cases[Op.INTS] = () => {
     alignTo(1);
-    operand(2).i32(0).i32LtS();
-    f.if(
-      () => operand(3).set(n),
-      () => {
-        stored(2);
-        f.i32WrapI64().set(n);
-      },
-    );
+    repeatCount(2, 3);
     operand(4).set(size);
     operand(5).set(flags);
     fitOrFail(() => f.get(n).get(size).i32Mul());
@@ -257,14 +261,7 @@ export function interpreterModuleBytes(): Uint8Array {
     nextPc(4);
   };
   cases[Op.LOOP] = () => {
-    operand(1).i32(0).i32LtS();
-    f.if(
-      () => operand(2).set(n),
-      () => {
-        stored(1);
-        f.i32WrapI64().set(n);
-      },
-    );
+    repeatCount(1, 2);
     f.get(n).i32Eqz();
     f.if(() => {
       operand(3).set(PC);
