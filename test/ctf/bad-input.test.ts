@@ -7,27 +7,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { outputDir, runCli, runCommand, sharedTraces } from '../support/env.js';
+import { writableTraceCopy } from './support/trace-dirs.js';
 
 const work = join(outputDir, `ctf-bad-input-${process.pid}`);
 
 function copyTrace(name: string, to: string): string {
-  const dst = join(work, to);
-  rmSync(dst, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-  cpSync(join(sharedTraces, name), dst, { recursive: true });
-  const fix = (d: string) => {
-    chmodSync(d, 0o755);
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) fix(p);
-      else chmodSync(p, 0o644);
-    }
-  };
-  fix(dst);
-  return dst;
+  return writableTraceCopy(join(sharedTraces, name), join(work, to));
 }
 
 function assertOneLineError(stderr: string, file: string | RegExp): void {

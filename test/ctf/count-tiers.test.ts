@@ -8,15 +8,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { outputDir, runCli, sharedTraces } from '../support/env.js';
 import { openTraceCollection } from '../../src/ctf/index.js';
 import { countMessages } from '../../src/ctf/format/count.js';
 import { setWasmCounting, wasmCounter } from '../../src/ctf/decode/wasm-count/counter.js';
-import { writeBigEndianMinimal, writeKitchenSink } from './support/ctf1-synthetic.js';
-import { metadataFilesUnder } from './support/trace-dirs.js';
-import { writeLttngUstCtf2, writeRelativeBeCtf2 } from './support/ctf2-fixtures.js';
+import { metadataFilesUnder, writableTraceCopy, writeHandMadeTraces } from './support/trace-dirs.js';
 
 process.env.TRACEWIRE_NO_CACHE = '1';
 
@@ -65,24 +63,14 @@ test('the WebAssembly tier counts every shared trace as the JavaScript decoder d
 });
 
 test('the WebAssembly tier agrees on hand-made CTF 1.8 and CTF 2 traces (bit fields, big-endian, variants, sequences)', () => {
-  const dirs = ['kitchen-sink', 'absolute-tags', 'big-endian', 'ctf2-lttng', 'ctf2-relative-be'].map((d) => join(work, d));
-  writeKitchenSink(dirs[0]!);
-  writeKitchenSink(dirs[1]!, true);
-  writeBigEndianMinimal(dirs[2]!);
-  writeLttngUstCtf2(dirs[3]!);
-  writeRelativeBeCtf2(dirs[4]!);
-  const counted = dirs.map((dir) => assertSameCount(dir).counted);
+  const counted = writeHandMadeTraces(work).map((dir) => assertSameCount(dir).counted);
   // CTF 1.8 layouts are all the tier's; LEB128 integers (CTF 2) stay on the JS decoder
   assert.ok(counted[0]! > 0 && counted[1]! > 0 && counted[2]! > 0, `packets counted: ${counted.join(', ')}`);
 });
 
 /** A writable copy of a shared trace. */
 function copyTrace(name: string, to: string): string {
-  const dir = join(work, to);
-  cpSync(join(sharedTraces, name), dir, { recursive: true });
-  chmodSync(dir, 0o755);
-  for (const f of readdirSync(dir)) if (statSync(join(dir, f)).isFile()) chmodSync(join(dir, f), 0o644);
-  return dir;
+  return writableTraceCopy(join(sharedTraces, name), join(work, to));
 }
 
 test('the WebAssembly tier gives damaged packets back: the same counts or the same error as the JavaScript decoder', { timeout: 300_000 }, () => {

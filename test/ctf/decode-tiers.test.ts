@@ -9,15 +9,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { outputDir, sharedTraces } from '../support/env.js';
 import { openTraceCollection } from '../../src/ctf/index.js';
 import { messageJson } from '../../src/ctf/format/jsonl.js';
 import { setCompileAfter } from '../../src/ctf/decode/trace-decoders.js';
-import { writeBigEndianMinimal, writeKitchenSink } from './support/ctf1-synthetic.js';
-import { metadataFilesUnder } from './support/trace-dirs.js';
-import { writeLttngUstCtf2, writeRelativeBeCtf2 } from './support/ctf2-fixtures.js';
+import { metadataFilesUnder, writableTraceCopy, writeHandMadeTraces } from './support/trace-dirs.js';
 
 // the metadata cache is tested on its own (metadata-cache.test.ts)
 process.env.TRACEWIRE_NO_CACHE = '1';
@@ -59,13 +57,7 @@ test('interpreter and generated decoders agree on every shared trace', { timeout
 });
 
 test('interpreter and generated decoders agree on hand-made CTF 1.8 and CTF 2 traces', () => {
-  const dirs = ['kitchen-sink', 'absolute-tags', 'big-endian', 'ctf2-lttng', 'ctf2-relative-be'].map((d) => join(work, d));
-  writeKitchenSink(dirs[0]!);
-  writeKitchenSink(dirs[1]!, true);
-  writeBigEndianMinimal(dirs[2]!);
-  writeLttngUstCtf2(dirs[3]!);
-  writeRelativeBeCtf2(dirs[4]!);
-  for (const dir of dirs) assert.ok(assertSameDecoding(dir) > 0, dir);
+  for (const dir of writeHandMadeTraces(work)) assert.ok(assertSameDecoding(dir) > 0, dir);
 });
 
 test('interpreter and generated decoders fail alike on damaged data', () => {
@@ -74,10 +66,7 @@ test('interpreter and generated decoders fail alike on damaged data', () => {
   let seed = 12345;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let k = 0; k < 6; k++) {
-    const dir = join(work, `damaged-${k}`);
-    cpSync(src, dir, { recursive: true });
-    chmodSync(dir, 0o755);
-    for (const f of readdirSync(dir)) if (statSync(join(dir, f)).isFile()) chmodSync(join(dir, f), 0o644);
+    const dir = writableTraceCopy(src, join(work, `damaged-${k}`));
     const file = join(dir, `channel0_${k % 8}`);
     const bytes = readFileSync(file);
     // overwrite a run of bytes in the middle of the stream with random values
