@@ -213,6 +213,11 @@ function describeKernelSide(f: DatasetFrame, fc: FrameSide, hop: SkbHop, d: Desc
   }
 }
 
+/** A socket that listened (TCP state LISTEN, 10). */
+function isListener(s: SocketRecord): boolean {
+  return s.states.some((c) => c.to === 10);
+}
+
 function absDiff(a: bigint, b: bigint): bigint {
   return a > b ? a - b : b - a;
 }
@@ -231,8 +236,8 @@ export function ownerAt(socket: SocketRecord, ts: bigint): FdBinding | null {
   return best;
 }
 
-/** The process and fd a frame belongs to, through its socket's 4-tuple. */
-function attribute(f: DatasetFrame, fc: FrameSide, d: Described, tracker: SocketLookup): void {
+/** The process and fd a frame belongs to, through its socket's 4-tuple (exported for tests). */
+export function attribute(f: DatasetFrame, fc: FrameSide, d: Described, tracker: SocketLookup): void {
   if (f.transport !== 'tcp' && f.transport !== 'udp') return;
   // The socket on this side of the link: source for sent frames, destination for received.
   const out = f.direction === 'out' || (f.direction === null && (fc.anchor?.kind === 'queue' || fc.anchor?.kind === 'xmit'));
@@ -252,10 +257,12 @@ function attribute(f: DatasetFrame, fc: FrameSide, d: Described, tracker: Socket
     }
   }
   const origin = d.origin;
-  // A sent packet: the socket of the syscall's fd.
+  // A sent packet: the socket of the syscall's fd — unless that is a listening socket: a
+  // segment sent from inside accept() or close() of a listener (the kernel acknowledging
+  // what waited on its backlog) belongs to a connection, found by its 4-tuple below.
   if (out && origin?.kind === 'syscall' && origin.pid !== null && origin.fd !== null) {
     const s = tracker.socketOfFdAt(origin.pid, origin.fd, f.ts);
-    if (s && sameEndpoint(s.local, local.addr, local.port)) socket = s;
+    if (s && sameEndpoint(s.local, local.addr, local.port) && !isListener(s)) socket = s;
   }
   // tcp_probe names the socket a received segment reached.
   const probe = out ? undefined : fc.journey?.hops.find((h) => h.kind === 'probe' && h.skaddr);
